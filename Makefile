@@ -1,0 +1,58 @@
+# Observe: `make run` starts the app with a demo school; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := observe
+
+.PHONY: help install run test test-only test-postgres chromium translations messages migration bench clean
+
+help:
+	@echo "make run    - set up everything and serve Observe with a demo school on http://$(HOST):$(PORT)"
+	@echo "make test   - set up everything and run the whole test suite (needs Chromium; installs it on Debian as root)"
+	@echo "make bench  - run the benchmarks in bench/ and print their figures"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Observe needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo
+	@echo "  Observe is running on http://$(HOST):$(PORT)"
+	@echo "  Demo accounts (password demo1234): rektor@demo.observe, rektor2@demo.observe,"
+	@echo "  larare1@demo.observe ... larare8@demo.observe, admin@demo.observe"
+	@echo
+	OBSERVE_DEMO=1 $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
+
+chromium:
+	@bash .ci/ensure-chromium
+
+test: install chromium test-only
+
+test-only:
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate migrations/ from the models (before the first release only: one initial migration).
+migration: install
+	rm -f migrations/versions/*.py instance/migration-check.sqlite
+	OBSERVE_DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-check.sqlite $(BIN)/flask db upgrade
+	OBSERVE_DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-check.sqlite $(BIN)/flask db migrate -m "initial schema"
+	rm -f instance/migration-check.sqlite
+
+bench: install chromium
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

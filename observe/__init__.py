@@ -1,0 +1,106 @@
+"""Observe: classroom observation and feedback for schools."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from . import config as config_module
+from . import errors
+from .dbtypes import sqlite_pragmas
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    """The user's setting, else the language chosen on this device, else the browser's."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Application factory. `config` overrides values read from the environment."""
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    environ = None
+    if config and "OBSERVE_ENV" in config:
+        import os
+
+        environ = {**os.environ, "OBSERVE_ENV": config["OBSERVE_ENV"]}
+    app.config.update(config_module.load(app.instance_path, environ))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config["OBSERVE_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly the configured number of proxies, so a spoofed X-Forwarded-For
+        # from a client cannot change the address login throttling counts.
+        hops = app.config["OBSERVE_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    with app.app_context():
+        sqlite_pragmas(db.engine)
+
+    from . import models  # noqa: F401  (register every table on the metadata)
+    from .auth import login as auth_login
+    auth_login.init_app(app)
+
+    errors.register(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    from . import cli
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .core.views import bp as core_bp
+    from .feedback.views import bp as feedback_bp
+    from .insights.views import bp as insights_bp
+    from .pwa.views import bp as pwa_bp
+    from .sync.views import bp as sync_bp
+    from .templates_.views import bp as templates_bp
+    from .visits.views import bp as visits_bp
+
+    for bp in (core_bp, auth_bp, admin_bp, templates_bp, visits_bp, feedback_bp, insights_bp, sync_bp, pwa_bp):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from .auth.permissions import current_school
+
+    @app.context_processor
+    def _globals():
+        return {"current_school": current_school(), "current_locale": str(get_locale())}
+
+    @app.template_filter("tr")
+    def _translate(value) -> str:
+        """Pick the user's language from a bilingual {"sv": ..., "en": ...} value."""
+        if not isinstance(value, dict):
+            return value or ""
+        lang = str(get_locale())
+        return value.get(lang) or value.get("sv") or value.get("en") or ""

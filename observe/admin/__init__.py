@@ -1,0 +1,1 @@
+"""Administration: schools, staff, roles."""

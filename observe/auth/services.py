@@ -1,0 +1,62 @@
+"""Authentication rules: checking credentials, throttling, recording every event."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..audit import services as audit
+from ..dbtypes import utcnow
+from ..extensions import db
+from . import throttle
+from .models import Role, User, new_session_token
+from .passwords import hash_password, needs_rehash, verify_password
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    retry_after: int = 0  # > 0: throttled, try again in this many seconds
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
+    email = email.strip().lower()
+    wait = throttle.retry_after(email, ip)
+    if wait:
+        audit.record("login.throttled", subject=email)
+        db.session.commit()
+        return LoginResult(retry_after=wait)
+    user = find_user(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        audit.record(throttle.FAILURE, subject=email, user_id=user.id if user else None)
+        db.session.commit()
+        return LoginResult()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit.record("login.success", subject=email, user_id=user.id)
+    db.session.commit()
+    return LoginResult(user=user)
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every login cookie of the user (logout everywhere, disabled account)."""
+    user.session_token = new_session_token()
+
+
+def create_user(*, organisation_id: int, email: str, name: str, password: str | None,
+                roles: dict[int, list[Role]] | None = None) -> User:
+    from .models import Membership
+
+    user = User(organisation_id=organisation_id, email=email.strip().lower(), name=name.strip(),
+                password_hash=hash_password(password) if password else None)
+    for school_id, school_roles in (roles or {}).items():
+        for role in school_roles:
+            user.memberships.append(Membership(school_id=school_id, role=Role(role)))
+    db.session.add(user)
+    return user

@@ -1,0 +1,41 @@
+"""Command-line tasks: `flask --app observe create-user`, `... demo`, and Flask-Migrate's `db upgrade`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--school", "school_name", required=True, help="School name; created if missing.")
+    @click.option("--organisation", "org_name", default=None, help="Organisation (huvudman) of a new school.")
+    @click.option("--role", "roles", multiple=True, type=click.Choice(["admin", "principal", "teacher"]),
+                  default=["teacher"], show_default=True)
+    @click.password_option()
+    def create_user(email, name, school_name, org_name, roles, password):
+        """Create a user with roles at a school."""
+        from .auth.services import create_user as make_user, find_user
+        from .schools.services import get_or_create_school
+
+        if find_user(email):
+            raise click.ClickException(f"a user with e-mail {email} already exists")
+        if len(password) < 8:
+            raise click.ClickException("the password must have at least 8 characters")
+        school = get_or_create_school(school_name, org_name)
+        make_user(organisation_id=school.organisation_id, email=email, name=name, password=password,
+                  roles={school.id: list(roles)})
+        db.session.commit()
+        click.echo(f"created {email} ({', '.join(roles)}) at {school.name}")
+
+    @app.cli.command("demo")
+    def demo():
+        """Load the demo school (idempotent: does nothing when it is already there)."""
+        from .demo import load_demo
+
+        created = load_demo()
+        click.echo("demo school loaded" if created else "demo school already present")

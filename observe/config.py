@@ -1,0 +1,110 @@
+"""Configuration from the environment.
+
+Values are parsed explicitly (never guessed from strings) and a missing secret
+stops start-up outside development and testing, so a production deployment can
+never run with a throwaway key.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot run the app safely."""
+
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"expected a boolean (1/0, true/false, yes/no), got {value!r}")
+
+
+def _int(name: str, value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def _dev_secret(instance_path: Path) -> str:
+    """A random secret generated once per instance folder and kept there."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(instance_path)
+    mode = env.get("OBSERVE_ENV", "development")
+    if mode not in ENVIRONMENTS:
+        raise ConfigError(f"OBSERVE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {mode!r}")
+    debug = _bool(env.get("OBSERVE_DEBUG"), default=False)
+    if mode == "production" and debug:
+        raise ConfigError("OBSERVE_DEBUG must be off in production: debug mode exposes a code console.")
+
+    secret = env.get("OBSERVE_SECRET_KEY", "")
+    if mode == "production":
+        if not secret:
+            raise ConfigError(
+                "OBSERVE_SECRET_KEY is not set. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` and set it in the environment."
+            )
+        if len(secret) < 32:
+            raise ConfigError("OBSERVE_SECRET_KEY is too short: use at least 32 random characters.")
+    elif not secret:
+        secret = _dev_secret(instance)
+
+    database_url = env.get("OBSERVE_DATABASE_URL") or f"sqlite:///{instance / 'observe.sqlite'}"
+    redis_url = env.get("OBSERVE_REDIS_URL", "")
+    https = _bool(env.get("OBSERVE_HTTPS"), default=(mode == "production"))
+
+    return {
+        "OBSERVE_ENV": mode,
+        "DEBUG": debug,
+        "TESTING": mode == "testing",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "OBSERVE_REDIS_URL": redis_url,
+        "OBSERVE_DEMO": _bool(env.get("OBSERVE_DEMO"), default=(mode == "development")),
+        "OBSERVE_PROXY_HOPS": _int("OBSERVE_PROXY_HOPS", env.get("OBSERVE_PROXY_HOPS"), 0),
+        # Login throttling: failures allowed per account and per client address in the window.
+        "OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT": _int(
+            "OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT", env.get("OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT"), 5),
+        "OBSERVE_LOGIN_MAX_FAILURES_IP": _int(
+            "OBSERVE_LOGIN_MAX_FAILURES_IP", env.get("OBSERVE_LOGIN_MAX_FAILURES_IP"), 20),
+        "OBSERVE_LOGIN_WINDOW_SECONDS": _int(
+            "OBSERVE_LOGIN_WINDOW_SECONDS", env.get("OBSERVE_LOGIN_WINDOW_SECONDS"), 900),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session; offline tablets come back hours later
+        "BABEL_DEFAULT_LOCALE": "sv",
+        "BABEL_DEFAULT_TIMEZONE": env.get("OBSERVE_TIMEZONE", "Europe/Stockholm"),
+        "LANGUAGES": ("sv", "en"),
+        "MAIL_BACKEND": env.get("OBSERVE_MAIL_BACKEND", "console"),
+        "SMTP_HOST": env.get("OBSERVE_SMTP_HOST", ""),
+        "SMTP_PORT": _int("OBSERVE_SMTP_PORT", env.get("OBSERVE_SMTP_PORT"), 25),
+        "MAIL_FROM": env.get("OBSERVE_MAIL_FROM", "observe@localhost"),
+    }

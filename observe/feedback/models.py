@@ -1,0 +1,101 @@
+"""Feedback on a visit, the teacher's reflection, next steps and comments.
+
+Feedback is private to its author until shared: a shared record may become an
+official document (allmän handling) in a municipal school.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuid_mod
+from enum import StrEnum
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import JSONDoc, UTCDateTime, utcnow
+from ..extensions import db
+
+
+class FeedbackStatus(StrEnum):
+    DRAFT = "draft"  # visible to its author only
+    SHARED = "shared"
+
+
+class Feedback(db.Model):
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("school_id", "uuid"), UniqueConstraint("visit_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid_mod.UUID] = mapped_column(Uuid, default=uuid_mod.uuid4)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The shared summary the teacher sees (not the observer's private jottings).
+    summary: Mapped[str | None] = mapped_column(Text)
+    # Strengths tied to evidence: [{"text": ..., "evidence": ...}]
+    strengths: Mapped[list] = mapped_column(JSONDoc, default=list)
+    development_area: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=FeedbackStatus.DRAFT)
+    shared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    teacher_reflection: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    visit = relationship("Visit", back_populates="feedback")
+    author = relationship("User")
+    next_steps: Mapped[list["NextStep"]] = relationship(
+        back_populates="feedback", cascade="all, delete-orphan", order_by="NextStep.id",
+        foreign_keys="NextStep.feedback_id",
+    )
+
+
+class NextStepStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class NextStep(db.Model):
+    __tablename__ = "next_steps"
+    __table_args__ = (UniqueConstraint("school_id", "uuid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid_mod.UUID] = mapped_column(Uuid, default=uuid_mod.uuid4)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=NextStepStatus.OPEN)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    feedback: Mapped[Feedback | None] = relationship(back_populates="next_steps", foreign_keys=[feedback_id])
+    teacher = relationship("User", foreign_keys=[teacher_id])
+
+
+class CommentKind(StrEnum):
+    COMMENT = "comment"
+    DISAGREEMENT = "disagreement"
+    CORRECTION_REQUEST = "correction_request"  # GDPR art. 16
+
+
+class Comment(db.Model):
+    """A reply on a visit: the teacher's reply, a disagreement or a correction request."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default=CommentKind.COMMENT)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("User")

@@ -1,0 +1,4 @@
+"""Leadership dashboard: aggregated observations."""
+from flask import Blueprint
+
+bp = Blueprint("insights", __name__, url_prefix="/insights")

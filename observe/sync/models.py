@@ -1,0 +1,45 @@
+"""What the sync API keeps beside the records: devices and conflicts."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuid_mod
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import JSONDoc, UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Device(db.Model):
+    """A browser that syncs for a user; it reports how much it still holds unsynced."""
+
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("user_id", "device_uuid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    device_uuid: Mapped[uuid_mod.UUID] = mapped_column(Uuid)
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    oldest_pending_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+
+
+class SyncConflict(db.Model):
+    """An upload whose base revision was stale: kept whole beside the server copy for a merge."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    record_type: Mapped[str] = mapped_column(String(20))  # "observation", "feedback"
+    record_uuid: Mapped[uuid_mod.UUID] = mapped_column(Uuid, index=True)
+    base_revision: Mapped[int] = mapped_column(Integer)
+    server_revision: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(JSONDoc)  # the record exactly as the device sent it
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,191 @@
+"""Shared fixtures: an app on a real database (SQLite file, or PostgreSQL when
+OBSERVE_DATABASE_URL is set), a clean database per test, factories, login helpers,
+and a live server plus Chromium for the e2e tests."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import threading
+
+import pytest
+from sqlalchemy import delete
+
+from observe import create_app
+from observe.auth.models import Membership, Role, User
+from observe.auth.passwords import hash_password
+from observe.extensions import db
+from observe.schools.models import Organisation, School
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("OBSERVE_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        {"OBSERVE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None,
+         "OBSERVE_DEMO": False},
+        instance_path=str(tmp_path_factory.mktemp("instance")),
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from empty tables (cheaper than recreating the schema)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
+
+
+@pytest.fixture
+def make_school(ctx):
+    def _make(name: str | None = None, organisation: Organisation | None = None) -> School:
+        if organisation is None:
+            organisation = Organisation(name=f"Kommun {next(_counter)}")
+            db.session.add(organisation)
+            db.session.flush()
+        school = School(name=name or f"Skola {next(_counter)}", organisation_id=organisation.id)
+        db.session.add(school)
+        db.session.commit()
+        return school
+
+    return _make
+
+
+@pytest.fixture
+def school(make_school):
+    return make_school("Björkskolan")
+
+
+@pytest.fixture
+def make_user(ctx, password_hash, school):
+    def _make(*roles: Role | str, school: School = school, name: str | None = None,
+              email: str | None = None) -> User:
+        n = next(_counter)
+        user = User(organisation_id=school.organisation_id, email=email or f"user{n}@example.se",
+                    name=name or f"Användare {n}", password_hash=password_hash)
+        for role in roles or (Role.TEACHER,):
+            user.memberships.append(Membership(school_id=school.id, role=str(role)))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def principal(make_user):
+    return make_user(Role.PRINCIPAL, name="Rut Rektor", email="rektor@example.se")
+
+
+@pytest.fixture
+def teacher(make_user):
+    return make_user(Role.TEACHER, name="Lars Lärare", email="larare@example.se")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN, name="Ada Admin", email="admin@example.se")
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token a real form on `path` would carry."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token in the page at {path}"
+    return match.group(1)
+
+
+def login(client, user_or_email, password: str = PASSWORD):
+    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user):
+        response = login(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+# --- end-to-end: a live server and Debian's Chromium -----------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP on a free localhost port, in a thread of this process."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1024, "height": 768}, "locale": "sv-SE",
+            "service_workers": "allow"}
