@@ -67,6 +67,9 @@ class NextStep(db.Model):
     feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The visit planned to follow this step up (leader action 11); the link lives here to keep
+    # visits -> next_steps -> visits free of a foreign-key cycle.
+    follow_up_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default=NextStepStatus.OPEN)
@@ -77,6 +80,8 @@ class NextStep(db.Model):
 
     feedback: Mapped[Feedback | None] = relationship(back_populates="next_steps", foreign_keys=[feedback_id])
     teacher = relationship("User", foreign_keys=[teacher_id])
+    visit = relationship("Visit", foreign_keys=[visit_id])
+    follow_up_visit = relationship("Visit", foreign_keys=[follow_up_visit_id])
 
 
 class CommentKind(StrEnum):

@@ -69,7 +69,6 @@ class Visit(db.Model):
     # Pre-conference: lesson_goal, student_activity, data_method, feedback_meeting_at (ISO).
     preconference: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     reflective_question: Mapped[str | None] = mapped_column(Text)  # walkthrough question to the teacher
-    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("next_steps.id", ondelete="SET NULL", use_alter=True))
     peer_group_id: Mapped[int | None] = mapped_column(ForeignKey("peer_groups.id", ondelete="SET NULL"))
     # Peer visits: the observed teacher decides whether focus themes and counts reach the principal.
     summary_to_principal: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -86,7 +85,9 @@ class Visit(db.Model):
         back_populates="visit", cascade="all, delete-orphan", order_by="Observation.id"
     )
     feedback = relationship("Feedback", back_populates="visit", uselist=False, cascade="all, delete-orphan")
-    follow_up_of = relationship("NextStep", foreign_keys=[follow_up_of_id])
+    # The next step this visit follows up (NextStep.follow_up_visit_id points here).
+    follow_up_of = relationship("NextStep", primaryjoin="Visit.id == NextStep.follow_up_visit_id",
+                                uselist=False, viewonly=True)
     peer_group = relationship("PeerGroup")
 
     @property

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3465d00f2b31
+Revision ID: 7d7a20268d9d
 Revises: 
-Create Date: 2026-11-23 07:23:28.406307
+Create Date: 2026-11-23 07:26:59.436750
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '3465d00f2b31'
+revision = '7d7a20268d9d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -237,7 +237,6 @@ def upgrade():
     sa.Column('focus_text', sa.Text(), nullable=True),
     sa.Column('preconference', observe.dbtypes.JSONDoc(), nullable=False),
     sa.Column('reflective_question', sa.Text(), nullable=True),
-    sa.Column('follow_up_of_id', sa.Integer(), nullable=True),
     sa.Column('peer_group_id', sa.Integer(), nullable=True),
     sa.Column('summary_to_principal', sa.Boolean(), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
@@ -245,7 +244,6 @@ def upgrade():
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_visits_created_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['follow_up_of_id'], ['next_steps.id'], name=op.f('fk_visits_follow_up_of_id_next_steps'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['observer_id'], ['users.id'], name=op.f('fk_visits_observer_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['peer_group_id'], ['peer_groups.id'], name=op.f('fk_visits_peer_group_id_peer_groups'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_visits_school_id_schools'), ondelete='CASCADE'),
@@ -339,6 +337,7 @@ def upgrade():
     sa.Column('feedback_id', sa.Integer(), nullable=True),
     sa.Column('visit_id', sa.Integer(), nullable=True),
     sa.Column('teacher_id', sa.Integer(), nullable=True),
+    sa.Column('follow_up_visit_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -348,6 +347,7 @@ def upgrade():
     sa.Column('updated_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_next_steps_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], name=op.f('fk_next_steps_feedback_id_feedback'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['follow_up_visit_id'], ['visits.id'], name=op.f('fk_next_steps_follow_up_visit_id_visits'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_next_steps_school_id_schools'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['teacher_id'], ['users.id'], name=op.f('fk_next_steps_teacher_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_next_steps_visit_id_visits'), ondelete='CASCADE'),
