@@ -1,6 +1,163 @@
-"""Visit pages: start a spontaneous visit, fill the form, see a visit."""
+"""Visit pages: start a spontaneous visit, fill the form, see a visit, list my visits.
+
+Every page works without JavaScript. Saving goes through
+`observe.sync.services.apply_record`, the same path the offline client uses.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit import services as audit
+from ..auth.models import Role
+from ..auth.permissions import current_school, get_in_school, has_role, roles_required, visit_for
+from ..extensions import db
+from ..templates_.models import TemplateVersion
+from . import services
+from .display import readable_answers
+from .models import ObservationStatus, VisitKind
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+
+@bp.app_template_filter("note_time")
+def note_time(value) -> str:
+    """A note's ISO timestamp as local clock time (notes are minutes apart within one lesson)."""
+    from flask_babel import format_time
+
+    at = services.parse_timestamp(value)
+    return format_time(at, "HH:mm") if at else ""
+
+
+@bp.route("/")
+@login_required
+def mine():
+    school = current_school()
+    if school is None:
+        abort(404)
+    return render_template("visits/list.html", visits=services.visits_observed_by(current_user, school))
+
+
+@bp.route("/new")
+@roles_required(Role.PRINCIPAL)
+def new():
+    """Step one of a walkthrough: pick a teacher (recent first) or go anonymous."""
+    query = (request.args.get("q") or "").strip()[:100]
+    recent, others = services.teachers_for_picker(current_school(), current_user, query=query or None)
+    return render_template("visits/new.html", recent=recent, others=others, query=query,
+                           subjects=services.SUBJECTS, year_groups=services.YEAR_GROUPS,
+                           subject=request.args.get("subject", ""), year_group=request.args.get("year_group", ""))
+
+
+@bp.route("/new/spontaneous")
+@roles_required(Role.PRINCIPAL)
+def new_spontaneous():
+    """The walkthrough form with fresh uuids; cacheable, the offline client regenerates them."""
+    school = current_school()
+    teacher = request.args.get("teacher") or "anonymous"
+    teacher_id = None if teacher == "anonymous" else services.to_int(teacher)
+    if teacher != "anonymous" and (teacher_id is None or not services.is_teacher_at(school, teacher_id)):
+        abort(404)
+    version = services.walkthrough_version(school)
+    if version is None:
+        flash(_("No walkthrough template is published at this school yet."), "error")
+        return redirect(url_for("visits.new"))
+    values = services.new_visit_values(teacher_id, request.args.get("subject"), request.args.get("year_group"))
+    return _render_form(version, values, {}, {})
+
+
+@bp.route("/<uuid:visit_uuid>/observe")
+@login_required
+def observe(visit_uuid):
+    """Continue filling in a visit you observe (a draft walkthrough, a planned or peer visit)."""
+    visit = visit_for(current_user, visit_uuid, edit=True)
+    observation = next((o for o in visit.observations if o.author_id == current_user.id), None)
+    if observation is None:
+        values = services.new_visit_values(visit.teacher_id, visit.subject, visit.year_group)
+        values.update(visit_uuid=str(visit.uuid), kind=visit.kind,
+                      reflective_question=visit.reflective_question or "")
+        if visit.started_at:
+            values["started_at"] = visit.started_at.isoformat(timespec="seconds")
+        return _render_form(visit.template_version, values, {}, {}, visit=visit)
+    return _render_form(observation.template_version, services.values_of(observation),
+                        observation.answers or {}, {}, visit=visit)
+
+
+@bp.route("/save", methods=["POST"])
+@login_required
+def save():
+    """Create or update an observation from the HTML form (post/redirect/get)."""
+    from ..sync.services import apply_record
+
+    school = current_school()
+    visit_uuid = services.parse_uuid(request.form.get("visit_uuid"))
+    if school is None or visit_uuid is None or services.parse_uuid(request.form.get("uuid")) is None:
+        abort(400)
+    visit = _existing_visit(school, visit_uuid)
+    if visit is None and not has_role(Role.PRINCIPAL):
+        abort(403)
+    kind = visit.kind if visit else VisitKind.SPONTANEOUS
+    action = request.form.get("action", "save")
+    record = services.record_from_form(request.form, kind=kind, finish=action == "finish")
+    result = apply_record(current_user, school, record)
+    db.session.commit()
+    if result.get("status") == "rejected":
+        return _render_rejected(school, record, result.get("fields") or {}, visit)
+    if result.get("status") == "conflict":
+        flash(_("This visit was changed elsewhere in the meantime. Both versions are kept; "
+                "compare them before you continue."), "error")
+    elif action == "note":
+        flash(_("Note added."), "success")
+        return redirect(url_for("visits.observe", visit_uuid=visit_uuid, _anchor="notes"))
+    elif action == "finish":
+        flash(_("Visit finished and saved."), "success")
+    else:
+        flash(_("Saved as a draft."), "success")
+    return redirect(url_for("visits.detail", visit_uuid=visit_uuid))
+
+
+@bp.route("/<uuid:visit_uuid>")
+@login_required
+def detail(visit_uuid):
+    visit = visit_for(current_user, visit_uuid)
+    observations = [o for o in visit.observations
+                    if o.status == ObservationStatus.COMPLETE or o.author_id == current_user.id]
+    shown = [(o, readable_answers(o.template_version.document, o.answers or {})) for o in observations]
+    audit.record("visit.view", visit)
+    db.session.commit()
+    return render_template("visits/detail.html", visit=visit, shown=shown,
+                           can_edit=visit.observer_id == current_user.id)
+
+
+def _existing_visit(school, visit_uuid):
+    """The visit being saved, if it exists; someone else's or another school's answers 404."""
+    from .models import Visit
+
+    exists = db.session.scalar(db.select(Visit.id).filter_by(school_id=school.id, uuid=visit_uuid))
+    return visit_for(current_user, visit_uuid, edit=True) if exists else None
+
+
+def _render_rejected(school, record, fields, visit):
+    """Show the form again with the user's input and the messages next to the inputs (422)."""
+    from ..templates_.items import parse_answers
+
+    version = get_in_school(TemplateVersion, id=record["template_version_id"]) \
+        if record["template_version_id"] else (visit.template_version if visit else None)
+    if version is None:
+        abort(400)
+    answers, parse_errors = parse_answers(version.document, request.form)
+    errors = {**parse_errors, **fields}
+    values = services.values_from_form(request.form, record)
+    return _render_form(version, values, answers, errors, visit=visit, status=422)
+
+
+def _render_form(version, values, answers, errors, *, visit=None, status=200):
+    teacher = None
+    if values["teacher_id"] != "anonymous":
+        teacher = services.teacher_at(current_school(), values["teacher_id"])
+    other_errors = {k: v for k, v in errors.items() if not k.startswith("a.")}
+    return render_template("visits/observe.html", version=version, values=values, answers=answers,
+                           errors=errors, other_errors=other_errors, teacher=teacher, visit=visit,
+                           focus_keys=list(visit.focus_item_keys or []) if visit else [],
+                           subjects=services.SUBJECTS, year_groups=services.YEAR_GROUPS), status

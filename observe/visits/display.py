@@ -1,0 +1,57 @@
+"""Answers made readable for the visit page, from the template version they were filled in on.
+
+Works from the stored document alone (never the latest template), so a visit made
+with an old version still shows its own labels and options.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..templates_.items import levels_for
+from ..templates_.schemas import items_of
+
+
+def _label(choices: list[dict], value: str, field: str = "value"):
+    return next((c["label"] for c in choices if c.get(field) == value), value)
+
+
+def _parts(item: dict, value) -> list:
+    """Display parts of one answer value; each part a string or a bilingual {"sv", "en"} dict."""
+    kind = item.get("type")
+    if kind in ("scale", "yes_no", "choice"):
+        return [_label(levels_for(item), value)]
+    if kind == "checklist":
+        return [_label(item.get("options", []), v) for v in value]
+    if kind == "x_of_y":
+        return [_("%(x)s of %(y)s", x=value.get("x"), y=value.get("y"))]
+    if kind == "timed_log":
+        return [" · ".join(p for p in (row.get("time"), row.get("teacher"), row.get("students")) if p)
+                for row in value]
+    if kind == "interval":
+        seen = len(value)
+        parts = []
+        for who, codes in (("teacher", item.get("teacher_codes", [])), ("students", item.get("student_codes", []))):
+            for code in codes:
+                hits = sum(1 for cell in value if code["key"] in cell.get(who, []))
+                if hits:
+                    parts.append({lang: _("%(code)s: %(n)d of %(m)d intervals", code=text, n=hits, m=seen)
+                                  for lang, text in code["label"].items()})
+        return parts
+    return [str(value)]
+
+
+def readable_answers(document: dict, answers: dict) -> list[dict]:
+    """[{title, rows: [{key, label, type, parts, evidence}]}] for each section with something recorded."""
+    sections = []
+    for section in document.get("sections", []):
+        rows = []
+        for item in items_of({"sections": [section]}):
+            answer = answers.get(item["key"]) or {}
+            value = answer.get("value")
+            parts = _parts(item, value) if value not in (None, "", [], {}) else []
+            if parts or answer.get("evidence"):
+                rows.append({"key": item["key"], "label": item["label"], "type": item["type"],
+                             "parts": parts, "evidence": answer.get("evidence")})
+        if rows:
+            sections.append({"title": section.get("title"), "rows": rows})
+    return sections
