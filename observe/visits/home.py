@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Membership, Role
+from ..auth.permissions import can_view_next_step
 from ..extensions import db
 from ..feedback.models import Feedback, FeedbackStatus, NextStep, NextStepStatus
 from .models import Visit, VisitKind, VisitStatus
@@ -62,8 +63,9 @@ def principal_context(user, school) -> dict:
         select(NextStep).options(selectinload(NextStep.teacher))
         .where(NextStep.school_id == school.id, NextStep.status.in_(OPEN_STEPS),
                NextStep.teacher_id.in_(teacher_ids))
-        .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id).limit(10)).all()
-    return {"today_visits": today, "recent_visits": recent, "team_steps": steps}
+        .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id).limit(40)).all()
+    return {"today_visits": today, "recent_visits": recent,
+            "team_steps": [s for s in steps if can_view_next_step(user, s)][:10]}
 
 
 def teacher_context(user, school) -> dict:
@@ -82,7 +84,8 @@ def teacher_context(user, school) -> dict:
         select(NextStep).where(NextStep.school_id == school.id, NextStep.teacher_id == user.id,
                                NextStep.status.in_(OPEN_STEPS))
         .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id)).all()
-    return {"my_feedback": feedback, "peer_visits": peer, "my_steps": steps}
+    return {"my_feedback": feedback, "peer_visits": peer,
+            "my_steps": [s for s in steps if can_view_next_step(user, s)]}
 
 
 def admin_context() -> dict:
