@@ -95,3 +95,20 @@ def visit_for(user, visit_uuid, *, edit: bool = False):
     if not allowed:
         abort(404)
     return visit
+
+
+# --- sync (area D) ------------------------------------------------------------
+
+def can_start_spontaneous_visit(user, school_id: int) -> bool:
+    """Walkthroughs are started by the school's principals (rektor, biträdande rektor)."""
+    return school_id in user.school_ids and user.has_role(school_id, Role.PRINCIPAL)
+
+
+def sync_conflict_for(user, conflict_id: int):
+    """An unresolved sync conflict of `user` in the current school; else 404 (only its author merges it)."""
+    from ..sync.models import SyncConflict
+
+    conflict = get_in_school(SyncConflict, id=conflict_id, user_id=user.id)
+    if conflict.resolved_at is not None:
+        abort(404)
+    return conflict

@@ -1,4 +1,268 @@
-"""The JSON API used by the offline client (/api/v1/...)."""
-from flask import Blueprint
+"""The JSON API used by the offline client (/api/v1/...), see docs/sync-protocol.md.
+
+Every POST passes the same guard, in an order that tells the client what to do:
+401 session ended (log in again) -> 415 not JSON -> 403 foreign Origin -> 403 bad
+CSRF token (fetch a new one, retry once). Every answer carries
+`Cache-Control: no-store`: API responses hold personal data and must never be cached.
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from marshmallow import ValidationError
+
+from ..auth.permissions import current_school, sync_conflict_for
+from ..errors import error_response
+from ..extensions import csrf
+from . import schemas, services
+from .openapi import documented
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # checked in _guard instead, after the login check, and answered as JSON 403
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.after_request
+def _after(response):
+    return _no_store(response)
+
+
+def _same_origin(origin: str) -> bool:
+    return origin.rstrip("/") == request.host_url.rstrip("/")
+
+
+@bp.before_request
+def _guard():
+    if request.endpoint == "sync.set_faults":
+        return None  # test-only switch, guarded by its own check
+    if request.endpoint == "sync.sync":
+        fault = _next_fault()
+        if fault is not None:
+            return fault
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if not current_user.is_authenticated:
+        return _session_ended()
+    if request.mimetype != "application/json":
+        return error_response(415, "unsupported_media_type")
+    origin = request.headers.get("Origin")
+    if origin is not None and not _same_origin(origin):
+        return error_response(403, "origin", _("This request came from another site and was refused."))
+    try:
+        csrf.protect()
+    except CSRFError:
+        return error_response(403, "csrf", _("Your security token has expired. Fetch a new one and try again; "
+                                             "nothing on this device is lost."))
+    return None
+
+
+def _session_ended():
+    return error_response(401, "login_required", _("Your session has ended. Log in again to continue; "
+                                                   "nothing on this device is lost."))
+
+
+def _json_login_required(view):
+    """GET views: 401 JSON (never a redirect to the login page) when the session has ended."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return _session_ended()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _school_or_403():
+    school = current_school()
+    if school is None:
+        return None, error_response(403, "no_school", _("Your account is not connected to a school yet."))
+    return school, None
+
+
+def _json_body():
+    body = request.get_json(silent=True)
+    if body is None:
+        return None, error_response(400, "malformed", _("The request body is not valid JSON."))
+    return body, None
+
+
+@bp.get("/ping")
+@documented("Reachability check: tiny, never cached.", responses={204: None})
+def ping():
+    return "", 204
+
+
+@bp.get("/csrf")
+@documented("A fresh CSRF token for this session; fetch it before each sync.",
+            responses={200: schemas.CsrfSchema, 401: schemas.ErrorSchema})
+@_json_login_required
+def csrf_token():
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+@bp.post("/sync")
+@documented("Upload records; one result per record, in request order.",
+            request_schema=schemas.SyncRequestSchema,
+            responses={200: schemas.SyncResponseSchema, 400: schemas.ErrorSchema, 401: schemas.ErrorSchema,
+                       403: schemas.ErrorSchema, 415: schemas.ErrorSchema, 422: schemas.ErrorSchema,
+                       429: schemas.ErrorSchema, 500: schemas.ErrorSchema})
+def sync():
+    body, error = _json_body()
+    if error:
+        return error
+    version = body.get("client_schema_version") if isinstance(body, dict) else None
+    if version not in schemas.SUPPORTED_CLIENT_SCHEMA_VERSIONS:
+        return error_response(422, "client_outdated", schemas.outdated_client_message(),
+                              {"client_schema_version": [schemas.outdated_client_message()]})
+    try:
+        request_data = schemas.SyncRequestSchema().load(body)
+    except ValidationError as exc:
+        return error_response(400, "malformed", None, services.flatten_errors(exc.messages))
+    school, error = _school_or_403()
+    if error:
+        return error
+    user = current_user._get_current_object()
+    results = [_apply_one(user, school, record) for record in request_data["records"]]
+    services.report_device(user, request_data["device"], request.user_agent.string)
+    if g.pop("drop_response", False):
+        return error_response(500, "server_error")  # test fault: processed and committed, answer "lost"
+    return jsonify(schemas.SyncResponseSchema().dump({"results": results}))
+
+
+def _apply_one(user, school, record) -> dict:
+    """One record; a server fault here is reported for this record only, never for the batch."""
+    try:
+        return services.apply_record(user, school, record, client_schema_version=1)
+    except Exception:  # noqa: BLE001 - the other records must still be answered
+        current_app.logger.exception("sync: record failed")
+        uuid = record.get("uuid") if isinstance(record, dict) else None
+        return services.rejected(services.uuid_text(uuid), {"record": [
+            _("The server could not save this record. Try again later; it stays on your device.")]})
+
+
+@bp.get("/conflicts")
+@documented("The user's unresolved conflicts, each with the device's and the server's version.",
+            responses={200: schemas.ConflictListSchema, 401: schemas.ErrorSchema})
+@_json_login_required
+def conflicts():
+    school, error = _school_or_403()
+    if error:
+        return error
+    listed = [services.describe_conflict(school, c) for c in services.open_conflicts(current_user, school)]
+    return jsonify(schemas.ConflictListSchema().dump({"conflicts": listed}))
+
+
+@bp.post("/conflicts/<int:conflict_id>/resolve")
+@documented("Save the author's merge as the next revision and close the conflict.",
+            request_schema=schemas.ResolveSchema,
+            responses={200: schemas.RecordResultSchema, 404: schemas.ErrorSchema, 409: schemas.RecordResultSchema,
+                       422: schemas.RecordResultSchema})
+def resolve(conflict_id: int):
+    body, error = _json_body()
+    if error:
+        return error
+    school, error = _school_or_403()
+    if error:
+        return error
+    conflict = sync_conflict_for(current_user, conflict_id)
+    result = services.resolve_conflict(current_user._get_current_object(), school, conflict, body)
+    status = {"updated": 200, "conflict": 409}.get(result["status"], 422)
+    return jsonify(schemas.RecordResultSchema().dump(result)), status
+
+
+@bp.get("/openapi.json")
+@documented("This document.", responses={200: None})
+def openapi():
+    from .openapi import build_spec
+
+    return jsonify(build_spec(current_app))
+
+
+# --- test-only fault injection ---------------------------------------------------------------
+
+_faults_lock = threading.Lock()
+
+
+def faults_enabled() -> bool:
+    """Only a testing app with OBSERVE_FAULTS set may inject faults; production never."""
+    return bool(current_app.config.get("TESTING") and current_app.config.get("OBSERVE_FAULTS"))
+
+
+def _fault_queue() -> deque:
+    return current_app.extensions.setdefault("observe_sync_faults", deque())
+
+
+def _valid_fault(fault) -> bool:
+    if fault == "drop_response":
+        return True
+    if isinstance(fault, int) and not isinstance(fault, bool):
+        return 400 <= fault <= 599
+    if isinstance(fault, dict) and set(fault) <= {"status", "retry_after"}:
+        status, retry = fault.get("status"), fault.get("retry_after", 0)
+        return (isinstance(status, int) and 400 <= status <= 599 and isinstance(retry, int) and retry >= 0)
+    return False
+
+
+def _next_fault():
+    """Consume the next queued fault for POST /sync: a response now, or mark "drop_response"."""
+    if request.method != "POST" or not faults_enabled():
+        return None
+    with _faults_lock:
+        queue = _fault_queue()
+        fault = queue.popleft() if queue else None
+    if fault is None:
+        return None
+    if fault == "drop_response":
+        g.drop_response = True
+        return None
+    spec = fault if isinstance(fault, dict) else {"status": fault}
+    response = error_response(spec["status"], "injected_fault", "Injected test fault.")
+    if spec.get("retry_after"):
+        response.headers["Retry-After"] = str(spec["retry_after"])
+    return response
+
+
+@bp.route("/_test/faults", methods=["GET", "POST"])
+@documented("Test servers only (404 elsewhere): queue responses for the next POST /sync calls.",
+            request_schema=schemas.FaultsSchema, responses={200: schemas.FaultsSchema, 404: schemas.ErrorSchema})
+def set_faults():
+    """Fault injection for the offline client's Playwright fault matrix.
+
+    Enabled only when app.config["TESTING"] and app.config["OBSERVE_FAULTS"] are both true
+    (never in production: config.load sets TESTING only for OBSERVE_ENV=testing); else 404.
+
+    POST {"faults": [...]} replaces the queue; [] clears it. Each entry answers one
+    following POST /api/v1/sync, in order, before any login or CSRF check:
+      500 / 502 / 503 ...                 -> that status, nothing processed
+      {"status": 429, "retry_after": 1}   -> that status with a Retry-After header
+      "drop_response"                     -> processed and committed, then answered 500,
+                                             as if the response was lost on the way back
+    GET answers {"faults": [...]} with what is still queued.
+    """
+    if not faults_enabled():
+        return error_response(404, "not_found")
+    if request.method == "GET":
+        return jsonify({"faults": list(_fault_queue())})
+    body = request.get_json(silent=True)
+    try:
+        data = schemas.FaultsSchema().load(body if isinstance(body, dict) else {})
+    except ValidationError as exc:
+        return error_response(400, "malformed", None, services.flatten_errors(exc.messages))
+    if not all(_valid_fault(f) for f in data["faults"]):
+        return error_response(400, "malformed", "Each fault is a status 400-599, "
+                                                "{\"status\", \"retry_after\"} or \"drop_response\".")
+    with _faults_lock:
+        queue = _fault_queue()
+        queue.clear()
+        queue.extend(data["faults"])
+        return jsonify({"faults": list(queue)})

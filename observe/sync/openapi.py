@@ -1,0 +1,88 @@
+"""The OpenAPI 3 document for /api/v1, generated from the routes and the marshmallow schemas.
+
+Each API view declares its summary, request schema and responses with `@documented`;
+`build_spec` walks the app's URL map, so a new route appears in the document by
+being registered, and its shapes can only come from the schemas the view really uses.
+"""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+API_PREFIX = "/api/v1"
+_CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def documented(summary: str, *, request_schema=None, responses: dict | None = None):
+    """Attach what the OpenAPI document says about a view."""
+
+    def decorator(view):
+        view.openapi = {"summary": summary, "request": request_schema, "responses": responses or {200: None}}
+        return view
+
+    return decorator
+
+
+def _schema_name(schema) -> str:
+    name = schema.__name__ if isinstance(schema, type) else type(schema).__name__
+    return name.removesuffix("Schema")
+
+
+def _ref(spec: APISpec, schema) -> dict:
+    name = _schema_name(schema)
+    if name not in spec.components.schemas:
+        spec.components.schema(name, schema=schema)
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _operation(spec: APISpec, doc: dict, path_params: list[str]) -> dict:
+    operation: dict = {"summary": doc["summary"], "responses": {}}
+    if path_params:
+        operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
+                                   for p in path_params]
+    if doc["request"] is not None:
+        operation["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _ref(spec, doc["request"])}}}
+    for status, schema in doc["responses"].items():
+        response: dict = {"description": _DESCRIPTIONS.get(status, "Answer.")}
+        if schema is not None:
+            response["content"] = {"application/json": {"schema": _ref(spec, schema)}}
+        operation["responses"][str(status)] = response
+    return operation
+
+
+_DESCRIPTIONS = {
+    200: "OK.", 204: "Reachable.", 400: "Malformed JSON or request shape.", 401: "Session ended: log in again.",
+    403: "CSRF token or Origin refused: fetch a new token and retry once.", 404: "Not found.",
+    409: "The server copy changed since the merge was built.",
+    415: "Send Content-Type: application/json.", 422: "Unknown client_schema_version: update the app; "
+    "or, for a single record, its field messages.", 429: "Too many requests: honour Retry-After.",
+    500: "Server error: retry with backoff.",
+}
+
+
+def build_spec(app) -> dict:
+    """The document as a dict (OpenAPI 3.0.3)."""
+    from . import services  # the record types' schemas are listed so clients see every record shape
+
+    spec = APISpec(title="Observe sync API", version="1", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "The API the offline client uses; see docs/sync-protocol.md."})
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(API_PREFIX + "/"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        doc = getattr(view, "openapi", None) or {"summary": (view.__doc__ or rule.endpoint).strip().splitlines()[0],
+                                                 "request": None, "responses": {200: None}}
+        path_params = _CONVERTER.findall(rule.rule)
+        path = _CONVERTER.sub(r"{\1}", rule.rule)
+        methods = sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
+        spec.path(path=path, operations={m: _operation(spec, doc, path_params) for m in methods})
+    record_refs = [_ref(spec, record_type.schema) for record_type in services.RECORD_TYPES.values()]
+    document = spec.to_dict()
+    request = document["components"]["schemas"].get("SyncRequest")
+    if request is not None:
+        request["properties"]["records"]["items"] = {"oneOf": record_refs}
+    return document

@@ -1,0 +1,509 @@
+"""Applying records from devices (and from the online form): the one write path.
+
+`apply_record(user, school, record)` is THE way an observation is created or
+changed, online or offline, so a double submit or a resend after a lost response
+is harmless. Each call is its own unit of work (it commits or rolls back), which
+is what lets one bad record in a sync batch never block the others.
+
+Idempotency rests on the database, not on a check in Python: the record is
+INSERTed inside a savepoint and the unique constraint on (school_id, uuid)
+decides who was first; the loser re-reads the winner's row and compares.
+
+Record types live in a registry (`RECORD_TYPES`) so feedback can join later:
+register a `RecordType` subclass with `register_record_type`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid as uuid_mod
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import services as audit
+from ..auth.models import Membership, Role
+from ..auth.permissions import can_edit_observation, can_start_spontaneous_visit
+from ..dbtypes import begin_write, utcnow
+from ..extensions import db
+from ..templates_.models import TemplateVersion
+from ..visits.models import (Observation, ObservationAnswer, ObservationStatus, Visit, VisitKind,
+                             VisitStatus)
+from .models import Device, SyncConflict
+from .schemas import ObservationCopySchema, ObservationRecordSchema, ResolveSchema
+
+CREATED, UNCHANGED, UPDATED, CONFLICT, REJECTED = "created", "unchanged", "updated", "conflict", "rejected"
+
+
+class Rejected(Exception):
+    """A record that cannot be accepted as sent; the device keeps it as "needs attention"."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__(fields)
+        self.fields = fields
+
+
+# --- the registry -------------------------------------------------------------------
+
+class RecordType:
+    """One kind of record the sync API accepts. Subclasses set `name` and `schema`."""
+
+    name: str = ""
+    schema: type[Schema]
+
+    def apply(self, user, school, data: dict, raw: dict) -> dict:
+        """Upsert the validated `data` inside the open write transaction; return the result."""
+        raise NotImplementedError
+
+
+RECORD_TYPES: dict[str, RecordType] = {}
+
+
+def register_record_type(record_type: RecordType) -> RecordType:
+    RECORD_TYPES[record_type.name] = record_type
+    return record_type
+
+
+# --- the entry point ------------------------------------------------------------------
+
+def apply_record(user, school, record: dict, *, client_schema_version: int | None = None) -> dict:
+    """Create or update one record for `user` in `school`; never raises for bad input.
+
+    Returns {"uuid", "status", "revision"?, "fields"?, "server"?} as in docs/sync-protocol.md.
+    Commits on created/updated/conflict, rolls back otherwise.
+    """
+    if not isinstance(record, dict):
+        return rejected(None, {"record": [_("A record must be a JSON object.")]})
+    record_uuid = uuid_text(record.get("uuid"))
+    record_type = RECORD_TYPES.get(record.get("type"))
+    if record_type is None:
+        return rejected(record_uuid, {"type": [_("Unknown record type.")]})
+    try:
+        data = record_type.schema().load(record)
+    except ValidationError as exc:
+        return rejected(record_uuid, flatten_errors(exc.messages))
+    data["client_schema_version"] = client_schema_version
+
+    _start_unit_of_work()
+    try:
+        result = record_type.apply(user, school, data, _jsonable(record))
+    except Rejected as exc:
+        db.session.rollback()
+        return rejected(record_uuid, exc.fields)
+    except Exception:
+        db.session.rollback()
+        raise
+    if result["status"] == UNCHANGED:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return result
+
+
+def _start_unit_of_work() -> None:
+    """End whatever the request had open (e.g. loading the user), then begin as a writer."""
+    if db.session().in_transaction():
+        db.session.commit()
+    begin_write(db.session)
+
+
+def rejected(record_uuid: str | None, fields: dict) -> dict:
+    return {"uuid": record_uuid, "status": REJECTED, "fields": fields}
+
+
+def uuid_text(value) -> str | None:
+    try:
+        return str(uuid_mod.UUID(str(value)))
+    except (TypeError, ValueError):
+        return None if value is None else str(value)[:64]
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error dict -> {"visit.teacher_id": ["..."]}, like the form's input names."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, list):
+        flat[prefix or "record"] = [str(m) for m in messages if not isinstance(m, (dict, list))]
+        for m in messages:
+            if isinstance(m, (dict, list)):
+                flat.update(flatten_errors(m, prefix))
+        return flat
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten_errors(value, name))
+        else:
+            flat[name] = [str(m) for m in value] if isinstance(value, list) else [str(value)]
+    return flat
+
+
+def _jsonable(value):
+    """A JSON round trip: what is stored and compared is exactly what JSON can hold."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.timezone.utc).isoformat() if value else None
+
+
+# --- observations ---------------------------------------------------------------------
+
+# Visit fields a device may set: all of them for the walkthrough it started itself,
+# only the times for a planned or peer visit (someone planned the rest).
+_SPONTANEOUS_FIELDS = ("teacher_id", "subject", "year_group", "started_at", "ended_at", "reflective_question")
+_PLANNED_FIELDS = ("started_at", "ended_at")
+
+
+def _visit_fields(kind: str) -> tuple[str, ...]:
+    return _SPONTANEOUS_FIELDS if kind == VisitKind.SPONTANEOUS else _PLANNED_FIELDS
+
+
+def parse_fields(version: TemplateVersion, form_fields: dict, status: str) -> dict:
+    """The form engine's parse (one function for online, offline and API); Rejected on errors."""
+    from ..templates_ import items
+
+    answers, errors = items.parse_answers(version.document, form_fields,
+                                          complete=status == ObservationStatus.COMPLETE)
+    if errors:
+        raise Rejected({key: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+                        for key, msgs in errors.items()})
+    return _jsonable(answers)
+
+
+def _notes(notes: list[dict]) -> list[dict]:
+    return [{"at": _iso(n["at"]), "text": n["text"]} for n in notes]
+
+
+def _content(visit_kind: str, visit_values: dict, version_id: int, answers: dict, notes: list, status: str) -> dict:
+    """What makes two copies of an observation the same (revision and timestamps aside)."""
+    return _jsonable({
+        "visit": {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in visit_values.items()
+                  if k in _visit_fields(visit_kind)},
+        "template_version_id": version_id, "answers": answers, "notes": notes, "status": status,
+    })
+
+
+def _incoming_visit_values(kind: str, visit_data: dict, visit: Visit | None) -> dict:
+    """The visit values the record asks for; planned/peer times left out keep the server's."""
+    values = {k: visit_data.get(k) for k in _visit_fields(kind)}
+    if kind != VisitKind.SPONTANEOUS and visit is not None:
+        for key in _PLANNED_FIELDS:
+            if values[key] is None:
+                values[key] = getattr(visit, key)
+    return values
+
+
+def _server_content(obs: Observation) -> dict:
+    visit = obs.visit
+    values = {k: getattr(visit, k) for k in _visit_fields(visit.kind)}
+    return _content(visit.kind, values, obs.template_version_id, obs.answers or {}, obs.notes or [], obs.status)
+
+
+def server_copy(obs: Observation) -> dict:
+    """The server's copy in the record's shape, for a conflict answer and the merge view."""
+    visit = obs.visit
+    return ObservationCopySchema().dump({
+        "uuid": obs.uuid, "revision": obs.revision, "template_version_id": obs.template_version_id,
+        "visit": {"uuid": visit.uuid, "kind": visit.kind, **{k: getattr(visit, k) for k in _SPONTANEOUS_FIELDS}},
+        "answers": obs.answers or {}, "notes": obs.notes or [], "status": obs.status, "updated_at": obs.updated_at,
+    })
+
+
+def _template_version(school, version_id: int) -> TemplateVersion:
+    """Any version ever published in this school (old versions stay valid forever)."""
+    version = db.session.execute(
+        select(TemplateVersion).filter_by(id=version_id, school_id=school.id)
+    ).scalar_one_or_none()
+    if version is None:
+        raise Rejected({"template_version_id": [_("This form version does not exist at your school.")]})
+    return version
+
+
+def _find_observation(school, record_uuid) -> Observation | None:
+    return db.session.execute(
+        select(Observation).filter_by(school_id=school.id, uuid=record_uuid)
+    ).scalar_one_or_none()
+
+
+def _find_visit(school, visit_uuid) -> Visit | None:
+    return db.session.execute(select(Visit).filter_by(school_id=school.id, uuid=visit_uuid)).scalar_one_or_none()
+
+
+def _check_teacher(school_id: int, teacher_id: int | None) -> None:
+    if teacher_id is None:
+        return
+    found = db.session.execute(
+        select(Membership.id).filter_by(user_id=teacher_id, school_id=school_id, role=Role.TEACHER.value)
+    ).first()
+    if found is None:
+        raise Rejected({"visit.teacher_id": [_("Choose a teacher at your school.")]})
+
+
+def _visit_for_record(user, school, visit_data: dict) -> Visit | None:
+    """The existing visit the record points at (checked), or None when a new walkthrough may start."""
+    visit = _find_visit(school, visit_data["uuid"])
+    not_yours = {"visit": [_("This visit does not exist or is not yours to fill in.")]}
+    if visit is None:
+        if visit_data["kind"] != VisitKind.SPONTANEOUS:
+            raise Rejected(not_yours)
+        if not can_start_spontaneous_visit(user, school.id):
+            raise Rejected({"visit": [_("You may not start visits at this school.")]})
+        return None
+    if not can_edit_observation(user, visit):
+        raise Rejected(not_yours)
+    if visit.kind != visit_data["kind"]:
+        raise Rejected({"visit.kind": [_("This visit is of another kind.")]})
+    return visit
+
+
+def _apply_visit_values(visit: Visit, values: dict, status: str) -> None:
+    for key, value in values.items():
+        setattr(visit, key, value)
+    if visit.status != VisitStatus.CANCELLED:
+        visit.status = VisitStatus.COMPLETED if status == ObservationStatus.COMPLETE else VisitStatus.IN_PROGRESS
+
+
+def _observed_on(visit: Visit) -> dt.date:
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return (visit.started_at or utcnow()).astimezone(zone).date()
+
+
+def write_answer_rows(obs: Observation, visit: Visit, version: TemplateVersion) -> None:
+    """Replace the observation's ObservationAnswer rows; only complete observations feed insights."""
+    from ..templates_ import items
+
+    db.session.execute(delete(ObservationAnswer).where(ObservationAnswer.observation_id == obs.id))
+    if obs.status != ObservationStatus.COMPLETE:
+        return
+    base = {"observation_id": obs.id, "school_id": obs.school_id, "visit_kind": visit.kind,
+            "observed_on": _observed_on(visit), "teacher_id": visit.teacher_id,
+            "template_key": version.template.key}
+    for row in items.answer_rows(version.document, obs.answers or {}):
+        db.session.add(ObservationAnswer(**{**base, **row}))
+
+
+class ObservationRecord(RecordType):
+    name = "observation"
+    schema = ObservationRecordSchema
+
+    def apply(self, user, school, data: dict, raw: dict) -> dict:
+        version = _template_version(school, data["template_version_id"])
+        answers = parse_fields(version, data["form_fields"], data["status"])
+        notes = _notes(data["notes"])
+        obs = _find_observation(school, data["uuid"])
+        if obs is None:
+            obs, created = self._insert(user, school, data, version, answers, notes)
+            if created:
+                return {"uuid": str(obs.uuid), "status": CREATED, "revision": obs.revision}
+        return self._against_existing(user, school, obs, data, raw, version, answers, notes)
+
+    def _insert(self, user, school, data, version, answers, notes) -> tuple[Observation, bool]:
+        """INSERT in a savepoint; the unique constraints decide races. Returns (row, created)."""
+        for _attempt in range(2):
+            visit = _visit_for_record(user, school, data["visit"])
+            kind = data["visit"]["kind"]
+            values = _incoming_visit_values(kind, data["visit"], visit)
+            try:
+                with db.session.begin_nested():
+                    if visit is None:
+                        _check_teacher(school.id, values["teacher_id"])
+                        visit = Visit(uuid=data["visit"]["uuid"], school_id=school.id, kind=kind,
+                                      observer_id=user.id, created_by_id=user.id,
+                                      template_version_id=version.id)
+                        db.session.add(visit)
+                    _apply_visit_values(visit, values, data["status"])
+                    db.session.flush()
+                    obs = Observation(
+                        uuid=data["uuid"], school_id=school.id, visit_id=visit.id, author_id=user.id,
+                        template_version_id=version.id, answers=answers, notes=notes, status=data["status"],
+                        revision=1, client_schema_version=data.get("client_schema_version"),
+                        completed_at=utcnow() if data["status"] == ObservationStatus.COMPLETE else None)
+                    db.session.add(obs)
+                    db.session.flush()
+            except IntegrityError:
+                existing = _find_observation(school, data["uuid"])
+                if existing is not None:
+                    return existing, False
+                continue  # the visit appeared meanwhile, or this author already has an observation on it
+            write_answer_rows(obs, visit, version)
+            audit.record("observation.create", obs, user_id=user.id, via="sync")
+            return obs, True
+        # Same visit, same author, another uuid: the visit was filled in on another device.
+        visit = _find_visit(school, data["visit"]["uuid"])
+        existing = db.session.execute(
+            select(Observation).filter_by(visit_id=visit.id, author_id=user.id)
+        ).scalar_one_or_none() if visit is not None else None
+        if existing is None:
+            raise Rejected({"visit": [_("This visit could not be saved. Try again.")]})
+        return existing, False
+
+    def _against_existing(self, user, school, obs: Observation, data, raw, version, answers, notes) -> dict:
+        visit = obs.visit
+        if obs.author_id != user.id or not can_edit_observation(user, visit):
+            raise Rejected({"uuid": [_("This record does not exist or is not yours to change.")]})
+        if obs.uuid == data["uuid"] and visit.uuid != data["visit"]["uuid"]:
+            raise Rejected({"visit": [_("This record belongs to another visit.")]})
+        values = _incoming_visit_values(visit.kind, data["visit"], visit)
+        incoming = _content(visit.kind, values, version.id, answers, notes, data["status"])
+        if obs.uuid == data["uuid"] and incoming == _server_content(obs):
+            return {"uuid": str(obs.uuid), "status": UNCHANGED, "revision": obs.revision}
+        if obs.uuid == data["uuid"] and data["base_revision"] == obs.revision:
+            self._update(obs, visit, version, values, answers, notes, data["status"], data.get("client_schema_version"))
+            audit.record("observation.update", obs, user_id=user.id, via="sync", revision=obs.revision)
+            return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
+        return _conflict(user, school, "observation", data["uuid"], data["base_revision"], obs, raw)
+
+    @staticmethod
+    def _update(obs, visit, version, values, answers, notes, status, client_schema_version=None) -> None:
+        if visit.kind == VisitKind.SPONTANEOUS:
+            _check_teacher(visit.school_id, values["teacher_id"])
+        _apply_visit_values(visit, values, status)
+        was_complete = obs.status == ObservationStatus.COMPLETE
+        obs.template_version_id = version.id
+        obs.answers = answers
+        obs.notes = notes
+        obs.status = status
+        obs.revision += 1
+        obs.updated_at = utcnow()
+        if client_schema_version:
+            obs.client_schema_version = client_schema_version
+        if status == ObservationStatus.COMPLETE and not was_complete:
+            obs.completed_at = utcnow()
+        db.session.flush()
+        write_answer_rows(obs, visit, version)
+
+
+register_record_type(ObservationRecord())
+
+
+def _conflict(user, school, record_type: str, record_uuid, base_revision: int, obs: Observation, raw: dict) -> dict:
+    """Keep the device's copy beside the server's (once per distinct copy); overwrite nothing."""
+    existing = db.session.execute(
+        select(SyncConflict).filter_by(school_id=school.id, user_id=user.id, record_type=record_type,
+                                       record_uuid=record_uuid, resolved_at=None)
+    ).scalars().all()
+    if not any(c.payload == raw for c in existing):
+        conflict = SyncConflict(school_id=school.id, user_id=user.id, record_type=record_type,
+                                record_uuid=record_uuid, base_revision=base_revision,
+                                server_revision=obs.revision, payload=raw)
+        db.session.add(conflict)
+        audit.record("observation.conflict", obs, user_id=user.id, via="sync", base_revision=base_revision)
+    return {"uuid": str(record_uuid), "status": CONFLICT, "revision": obs.revision, "server": server_copy(obs)}
+
+
+# --- conflicts --------------------------------------------------------------------------
+
+def open_conflicts(user, school) -> list[SyncConflict]:
+    return list(db.session.execute(
+        select(SyncConflict).filter_by(school_id=school.id, user_id=user.id, resolved_at=None)
+        .order_by(SyncConflict.created_at, SyncConflict.id)
+    ).scalars())
+
+
+def _observation_for_conflict(school, conflict: SyncConflict) -> Observation | None:
+    obs = _find_observation(school, conflict.record_uuid)
+    if obs is None:
+        # A second observation of the same visit from another device: the server copy is the first one.
+        visit_uuid = (conflict.payload.get("visit") or {}).get("uuid")
+        visit = _find_visit(school, uuid_mod.UUID(visit_uuid)) if visit_uuid else None
+        if visit is not None:
+            obs = db.session.execute(
+                select(Observation).filter_by(visit_id=visit.id, author_id=conflict.user_id)
+            ).scalar_one_or_none()
+    return obs
+
+
+def describe_conflict(school, conflict: SyncConflict) -> dict:
+    """Both versions, ready to show side by side: the device's as sent and parsed, and the server's."""
+    obs = _observation_for_conflict(school, conflict)
+    device_answers: dict = {}
+    version_id = conflict.payload.get("template_version_id")
+    version = db.session.execute(
+        select(TemplateVersion).filter_by(id=version_id, school_id=school.id)
+    ).scalar_one_or_none() if isinstance(version_id, int) else None
+    if version is not None:
+        from ..templates_ import items
+
+        device_answers, _errors = items.parse_answers(version.document, conflict.payload.get("fields") or {})
+    return {
+        "id": conflict.id, "record_type": conflict.record_type, "record_uuid": conflict.record_uuid,
+        "base_revision": conflict.base_revision, "server_revision": conflict.server_revision,
+        "created_at": conflict.created_at, "device": conflict.payload, "device_answers": _jsonable(device_answers),
+        "server": server_copy(obs) if obs is not None else None,
+    }
+
+
+def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict:
+    """Save the author's merge as the next revision of the server copy and close the conflict.
+
+    `merged` is {base_revision, fields, notes, status}; if the server moved on since the
+    merge was built, nothing is saved and the answer is a new conflict with the newer copy.
+    """
+    try:
+        data = ResolveSchema().load(merged)
+    except ValidationError as exc:
+        return rejected(str(conflict.record_uuid), flatten_errors(exc.messages))
+    _start_unit_of_work()
+    try:
+        conflict = db.session.get(SyncConflict, conflict.id)
+        obs = _observation_for_conflict(school, conflict)
+        if obs is None or conflict.resolved_at is not None:
+            raise Rejected({"record": [_("This conflict has already been resolved.")]})
+        if obs.revision != data["base_revision"]:
+            db.session.rollback()
+            return {"uuid": str(obs.uuid), "status": CONFLICT, "revision": obs.revision, "server": server_copy(obs)}
+        visit = obs.visit
+        version = obs.template_version
+        answers = parse_fields(version, data["form_fields"], data["status"])
+        values = {k: getattr(visit, k) for k in _visit_fields(visit.kind)}
+        ObservationRecord._update(obs, visit, version, values, answers, _notes(data["notes"]), data["status"])
+        now = utcnow()
+        for other in open_conflicts(user, school):
+            if other.record_uuid == conflict.record_uuid:
+                other.resolved_at = now
+        audit.record("observation.merge", obs, user_id=user.id, via="sync", revision=obs.revision)
+        db.session.commit()
+        return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
+    except Rejected as exc:
+        db.session.rollback()
+        return rejected(str(conflict.record_uuid), exc.fields)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# --- devices --------------------------------------------------------------------------------
+
+def report_device(user, device: dict | None, user_agent: str | None) -> None:
+    """Store what the device still holds, so an admin sees who has unsynced data."""
+    if not device:
+        return
+    _start_unit_of_work()
+    try:
+        row = _device_row(user, device["uuid"])
+        if row is None:
+            try:
+                with db.session.begin_nested():
+                    row = Device(user_id=user.id, device_uuid=device["uuid"])
+                    db.session.add(row)
+                    db.session.flush()
+            except IntegrityError:
+                row = _device_row(user, device["uuid"])
+        row.pending_count = device["pending"]
+        row.oldest_pending_at = device["oldest_pending_at"]
+        row.user_agent = (user_agent or "")[:300] or None
+        row.last_seen_at = utcnow()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _device_row(user, device_uuid) -> Device | None:
+    return db.session.execute(
+        select(Device).filter_by(user_id=user.id, device_uuid=device_uuid)
+    ).scalar_one_or_none()
