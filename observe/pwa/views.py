@@ -1,4 +1,59 @@
-"""The service worker (/sw.js), its precache manifest, and the web app manifest."""
-from flask import Blueprint
+"""The service worker (/sw.js), its precache manifest, the offline page and the web app manifest."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from . import services
 
 bp = Blueprint("pwa", __name__)
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """One script (config + strategies + event wiring) so the browser's byte-for-byte
+    update check sees every change; `no-cache` makes it ask the server each time."""
+    build = services.current_build(current_app)
+    body = services.render_worker(build, offline_url=url_for("pwa.offline"))
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    """The fallback for a page the device has not saved; generic, so it can be cached for anyone."""
+    response = current_app.make_response(render_template("pwa/offline.html"))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    response = jsonify({
+        "name": "Observe",
+        "short_name": "Observe",
+        "description": _("Classroom observation and feedback"),
+        "lang": request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "sv",
+        "start_url": url_for("core.home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#0b5cad",
+        "icons": [{"src": url_for("static", filename="icons/icon.svg"), "sizes": "any",
+                   "type": "image/svg+xml", "purpose": "any"}],
+    })
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/offline-pages.json")
+@login_required
+def offline_pages():
+    """The pages this user needs without network; the client asks the worker to cache them."""
+    response = jsonify({"user": current_user.id, "urls": services.offline_urls(current_user)})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,136 @@
+/* Observe service worker — named caching strategies.
+ * `OBSERVE` (version, precache list, offline page, page patterns) is written above this
+ * file by the server (observe/pwa/services.py); sw.js below wires these to events. */
+
+const STATIC_CACHE = `observe-static-${OBSERVE.version}`;
+const STATIC_PREFIX = 'observe-static-';
+// Pages the logged-in user needs offline. Not versioned (they outlive an app update);
+// cleared when another user logs in on this device or the user logs out.
+const PAGES_CACHE = 'observe-pages';
+const USER_KEY = '/__observe/user';
+const PAGE_TIMEOUT_MS = 6000;
+const PAGE_PATTERNS = OBSERVE.pagePatterns.map((source) => new RegExp(source));
+const PRECACHED = new Set(OBSERVE.precache.map((url) => new URL(url, self.location.origin).pathname));
+
+/** Fill a new versioned cache completely or fail the install (never a half-filled cache). */
+async function precacheAll() {
+  const cache = await caches.open(STATIC_CACHE);
+  try {
+    // addAll is all-or-nothing; `reload` skips the HTTP cache so we store what the server has now.
+    await cache.addAll(OBSERVE.precache.map((url) => new Request(url, { cache: 'reload', credentials: 'omit' })));
+  } catch (error) {
+    await caches.delete(STATIC_CACHE);
+    throw error; // the install fails loudly; the old worker keeps serving
+  }
+}
+
+/** Delete only our own older static caches; other apps' caches and the page cache stay. */
+async function deleteOldCaches() {
+  const names = await caches.keys();
+  await Promise.all(names.filter((name) => name.startsWith(STATIC_PREFIX) && name !== STATIC_CACHE)
+    .map((name) => caches.delete(name)));
+}
+
+function isPrecached(url) {
+  return PRECACHED.has(url.pathname);
+}
+
+/** CSS, JS, icons: from the versioned cache, network only if somehow missing. */
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { cacheName: STATIC_CACHE, ignoreSearch: true });
+  return cached || fetch(request);
+}
+
+function pageKey(url) {
+  const parsed = new URL(url);
+  return parsed.origin + parsed.pathname; // ?draft=… and friends show the same cached page
+}
+
+function isWantedPage(url, response) {
+  if (!response || !response.ok || response.redirected || response.type !== 'basic') return false;
+  if (!(response.headers.get('Content-Type') || '').includes('text/html')) return false;
+  const optIn = response.headers.get('X-Observe-Offline');
+  if (optIn === '0') return false;
+  return optIn === '1' || PAGE_PATTERNS.some((pattern) => pattern.test(new URL(url).pathname));
+}
+
+async function storePage(url, response) {
+  const cache = await caches.open(PAGES_CACHE);
+  await cache.put(pageKey(url), response);
+}
+
+async function cachedPage(url) {
+  const cache = await caches.open(PAGES_CACHE);
+  return cache.match(pageKey(url));
+}
+
+async function offlineFallback() {
+  return (await caches.match(OBSERVE.offlineUrl, { cacheName: STATIC_CACHE }))
+    || new Response('Offline', { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+}
+
+/** Pages: the network's answer (kept for later), else the saved copy, else the offline page.
+ * A slow network falls back to the saved copy after a few seconds; the fetch still refreshes it. */
+async function networkFirstPage(event) {
+  const { request } = event;
+  const network = fetch(request).then(async (response) => {
+    if (isWantedPage(request.url, response)) await storePage(request.url, response.clone());
+    return response;
+  });
+  event.waitUntil(network.catch(() => undefined));
+  const cached = await cachedPage(request.url);
+  if (!cached) {
+    try {
+      return await network;
+    } catch (error) {
+      return offlineFallback();
+    }
+  }
+  let timer;
+  const slow = new Promise((resolve) => { timer = setTimeout(() => resolve(cached), PAGE_TIMEOUT_MS); });
+  try {
+    return await Promise.race([network, slow]);
+  } catch (error) {
+    return cached;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Remember whose pages the cache holds; another user's pages are dropped first. */
+async function switchUser(user) {
+  const cache = await caches.open(PAGES_CACHE);
+  const marker = await cache.match(USER_KEY);
+  const previous = marker ? await marker.text() : null;
+  if (previous !== String(user)) {
+    await caches.delete(PAGES_CACHE);
+    await (await caches.open(PAGES_CACHE)).put(USER_KEY, new Response(String(user)));
+  }
+}
+
+/** Fetch the user's offline pages into the page cache; report how many made it. */
+async function warmPages(user, urls) {
+  await switchUser(user);
+  let saved = 0;
+  for (const url of urls) {
+    try {
+      const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+      if (isWantedPage(new URL(url, self.location.origin).href, response)) {
+        await storePage(new URL(url, self.location.origin).href, response);
+        saved += 1;
+      }
+    } catch (error) {
+      // offline again: keep what we have
+    }
+  }
+  return { saved, total: urls.length };
+}
+
+async function clearPages() {
+  await caches.delete(PAGES_CACHE);
+}
+
+async function askPagesToSync() {
+  const windows = await self.clients.matchAll({ type: 'window' });
+  windows.forEach((client) => client.postMessage({ type: 'sync' }));
+}

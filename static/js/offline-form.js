@@ -1,0 +1,344 @@
+/* Offline capture for every <form data-offline-form> (contract in docs/offline.md).
+ *
+ * Every change is written to IndexedDB as it is typed and queued in the outbox; a reload
+ * restores it. A new walkthrough opened from the cache gets fresh uuids, so two visits
+ * started offline never share one. The record built here is the one the server builds
+ * from the same form without JavaScript (observe.visits.services.record_from_form).
+ */
+import { _ } from './i18n.js';
+import { newUuid } from './store.js';
+import { recordStateLabel } from './status.js';
+
+const NOTE_AT = 'note_at';
+const NOTE_TEXT = 'note_text';
+const NEW_NOTE = 'note';
+
+/** name -> [values], exactly what the browser would post (minus the CSRF token). */
+export function formFields(form) {
+  const fields = {};
+  for (const [name, value] of new FormData(form)) {
+    if (name === 'csrf_token' || typeof value !== 'string') continue;
+    (fields[name] = fields[name] || []).push(value);
+  }
+  return fields;
+}
+
+function one(fields, name) {
+  return (fields[name] || [''])[0] || '';
+}
+
+function intOrNull(value) {
+  return /^\d+$/.test(value) ? Number(value) : null;
+}
+
+/** The sync record (docs/sync-protocol.md) for the form's current content. */
+export function recordFromFields(fields, { finish = false, now = new Date().toISOString() } = {}) {
+  const notes = (fields[NOTE_AT] || []).map((at, index) => ({ at, text: (fields[NOTE_TEXT] || [])[index] || '' }));
+  const pendingNote = one(fields, NEW_NOTE).trim();
+  if (finish && pendingNote) notes.push({ at: now, text: pendingNote });
+  const answers = {};
+  Object.keys(fields).filter((name) => name.startsWith('a.')).forEach((name) => { answers[name] = fields[name]; });
+  return {
+    type: 'observation',
+    uuid: one(fields, 'uuid'),
+    base_revision: intOrNull(one(fields, 'base_revision')) || 0,
+    visit: {
+      uuid: one(fields, 'visit_uuid'),
+      kind: one(fields, 'kind') || 'spontaneous',
+      teacher_id: intOrNull(one(fields, 'teacher_id')),
+      subject: one(fields, 'subject').trim() || null,
+      year_group: one(fields, 'year_group').trim() || null,
+      started_at: one(fields, 'started_at') || null,
+      ended_at: one(fields, 'ended_at') || (finish ? now : null),
+      reflective_question: one(fields, 'reflective_question').trim() || null,
+    },
+    template_version_id: intOrNull(one(fields, 'template_version_id')),
+    fields: answers,
+    notes,
+    status: finish ? 'complete' : (one(fields, 'status') || 'draft'),
+  };
+}
+
+/** Put saved values back into the form's controls (text, choices, selects, notes). */
+function restoreFields(form, fields) {
+  const seen = {};
+  for (const element of form.elements) {
+    const { name } = element;
+    if (!name || name === 'csrf_token' || name === 'base_revision' || name === NOTE_AT || name === NOTE_TEXT) continue;
+    const values = fields[name] || [];
+    if (element.type === 'checkbox' || element.type === 'radio') {
+      element.checked = values.includes(element.value);
+    } else if (element.tagName === 'SELECT' && element.multiple) {
+      [...element.options].forEach((option) => { option.selected = values.includes(option.value); });
+    } else if (element.type !== 'submit' && element.type !== 'button' && element.type !== 'file') {
+      const index = seen[name] || 0;
+      seen[name] = index + 1;
+      element.value = values[index] !== undefined ? values[index] : '';
+    }
+  }
+  const notes = (fields[NOTE_AT] || []).map((at, index) => ({ at, text: (fields[NOTE_TEXT] || [])[index] || '' }));
+  renderNotes(form, notes);
+}
+
+function renderNotes(form, notes) {
+  const list = form.querySelector('[data-note-list]');
+  if (!list) return;
+  list.replaceChildren(...notes.map((note) => {
+    const item = document.createElement('li');
+    const time = document.createElement('time');
+    time.dateTime = note.at;
+    const at = new Date(note.at);
+    time.textContent = Number.isNaN(at.getTime()) ? '' : at.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' });
+    const hiddenAt = Object.assign(document.createElement('input'), { type: 'hidden', name: NOTE_AT, value: note.at });
+    const hiddenText = Object.assign(document.createElement('input'), { type: 'hidden', name: NOTE_TEXT, value: note.text });
+    item.append(time, ` ${note.text}`, hiddenAt, hiddenText);
+    return item;
+  }));
+}
+
+function setHidden(form, name, value) {
+  const input = form.elements.namedItem(name);
+  if (input && 'value' in input) input.value = value;
+}
+
+export class OfflineForm {
+  constructor(form, { store, outbox }) {
+    this.form = form;
+    this.store = store;
+    this.outbox = outbox;
+    this.saving = null; // the write in flight
+    this.again = false; // another change arrived while writing
+    this.failed = false;
+    this.local = null;
+    this.state = this.makeStateLine();
+  }
+
+  makeStateLine() {
+    const line = document.createElement('p');
+    line.className = 'record-state';
+    line.dataset.recordState = '';
+    line.setAttribute('role', 'status');
+    this.form.prepend(line);
+    const problem = document.createElement('div');
+    problem.className = 'record-problem flash flash-error';
+    problem.setAttribute('role', 'alert');
+    problem.hidden = true;
+    this.problem = problem;
+    line.after(problem);
+    return line;
+  }
+
+  /** A form for a visit that does not exist yet (a walkthrough), as opposed to one being continued. */
+  get isNew() {
+    return this.form.hasAttribute('data-offline-new') || /\/new(\/|$)/.test(location.pathname);
+  }
+
+  get uuid() {
+    return this.form.elements.namedItem('uuid').value;
+  }
+
+  async start() {
+    const params = new URLSearchParams(location.search);
+    const draft = params.get('draft');
+    let local = draft ? await this.store.get('records', draft) : null;
+    if (!local) {
+      const known = await this.store.get('records', this.uuid);
+      if (known && this.isNew) {
+        // This page came from the cache and its uuids are taken: this is another new visit.
+        this.freshIdentity();
+      } else if (known && this.shouldRestore(known)) {
+        local = known;
+      } else if (this.isNew) {
+        setHidden(this.form, 'started_at', new Date().toISOString().slice(0, 19) + 'Z');
+      }
+    }
+    if (this.isNew && !local) await this.applyPickedTeacher(params.get('teacher'));
+    if (local) {
+      restoreFields(this.form, local.form || {});
+      this.local = local;
+    }
+    this.showState(local ? local.state : null, local);
+    this.form.addEventListener('input', () => this.changed());
+    this.form.addEventListener('change', () => this.changed());
+    this.form.addEventListener('submit', (event) => this.submit(event));
+    this.outbox.addEventListener('change', () => this.refreshState());
+  }
+
+  /** Unconfirmed work on this device beats the page; a confirmed copy only if the page is older. */
+  shouldRestore(known) {
+    if (known.state !== 'synced') return true;
+    const pageRevision = Number(this.form.elements.namedItem('base_revision').value || 0);
+    return (known.revision || 0) > pageRevision;
+  }
+
+  freshIdentity() {
+    setHidden(this.form, 'uuid', newUuid());
+    setHidden(this.form, 'visit_uuid', newUuid());
+    setHidden(this.form, 'base_revision', '0');
+    setHidden(this.form, 'started_at', new Date().toISOString().slice(0, 19) + 'Z');
+  }
+
+  /** The cached walkthrough page may belong to another teacher than the one just picked offline. */
+  async applyPickedTeacher(teacher) {
+    const input = this.form.elements.namedItem('teacher_id');
+    if (!teacher || !input || input.value === teacher) return;
+    input.value = teacher;
+    const heading = document.querySelector('h1');
+    if (!heading || !('caches' in window)) return;
+    try {
+      const page = await caches.match(new URL('/visits/new', location.origin).href, { ignoreSearch: true });
+      const html = page ? await page.text() : '';
+      const doc = new DOMParser().parseFromString(html, 'text/html');
+      const button = [...doc.querySelectorAll('button[name="teacher"]')].find((b) => b.value === teacher);
+      if (button) heading.textContent = heading.textContent.replace(/:.*$/, `: ${button.textContent.trim()}`);
+    } catch (error) {
+      // the heading keeps the cached name; the saved record carries the right teacher
+    }
+  }
+
+  title() {
+    const heading = document.querySelector('h1');
+    return heading ? heading.textContent.trim().replace(/\s+/g, ' ') : document.title;
+  }
+
+  url() {
+    if (!this.isNew) return location.pathname;
+    const params = new URLSearchParams(location.search);
+    params.set('draft', this.uuid);
+    return `${location.pathname}?${params}`;
+  }
+
+  /** Coalesce keystrokes: one write in flight, one queued behind it; nothing is skipped. */
+  changed(options = {}) {
+    if (this.saving) {
+      this.again = true;
+      this.againOptions = { ...(this.againOptions || {}), ...options };
+      return this.saving;
+    }
+    this.saving = this.write(options).finally(() => {
+      this.saving = null;
+      if (this.again) {
+        const next = this.againOptions || {};
+        this.again = false;
+        this.againOptions = null;
+        this.changed(next);
+      }
+    });
+    return this.saving;
+  }
+
+  async write({ finish = false } = {}) {
+    const fields = formFields(this.form);
+    const record = recordFromFields(fields, { finish });
+    if (finish) {
+      setHidden(this.form, 'status', 'complete');
+      fields.status = ['complete'];
+    }
+    try {
+      this.local = await this.outbox.save({
+        uuid: record.uuid, record, form: fields, title: this.title(), url: this.url(),
+      }, { final: finish });
+      this.failed = false;
+      this.problem.hidden = true;
+      if (this.isNew && !new URLSearchParams(location.search).get('draft')) history.replaceState(history.state, '', this.url());
+      this.showState('local', this.local);
+      return true;
+    } catch (error) {
+      this.failed = true;
+      this.problem.textContent = error.quota
+        ? _('This device is out of storage space, so your last change is not saved on it. Keep this page open and sync, or download your unsynced data.')
+        : _('Your last change could not be saved on this device (%(reason)s). Keep this page open and try again; nothing you see has been lost.', { reason: error.message });
+      this.problem.hidden = false;
+      this.problem.dataset.storeError = 'true';
+      return false;
+    }
+  }
+
+  /** Whether reloading now could lose typed input (used by the update prompt). */
+  async hasUnsavedInput() {
+    if (this.saving) await this.saving;
+    return this.failed;
+  }
+
+  async submit(event) {
+    const action = event.submitter ? event.submitter.value : 'save';
+    event.preventDefault();
+    if (action === 'note') {
+      this.addNote();
+      return;
+    }
+    const finish = action === 'finish';
+    if (this.saving) await this.saving;
+    if (finish) this.appendPendingNote();
+    const saved = await this.changed({ finish });
+    if (!saved) return;
+    await this.outbox.run({ force: true });
+    const local = await this.store.get('records', this.uuid);
+    if (finish && local && local.state === 'synced') {
+      location.assign(`/visits/${this.form.elements.namedItem('visit_uuid').value}`);
+    }
+  }
+
+  appendPendingNote() {
+    const note = this.form.elements.namedItem(NEW_NOTE);
+    if (!note || !note.value.trim()) return;
+    const fields = formFields(this.form);
+    const notes = (fields[NOTE_AT] || []).map((at, index) => ({ at, text: fields[NOTE_TEXT][index] }));
+    notes.push({ at: new Date().toISOString().slice(0, 19) + 'Z', text: note.value.trim() });
+    renderNotes(this.form, notes);
+    note.value = '';
+  }
+
+  addNote() {
+    this.appendPendingNote();
+    this.changed();
+    const note = this.form.elements.namedItem(NEW_NOTE);
+    if (note) note.focus();
+  }
+
+  async refreshState() {
+    try {
+      const local = await this.store.get('records', this.uuid);
+      if (local) this.showState(local.state, local);
+    } catch (error) {
+      // shown by the status bar
+    }
+  }
+
+  showState(state, local) {
+    this.state.dataset.recordState = state || 'server';
+    if (!state) {
+      this.state.textContent = this.isNew ? _('Not saved yet: your typing is kept on this device as you go.')
+        : _('Saved on the server');
+      return;
+    }
+    let text = recordStateLabel(state);
+    if (state === 'attention' && local && local.errors) {
+      text += `: ${Object.values(local.errors).flat().join(' ')}`;
+      this.markErrors(local.errors);
+    } else {
+      this.markErrors({});
+    }
+    if (state === 'conflict') text += ` — ${_('the server kept both versions; compare them on the visit page.')}`;
+    this.state.textContent = text;
+  }
+
+  markErrors(errors) {
+    this.form.querySelectorAll('[data-offline-error]').forEach((element) => element.remove());
+    for (const element of this.form.elements) {
+      if (!element.name) continue;
+      const messages = errors[element.name];
+      if (!messages) {
+        if (element.dataset.offlineInvalid) { element.removeAttribute('aria-invalid'); delete element.dataset.offlineInvalid; }
+        continue;
+      }
+      element.setAttribute('aria-invalid', 'true');
+      element.dataset.offlineInvalid = 'true';
+      const message = document.createElement('p');
+      message.className = 'field-error';
+      message.dataset.offlineError = element.name;
+      message.textContent = messages.join(' ');
+      if (!this.form.querySelector(`[data-offline-error="${CSS.escape(element.name)}"]`)) element.after(message);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+/* The sync status bar (templates/_sync_status.html): what is on this device, what is on the
+ * server, and the last-resort export. Announced through an aria-live region. */
+import { _, formatTime, locale, ngettext } from './i18n.js';
+
+const STATE_LABELS = {
+  local: () => _('Only on this device'),
+  attention: () => _('Needs attention'),
+  conflict: () => _('Conflict: both versions kept'),
+  synced: () => _('Saved on the server'),
+};
+
+export function recordStateLabel(state) {
+  return (STATE_LABELS[state] || STATE_LABELS.local)();
+}
+
+/** "5 minutes ago" in the page's language. */
+export function ago(iso, now = Date.now()) {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  if (Math.abs(seconds) < 60) return format.format(Math.min(0, seconds), 'second');
+  if (Math.abs(seconds) < 3600) return format.format(Math.round(seconds / 60), 'minute');
+  if (Math.abs(seconds) < 86400) return format.format(Math.round(seconds / 3600), 'hour');
+  return format.format(Math.round(seconds / 86400), 'day');
+}
+
+/** The one-line state, in the order that matters most to the user. */
+export function describe(summary) {
+  const waiting = summary.pending > 0
+    ? ngettext('%(num)d not yet synced, oldest %(ago)s', '%(num)d not yet synced, oldest %(ago)s',
+      summary.pending, { ago: ago(summary.oldestQueuedAt) })
+    : '';
+  const attention = summary.attention > 0
+    ? ngettext('%(num)d needs attention', '%(num)d need attention', summary.attention) : '';
+  let state;
+  let text;
+  if (summary.authNeeded) {
+    state = 'auth';
+    text = _('Log in again to upload');
+  } else if (summary.updateNeeded) {
+    state = 'update';
+    text = _('This version of the app is too old to upload: reload to update');
+  } else if (summary.syncing) {
+    state = 'syncing';
+    text = _('Syncing…');
+  } else if (summary.offline) {
+    state = 'offline';
+    text = _('Offline');
+  } else if (summary.pending > 0) {
+    state = 'pending';
+  } else if (summary.attention > 0) {
+    state = 'attention';
+  } else {
+    state = 'synced';
+    text = summary.lastSyncAt
+      ? _('All synced at %(time)s', { time: formatTime(new Date(summary.lastSyncAt)) }) : _('All synced');
+  }
+  const parts = [text, waiting, attention].filter(Boolean);
+  return { state, text: parts.join(' · ') };
+}
+
+export class StatusBar {
+  constructor(root, { outbox, store, userId, hasUnsavedInput }) {
+    this.root = root;
+    this.outbox = outbox;
+    this.store = store;
+    this.userId = userId;
+    this.hasUnsavedInput = hasUnsavedInput;
+    this.text = root.querySelector('[data-sync-text]');
+    this.list = root.querySelector('[data-sync-list]');
+    this.alert = root.querySelector('[data-sync-alert]');
+    this.lastText = '';
+    root.hidden = false;
+    root.querySelector('[data-sync-now]').addEventListener('click', () => this.outbox.run({ force: true }));
+    root.querySelector('[data-download]').addEventListener('click', () => this.download());
+    const login = root.querySelector('[data-login-link]');
+    login.href = `${root.dataset.loginUrl}?next=${encodeURIComponent(location.pathname + location.search)}`;
+    outbox.addEventListener('change', () => this.render());
+    setInterval(() => this.render(), 30000); // keep "oldest … ago" true
+    this.guardLogout();
+    this.render();
+  }
+
+  async render() {
+    let summary;
+    let records;
+    try {
+      [summary, records] = await Promise.all([this.outbox.summary(), this.store.all('records')]);
+    } catch (error) {
+      this.showAlert(_('This device cannot read its saved data: %(reason)s', { reason: error.message }));
+      return;
+    }
+    const { state, text } = describe(summary);
+    this.root.dataset.state = state;
+    if (text !== this.lastText) { this.text.textContent = text; this.lastText = text; }
+    this.root.querySelector('[data-sync-login]').hidden = !summary.authNeeded;
+    this.summary = summary;
+    this.renderList(records.filter((record) => record.state !== 'synced'));
+  }
+
+  renderList(records) {
+    this.list.replaceChildren(...records.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).map((record) => {
+      const item = document.createElement('li');
+      item.dataset.recordState = record.state;
+      const link = document.createElement('a');
+      link.href = record.url || '/';
+      link.textContent = record.title || _('Observation');
+      const label = document.createElement('span');
+      label.className = 'muted';
+      label.textContent = ` · ${recordStateLabel(record.state)} · ${ago(record.updatedAt)}`;
+      item.append(link, label);
+      return item;
+    }));
+    if (!records.length) {
+      const item = document.createElement('li');
+      item.className = 'muted';
+      item.textContent = _('Nothing is waiting on this device.');
+      this.list.append(item);
+    }
+  }
+
+  showAlert(message) {
+    this.alert.textContent = message;
+    this.alert.hidden = !message;
+  }
+
+  async download() {
+    const payload = await this.outbox.exportUnsynced();
+    const blob = new Blob([JSON.stringify(payload, null, 2)], { type: 'application/json' });
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = `observe-unsynced-${payload.exported_at.slice(0, 16).replace(/[:T]/g, '-')}.json`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
+  /** Show what the browser answered to our request for persistent storage. */
+  async showStorage(persisted) {
+    const element = this.root.querySelector('[data-storage]');
+    if (persisted === null) element.textContent = _('This browser does not say whether it keeps saved data.');
+    else if (persisted) element.textContent = _('This browser has agreed to keep the data saved on this device.');
+    else element.textContent = _('This browser may clear saved data when space runs low: sync often.');
+    element.dataset.persisted = String(persisted);
+    const ios = /iPad|iPhone|iPod/.test(navigator.userAgent)
+      || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+    this.root.querySelector('[data-install-hint]').hidden = !(ios && !navigator.standalone);
+  }
+
+  showOfflineReady(result) {
+    const element = this.root.querySelector('[data-offline-ready]');
+    element.textContent = _('Ready to work offline: %(num)d pages saved on this device at %(time)s',
+      { num: result.saved, time: formatTime(new Date()) });
+    document.documentElement.dataset.offlineReady = 'true';
+  }
+
+  /** Offer the new app version; reload only when the user agrees and nothing is unsaved. */
+  offerUpdate(activate) {
+    const box = this.root.querySelector('[data-sync-update]');
+    box.hidden = false;
+    box.querySelector('[data-update-reload]').onclick = async () => {
+      if (await this.hasUnsavedInput()) {
+        this.showAlert(_('Some of your input is not saved on this device yet. Wait a moment, then reload.'));
+        return;
+      }
+      activate();
+    };
+  }
+
+  /** Logging out with unsynced data is refused until the user downloaded it. */
+  guardLogout() {
+    document.querySelectorAll('form.logout-form').forEach((form) => {
+      form.addEventListener('submit', async (event) => {
+        if (form.dataset.cleared === 'true') return;
+        event.preventDefault();
+        const summary = await this.outbox.summary();
+        if (summary.unsynced > 0 && !summary.exportCoversAll) {
+          this.root.querySelector('[data-sync-details]').open = true;
+          this.showAlert(ngettext(
+            '%(num)d record is not on the server yet. Download your unsynced data before you log out.',
+            '%(num)d records are not on the server yet. Download your unsynced data before you log out.',
+            summary.unsynced));
+          this.root.querySelector('[data-download]').focus();
+          return;
+        }
+        await this.outbox.dropSynced().catch(() => undefined);
+        await this.store.setMeta('warmedAt', 0).catch(() => undefined); // the next login saves pages afresh
+        await clearPageCache();
+        form.dataset.cleared = 'true';
+        form.submit();
+      });
+    });
+  }
+}
+
+/** Ask the service worker to forget this user's cached pages (on logout). */
+async function clearPageCache() {
+  const controller = navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (!controller) return;
+  await new Promise((resolve) => {
+    const done = () => { navigator.serviceWorker.removeEventListener('message', onMessage); resolve(); };
+    const onMessage = (event) => { if (event.data && event.data.type === 'cleared') done(); };
+    navigator.serviceWorker.addEventListener('message', onMessage);
+    controller.postMessage({ type: 'logout' });
+    setTimeout(done, 2000);
+  });
+}

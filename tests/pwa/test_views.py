@@ -1,0 +1,115 @@
+"""The service worker script, its precache list and the pages the offline client relies on."""
+from __future__ import annotations
+
+import json
+import re
+
+from observe.auth.models import Role
+from observe.extensions import db
+from observe.visits.models import Visit, VisitStatus
+
+CONFIG_RE = re.compile(r"const OBSERVE = (\{.*?\});", re.S)
+
+
+def worker_config(response) -> dict:
+    match = CONFIG_RE.search(response.get_data(as_text=True))
+    assert match, "the worker starts with its generated config"
+    return json.loads(match.group(1))
+
+
+def test_worker_is_served_at_root_and_always_revalidated(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    body = response.get_data(as_text=True)
+    assert "addEventListener('install'" in body and "function precacheAll" in body  # wiring + strategies
+
+
+def test_precache_holds_the_app_shell_and_every_url_in_it_answers(client):
+    config = worker_config(client.get("/sw.js"))
+    for url in ("/static/css/app.css", "/static/js/app.js", "/static/js/store.js", "/static/js/outbox.js",
+                "/static/icons/icon.svg", "/offline", "/manifest.webmanifest"):
+        assert url in config["precache"]
+    # cache.addAll is all-or-nothing: one missing file would make every install fail.
+    for url in config["precache"]:
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+    assert config["offlineUrl"] == "/offline"
+
+
+def test_same_files_same_worker_and_a_new_build_a_new_cache_name(app, client):
+    first = client.get("/sw.js").get_data()
+    assert client.get("/sw.js").get_data() == first  # no spurious update prompts
+    version = worker_config(client.get("/sw.js"))["version"]
+    app.config["OBSERVE_BUILD_SALT"] = "deploy-2"
+    try:
+        changed = worker_config(client.get("/sw.js"))["version"]
+    finally:
+        app.config.pop("OBSERVE_BUILD_SALT")
+    assert changed != version
+    assert worker_config(client.get("/sw.js"))["version"] == version
+
+
+def test_worker_never_activates_itself(client):
+    body = client.get("/sw.js").get_data(as_text=True)
+    calls = [line.strip() for line in body.splitlines() if "skipWaiting()" in line and not line.strip().startswith("//")]
+    assert calls == ["self.skipWaiting();"]
+    assert "data.type === 'skip-waiting'" in body
+
+
+def test_offline_page_is_generic(client):
+    response = client.get("/offline")
+    assert response.status_code == 200
+    assert "You are offline" in response.get_data(as_text=True)
+    assert 'id="sync-status"' not in response.get_data(as_text=True)  # cached for anyone: no user data
+
+
+def test_manifest(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    body = response.get_json()
+    assert body["start_url"] == "/" and body["scope"] == "/" and body["display"] == "standalone"
+    with client.get(body["icons"][0]["src"]) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_offline_pages_need_login(client):
+    response = client.get("/offline-pages.json")
+    assert response.status_code in (302, 401)
+
+
+def test_offline_pages_list_home_start_and_own_open_visits(client, login_as, principal, make_user, school,
+                                                          walkthrough):
+    other = make_user(Role.PRINCIPAL)
+    mine = Visit(school_id=school.id, kind="planned", status=VisitStatus.PLANNED, observer_id=principal.id,
+                 template_version_id=walkthrough.id)
+    theirs = Visit(school_id=school.id, kind="planned", status=VisitStatus.PLANNED, observer_id=other.id,
+                   template_version_id=walkthrough.id)
+    done = Visit(school_id=school.id, kind="spontaneous", status=VisitStatus.COMPLETED, observer_id=principal.id,
+                 template_version_id=walkthrough.id)
+    db.session.add_all([mine, theirs, done])
+    db.session.commit()
+    login_as(principal)
+    response = client.get("/offline-pages.json")
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body["user"] == principal.id
+    assert "/" in body["urls"] and "/visits/new/spontaneous" in body["urls"]
+    assert f"/visits/{mine.uuid}/observe" in body["urls"]
+    assert not any(str(theirs.uuid) in url or str(done.uuid) in url for url in body["urls"])
+
+
+def test_status_bar_and_client_script_on_every_page_of_a_logged_in_user(client, login_as, principal):
+    login_as(principal)
+    html = client.get("/").get_data(as_text=True)
+    assert f'data-user-id="{principal.id}"' in html
+    assert 'aria-live="polite"' in html
+    assert '<script type="module" src="/static/js/app.js">' in html
+    assert "Download my unsynced data" in html
+
+
+def test_no_status_bar_before_login(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'id="sync-status"' not in html
+    assert '<script type="module" src="/static/js/app.js">' in html  # registers the worker
