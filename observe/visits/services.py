@@ -182,6 +182,26 @@ def values_from_form(form, record: dict) -> dict:
     }
 
 
+def keep_rejected_input(document: dict, form, answers: dict, errors: dict) -> dict:
+    """Answers to draw again after a rejection, with the raw text of numbers that failed to parse.
+
+    The form engine's parse drops an invalid number; redrawing it empty would lose what
+    the user typed, so the rejected counters and "x of y" pairs are put back as typed.
+    """
+    from ..templates_.items import field_name
+    from ..templates_.schemas import items_of
+
+    kept = dict(answers)
+    for item in items_of(document):
+        key, kind = item["key"], item["type"]
+        if kind == "counter" and field_name(key) in errors:
+            kept[key] = {**kept.get(key, {}), "value": form.get(field_name(key), "")}
+        elif kind == "x_of_y" and {field_name(key, "x"), field_name(key, "y")} & set(errors):
+            kept[key] = {**kept.get(key, {}), "value": {"x": form.get(field_name(key, "x"), ""),
+                                                        "y": form.get(field_name(key, "y"), "")}}
+    return kept
+
+
 def visits_observed_by(user, school, *, limit: int = 50) -> list[Visit]:
     """The observer's own visits, newest first (planned ones by their date)."""
     when = func.coalesce(Visit.started_at, Visit.scheduled_at, Visit.created_at)

@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit import services as audit
-from ..auth.models import Role
-from ..auth.permissions import current_school, get_in_school, has_role, roles_required, visit_for
+from ..auth.permissions import can_start_spontaneous_visit, current_school, get_in_school, visit_for
 from ..extensions import db
 from ..templates_.models import TemplateVersion
 from . import services
@@ -39,10 +38,19 @@ def mine():
     return render_template("visits/list.html", visits=services.visits_observed_by(current_user, school))
 
 
+def _may_start_walkthrough():
+    """Only those who may start walkthroughs here get the pages that start one (else 403)."""
+    school = current_school()
+    if school is None or not can_start_spontaneous_visit(current_user, school.id):
+        abort(403)
+    return school
+
+
 @bp.route("/new")
-@roles_required(Role.PRINCIPAL)
+@login_required
 def new():
     """Step one of a walkthrough: pick a teacher (recent first) or go anonymous."""
+    _may_start_walkthrough()
     query = (request.args.get("q") or "").strip()[:100]
     recent, others = services.teachers_for_picker(current_school(), current_user, query=query or None)
     return render_template("visits/new.html", recent=recent, others=others, query=query,
@@ -51,10 +59,10 @@ def new():
 
 
 @bp.route("/new/spontaneous")
-@roles_required(Role.PRINCIPAL)
+@login_required
 def new_spontaneous():
     """The walkthrough form with fresh uuids; cacheable, the offline client regenerates them."""
-    school = current_school()
+    school = _may_start_walkthrough()
     teacher = request.args.get("teacher") or "anonymous"
     teacher_id = None if teacher == "anonymous" else services.to_int(teacher)
     if teacher != "anonymous" and (teacher_id is None or not services.is_teacher_at(school, teacher_id)):
@@ -95,8 +103,8 @@ def save():
     if school is None or visit_uuid is None or services.parse_uuid(request.form.get("uuid")) is None:
         abort(400)
     visit = _existing_visit(school, visit_uuid)
-    if visit is None and not has_role(Role.PRINCIPAL):
-        abort(403)
+    if visit is None:
+        _may_start_walkthrough()
     kind = visit.kind if visit else VisitKind.SPONTANEOUS
     action = request.form.get("action", "save")
     record = services.record_from_form(request.form, kind=kind, finish=action == "finish")
@@ -148,6 +156,7 @@ def _render_rejected(school, record, fields, visit):
         abort(400)
     answers, parse_errors = parse_answers(version.document, request.form)
     errors = {**parse_errors, **fields}
+    answers = services.keep_rejected_input(version.document, request.form, answers, errors)
     values = services.values_from_form(request.form, record)
     return _render_form(version, values, answers, errors, visit=visit, status=422)
 
