@@ -19,9 +19,14 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_user(email, name, school_name, org_name, roles, password):
         """Create a user with roles at a school."""
+        from .admin.services import normalise_email
         from .auth.services import create_user as make_user, find_user
         from .schools.services import get_or_create_school
 
+        try:
+            email = normalise_email(email)
+        except ValueError as exc:
+            raise click.ClickException(f"{email}: {exc}") from exc
         if find_user(email):
             raise click.ClickException(f"a user with e-mail {email} already exists")
         if len(password) < 8:

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -9,3 +9,14 @@ class LoginForm(FlaskForm):
                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=8, max=1024, message=_l("Use at least %(min)d characters.", min=8))],
+        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"})

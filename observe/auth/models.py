@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))  # None: follow the browser
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when an admin gave a temporary password: the user must choose their own at next login.
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
     # Organisation leaders (huvudman) see de-identified aggregates across schools.
     is_org_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     # Part of the login cookie's user id: changing it ends every session of the user.

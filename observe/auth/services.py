@@ -60,3 +60,23 @@ def create_user(*, organisation_id: int, email: str, name: str, password: str | 
             user.memberships.append(Membership(school_id=school_id, role=Role(role)))
     db.session.add(user)
     return user
+
+
+def change_password(user: User, current: str, new: str, ip: str | None) -> LoginResult:
+    """The user replaces their password (a temporary one included). A wrong current password
+    counts as a failed login, so this form cannot be used to guess passwords faster."""
+    wait = throttle.retry_after(user.email, ip)
+    if wait:
+        audit.record("login.throttled", subject=user.email)
+        db.session.commit()
+        return LoginResult(retry_after=wait)
+    if not verify_password(user.password_hash, current):
+        audit.record(throttle.FAILURE, subject=user.email, reason="password_change")
+        db.session.commit()
+        return LoginResult()
+    user.password_hash = hash_password(new)
+    user.password_change_required = False
+    end_all_sessions(user)  # other devices, possibly someone who knew the old password, are logged out
+    audit.record("password.change", subject=user.email)
+    db.session.commit()
+    return LoginResult(user=user)

@@ -6,19 +6,28 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
 from ..audit import services as audit
 from ..audit.services import client_ip
 from ..extensions import db
-from .forms import LoginForm
-from .services import authenticate
+from ..schools.models import School
+from .forms import ChangePasswordForm, LoginForm
+from .models import Role
+from .permissions import has_role
+from .services import authenticate, change_password as change_user_password
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site relative paths; anything else goes home (no open redirect).
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so a target like
+    "/<backslash>evil.example" or "/<tab>/evil.example" would leave the site: refused too.
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target) and not urlsplit(target).netloc):
         return target
     return url_for("core.home")
 
@@ -63,3 +72,55 @@ def logout():
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+# Pages a user with a temporary password may still open (everything else leads to the change form).
+_OPEN_WITH_TEMPORARY_PASSWORD = {"auth.change_password", "auth.logout", "static", "core.set_language",
+                                 "core.healthz"}
+
+
+@bp.before_app_request
+def _require_own_password():
+    """After an admin set a temporary password, the user must choose their own before working.
+    The sync API is exempt so observations held offline are never stuck on a tablet."""
+    if request.endpoint in _OPEN_WITH_TEMPORARY_PASSWORD or request.path.startswith("/api/"):
+        return None
+    if current_user.is_authenticated and current_user.password_change_required:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        result = change_user_password(current_user._get_current_object(), form.current.data, form.new.data,
+                                      client_ip())
+        if result.user:
+            login_user(result.user)  # this session continues under the new session token
+            flash(_("Your new password is saved. Other devices were logged out."), "success")
+            return redirect(url_for("core.home"))
+        if result.retry_after:
+            flash(_("Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes=max(1, round(result.retry_after / 60))), "error")
+            status = 429
+        else:
+            form.current.errors = [_("This is not your current password.")]
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/change_password.html", form=form,
+                           forced=current_user.password_change_required), status
+
+
+@bp.app_context_processor
+def _navigation():
+    """What base.html needs for the Admin link and the school switcher."""
+    if not getattr(current_user, "is_authenticated", False):
+        return {}
+    ids = current_user.school_ids
+    schools = list(db.session.scalars(select(School).where(School.id.in_(ids)).order_by(School.name))) \
+        if len(ids) > 1 else []
+    return {"is_admin": has_role(Role.ADMIN), "my_schools": schools}

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7d7a20268d9d
+Revision ID: d651cf358069
 Revises: 
-Create Date: 2026-11-23 07:26:59.436750
+Create Date: 2026-11-23 07:33:13.425329
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '7d7a20268d9d'
+revision = 'd651cf358069'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('locale', sa.String(length=5), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('password_change_required', sa.Boolean(), nullable=False),
     sa.Column('is_org_leader', sa.Boolean(), nullable=False),
     sa.Column('session_token', sa.String(length=32), nullable=False),
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
@@ -175,6 +176,20 @@ def upgrade():
     )
     with op.batch_alter_table('templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_templates_school_id'), ['school_id'], unique=False)
+
+    op.create_table('web_sessions',
+    sa.Column('id_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('data', sa.Text(), nullable=False),
+    sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_web_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id_hash', name=op.f('pk_web_sessions'))
+    )
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_web_sessions_expires_at', ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_web_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('group_members',
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -330,6 +345,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_observations_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_observations_visit_id'), ['visit_id'], unique=False)
 
+    op.create_table('visit_access',
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('granted_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['granted_by_id'], ['users.id'], name=op.f('fk_visit_access_granted_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_visit_access_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_visit_access_visit_id_visits'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('visit_id', 'user_id', name=op.f('pk_visit_access'))
+    )
     op.create_table('next_steps',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uuid', sa.Uuid(), nullable=False),
@@ -398,6 +423,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_next_steps_feedback_id'))
 
     op.drop_table('next_steps')
+    op.drop_table('visit_access')
     with op.batch_alter_table('observations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_observations_visit_id'))
         batch_op.drop_index(batch_op.f('ix_observations_school_id'))
@@ -428,6 +454,11 @@ def downgrade():
     op.drop_table('template_coauthors')
     op.drop_table('peer_group_members')
     op.drop_table('group_members')
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
+        batch_op.drop_index('ix_web_sessions_expires_at')
+
+    op.drop_table('web_sessions')
     with op.batch_alter_table('templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_templates_school_id'))
 
