@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, auth_bp, admin_bp, templates_bp, visits_bp, feedback_bp, insights_bp, sync_bp, pwa_bp):
         app.register_blueprint(bp)
+    from .visits.planning import bp as planning_bp; app.register_blueprint(planning_bp)  # noqa: E702
 
 
 def _register_template_helpers(app: Flask) -> None:

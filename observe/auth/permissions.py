@@ -112,3 +112,107 @@ def sync_conflict_for(user, conflict_id: int):
     if conflict.resolved_at is not None:
         abort(404)
     return conflict
+
+
+# --- feedback loop: plans, feedback, next steps, peer observation (area G) ---------------
+
+def has_extra_visit_access(user, visit) -> bool:
+    """True when the planner explicitly gave `user` access to this planned visit."""
+    from ..feedback.models import VisitAccess
+
+    return db.session.get(VisitAccess, (visit.id, user.id)) is not None
+
+
+def current_school_or_404():
+    """The school the user works in now; pages that need one answer 404 without it."""
+    school = current_school()
+    if school is None:
+        abort(404)
+    return school
+
+
+def can_plan_visit(user, school) -> bool:
+    """Principals plan visits and follow-up visits."""
+    return school is not None and user.has_role(school.id, Role.PRINCIPAL)
+
+
+def can_view_plan(user, visit) -> bool:
+    """The plan of a planned visit: the default visit circle plus anyone given access."""
+    if visit.school_id not in user.school_ids:
+        return False
+    return can_view_visit(user, visit) or (visit.kind == "planned" and has_extra_visit_access(user, visit))
+
+
+def can_edit_preconference(user, visit) -> bool:
+    """The teacher writes the pre-conference, or both write it together."""
+    return (visit.school_id in user.school_ids and visit.status in ("planned", "in_progress")
+            and user.id in (visit.observer_id, visit.teacher_id))
+
+
+def can_write_feedback(user, visit) -> bool:
+    """Only the visit's observer drafts feedback; peer visits have none (notes belong to the pair)."""
+    return (visit.school_id in user.school_ids and visit.kind != "peer" and visit.teacher_id is not None
+            and visit.observer_id == user.id)
+
+
+def can_view_feedback(user, feedback) -> bool:
+    """A draft is its author's alone; shared feedback is visible to whoever may see the visit."""
+    if feedback.school_id not in user.school_ids:
+        return False
+    if feedback.author_id == user.id:
+        return True
+    return feedback.status == "shared" and can_view_plan(user, feedback.visit)
+
+
+def can_respond_to_feedback(user, feedback) -> bool:
+    """The observed teacher reflects, comments, disagrees and acknowledges shared feedback."""
+    return (feedback.school_id in user.school_ids and feedback.status == "shared"
+            and feedback.visit.teacher_id == user.id)
+
+
+def can_update_next_step(user, step) -> bool:
+    """The teacher owns their next step; whoever agreed it with them may update it too."""
+    if step.school_id not in user.school_ids:
+        return False
+    if user.id in (step.teacher_id, step.created_by_id):
+        return True
+    return step.visit is not None and step.visit.observer_id == user.id
+
+
+def can_view_next_step(user, step) -> bool:
+    if step.school_id not in user.school_ids:
+        return False
+    if step.feedback is not None:
+        return can_view_feedback(user, step.feedback)
+    if step.visit is not None and step.visit.kind == "peer":
+        return user.id in (step.visit.observer_id, step.visit.teacher_id)
+    return user.id in (step.teacher_id, step.created_by_id) or user.has_role(step.school_id, Role.PRINCIPAL)
+
+
+def can_manage_peer_groups(user, school) -> bool:
+    return school is not None and user.has_role(school.id, Role.PRINCIPAL)
+
+
+def is_peer_member(user, group) -> bool:
+    return group.school_id in user.school_ids and any(m.id == user.id for m in group.members)
+
+
+def can_view_peer_notes(user, visit) -> bool:
+    """Peer notes are the pair's: observer and observed teacher, nobody else (principals included)."""
+    return (visit.kind == "peer" and visit.school_id in user.school_ids
+            and user.id in (visit.observer_id, visit.teacher_id))
+
+
+def can_own_peer_notes(user, visit) -> bool:
+    """The observed teacher owns the notes: sets the focus and decides on the summary."""
+    return visit.kind == "peer" and visit.school_id in user.school_ids and visit.teacher_id == user.id
+
+
+def can_view_peer_summary(user, visit) -> bool:
+    """Principals see focus themes and counts only, and only when the observed teacher shared them."""
+    return (visit.kind == "peer" and visit.summary_to_principal and visit.school_id in user.school_ids
+            and user.has_role(visit.school_id, Role.PRINCIPAL))
+
+
+def can_view_follow_up(user, school) -> bool:
+    return school is not None and user.has_role(school.id, Role.PRINCIPAL)

@@ -104,3 +104,20 @@ class Comment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author = relationship("User")
+
+
+class VisitAccess(db.Model):
+    """Someone the planner gave access to a planned visit beyond the default circle.
+
+    The default circle is the observer, the observed teacher and the school's
+    principals; a planner may add e.g. a lead teacher who observes along.
+    """
+
+    __tablename__ = "visit_access"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", foreign_keys=[user_id])

@@ -1,0 +1,232 @@
+"""Following up the feedback culture (leader action 11) and the in-app reminders.
+
+Figures are per school and term and never rank teachers: per-teacher lists are in
+alphabetical order and only say who has not yet had a visit or a peer observation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..visits.models import Visit, VisitKind, VisitStatus
+from . import peer
+from . import services as svc
+from .models import Feedback, FeedbackStatus, NextStep, NextStepStatus
+
+FEEDBACK_DUE_DAYS = 3  # feedback talk within 1-3 days (domain.md)
+STEP_DUE_SOON_DAYS = 3
+PRECONFERENCE_HORIZON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Term:
+    """Swedish school terms: spring (VT) January-July, autumn (HT) August-December."""
+
+    year: int
+    autumn: bool
+
+    @classmethod
+    def of(cls, day: dt.date) -> "Term":
+        return cls(day.year, day.month >= 8)
+
+    @classmethod
+    def parse(cls, value: str | None, default: "Term") -> "Term":
+        try:
+            season, year = (value or "").split("-")
+            if season in ("ht", "vt"):
+                return cls(int(year), season == "ht")
+        except ValueError:
+            pass
+        return default
+
+    @property
+    def key(self) -> str:
+        return f"{'ht' if self.autumn else 'vt'}-{self.year}"
+
+    @property
+    def label(self) -> str:
+        return (_("Autumn %(year)d", year=self.year) if self.autumn else _("Spring %(year)d", year=self.year))
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, 8, 1) if self.autumn else dt.date(self.year, 1, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.year, 12, 31) if self.autumn else dt.date(self.year, 7, 31)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        zone = svc.school_zone()
+        start = dt.datetime.combine(self.first_day, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+
+    def previous(self) -> "Term":
+        return Term(self.year, False) if self.autumn else Term(self.year - 1, True)
+
+    def next(self) -> "Term":
+        return Term(self.year + 1, False) if self.autumn else Term(self.year, True)
+
+
+def visit_time():
+    return func.coalesce(Visit.started_at, Visit.scheduled_at, Visit.created_at)
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    return svc.utc_to_local(value).date()
+
+
+def _held_visits(school, start, end, now):
+    """Visits with a teacher that took place in [start, end) and by now: walkthroughs and planned visits."""
+    return list(db.session.scalars(
+        select(Visit).where(Visit.school_id == school.id, Visit.teacher_id.is_not(None),
+                            Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)),
+                            Visit.status != VisitStatus.CANCELLED,
+                            visit_time() >= start, visit_time() < end, visit_time() <= now)))
+
+
+def _when(visit) -> dt.datetime:
+    return visit.started_at or visit.scheduled_at or visit.created_at
+
+
+def buckets(days: list[float]) -> list[dict]:
+    edges = [(_("0–1 days"), 0, 2), (_("2–3 days"), 2, 4), (_("4–7 days"), 4, 8), (_("8 days or more"), 8, None)]
+    return [{"label": label, "value": sum(1 for d in days if d >= low and (high is None or d < high))}
+            for label, low, high in edges]
+
+
+def metrics(school, term: Term, now: dt.datetime | None = None) -> dict:
+    now = now or svc.now()
+    start, end = term.bounds()
+    teachers = svc.teachers(school)
+    visits = _held_visits(school, start, end, now)
+    visited = {v.teacher_id for v in visits}
+
+    peer_visits = [v for v in db.session.scalars(
+        select(Visit).where(Visit.school_id == school.id, Visit.kind == VisitKind.PEER,
+                            Visit.status != VisitStatus.CANCELLED, visit_time() >= start, visit_time() < end))
+        if peer.is_done(v)]
+    given = {t.id: 0 for t in teachers}
+    received = {t.id: 0 for t in teachers}
+    for v in peer_visits:
+        if v.observer_id in given:
+            given[v.observer_id] += 1
+        if v.teacher_id in received:
+            received[v.teacher_id] += 1
+
+    shared = [v.feedback for v in visits if v.feedback is not None and v.feedback.status == FeedbackStatus.SHARED]
+    days = [max(0.0, (f.shared_at - _when(f.visit)).total_seconds() / 86400) for f in shared]
+    acknowledged = [f for f in shared if f.acknowledged_at is not None]
+
+    today = local_date(now)
+    steps = list(db.session.scalars(
+        select(NextStep).join(Feedback, NextStep.feedback_id == Feedback.id)
+        .where(NextStep.school_id == school.id, Feedback.status == FeedbackStatus.SHARED,
+               NextStep.due_on >= term.first_day, NextStep.due_on <= min(term.last_day, today))))
+    on_time = [s for s in steps if s.status == NextStepStatus.DONE and s.done_at is not None
+               and local_date(s.done_at) <= s.due_on]
+    late = [s for s in steps if s.status == NextStepStatus.DONE and s not in on_time]
+    overdue = [s for s in steps if s.status != NextStepStatus.DONE]
+
+    peer_counts = [given[t.id] + received[t.id] for t in teachers]
+    return {
+        "term": term,
+        "teacher_count": len(teachers),
+        "visit_count": len(visits),
+        "teachers_visited": sum(1 for t in teachers if t.id in visited),
+        "not_visited": [t for t in teachers if t.id not in visited],
+        "no_peer": [t for t in teachers if given[t.id] + received[t.id] == 0],
+        "peer_rows": [{"name": t.name, "given": given[t.id], "received": received[t.id]} for t in teachers],
+        "peer_distribution": [
+            {"label": _("none"), "value": sum(1 for c in peer_counts if c == 0)},
+            {"label": "1", "value": sum(1 for c in peer_counts if c == 1)},
+            {"label": "2", "value": sum(1 for c in peer_counts if c == 2)},
+            {"label": _("3 or more"), "value": sum(1 for c in peer_counts if c >= 3)},
+        ],
+        "peer_count": len(peer_visits),
+        "shared_count": len(shared),
+        "unshared_count": len(visits) - len(shared),
+        "days_median": statistics.median(days) if days else None,
+        "days_mean": statistics.fmean(days) if days else None,
+        "days_buckets": buckets(days),
+        "acknowledged_count": len(acknowledged),
+        "acknowledged_share": len(acknowledged) / len(shared) if shared else None,
+        "steps_due": len(steps),
+        "steps_on_time": len(on_time),
+        "steps_late": len(late),
+        "steps_overdue": len(overdue),
+        "steps_on_time_share": len(on_time) / len(steps) if steps else None,
+        "peer_summaries": peer.shared_summaries(school, start, end),
+    }
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
+    """What needs doing now: feedback not shared after 3 days, next steps due, pre-conferences missing."""
+    now = now or svc.now()
+    out: list[dict] = []
+
+    late = now - dt.timedelta(days=FEEDBACK_DUE_DAYS)
+    visits = db.session.scalars(
+        select(Visit).outerjoin(Feedback, Feedback.visit_id == Visit.id)
+        .where(Visit.school_id == school.id, Visit.observer_id == user.id, Visit.teacher_id.is_not(None),
+               Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)), Visit.status != VisitStatus.CANCELLED,
+               func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) <= late,
+               or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT))
+        .order_by(visit_time()))
+    for v in visits:
+        out.append({"kind": "feedback_unshared", "at": _when(v),
+                    "text": _("Feedback to %(name)s is not shared yet (visit %(date)s).",
+                              name=v.teacher.name if v.teacher else "", date=_fmt(_when(v))),
+                    "url": url_for("feedback.visit", visit_uuid=v.uuid)})
+
+    soon = local_date(now) + dt.timedelta(days=STEP_DUE_SOON_DAYS)
+    steps = db.session.scalars(
+        select(NextStep).outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
+        .where(NextStep.school_id == school.id, NextStep.status != NextStepStatus.DONE,
+               NextStep.due_on.is_not(None), NextStep.due_on <= soon,
+               or_(NextStep.teacher_id == user.id, Feedback.author_id == user.id),
+               or_(NextStep.feedback_id.is_(None), Feedback.status == FeedbackStatus.SHARED))
+        .order_by(NextStep.due_on))
+    for s in steps:
+        overdue = s.due_on < local_date(now)
+        mine = s.teacher_id == user.id
+        if overdue:
+            text = (_("Your next step was due %(date)s: %(text)s", date=s.due_on.isoformat(), text=s.text) if mine
+                    else _("%(name)s's next step was due %(date)s: %(text)s", name=s.teacher.name if s.teacher else "",
+                           date=s.due_on.isoformat(), text=s.text))
+        else:
+            text = (_("Your next step is due %(date)s: %(text)s", date=s.due_on.isoformat(), text=s.text) if mine
+                    else _("%(name)s's next step is due %(date)s: %(text)s", name=s.teacher.name if s.teacher else "",
+                           date=s.due_on.isoformat(), text=s.text))
+        target = s.visit
+        out.append({"kind": "next_step_due", "at": now, "text": text,
+                    "url": url_for("feedback.visit", visit_uuid=target.uuid) if target else url_for("feedback.index")})
+
+    horizon = now + dt.timedelta(days=PRECONFERENCE_HORIZON_DAYS)
+    planned = db.session.scalars(
+        select(Visit).where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED,
+                            Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= now,
+                            Visit.scheduled_at <= horizon,
+                            or_(Visit.teacher_id == user.id, Visit.observer_id == user.id))
+        .order_by(Visit.scheduled_at))
+    for v in planned:
+        if svc.preconference_done(v):
+            continue
+        out.append({"kind": "preconference_missing", "at": v.scheduled_at,
+                    "text": _("The pre-conference for the visit %(date)s (%(name)s) is missing.",
+                              date=_fmt(v.scheduled_at), name=v.teacher.name if v.teacher else ""),
+                    "url": url_for("planning.show", visit_uuid=v.uuid)})
+    return out
+
+
+def _fmt(value: dt.datetime) -> str:
+    return svc.utc_to_local(value).strftime("%Y-%m-%d %H:%M")

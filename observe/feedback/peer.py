@@ -1,0 +1,183 @@
+"""Peer observation in pairs or trios (leader action 4).
+
+Pairs are formed for a period by a principal, or proposed by teachers and confirmed
+by a principal. Ending a group keeps it (rotation keeps history). The observed
+teacher creates each peer visit, sets its focus and owns the notes; the principal
+only ever sees focus themes and counts, and only when the owner chose to send them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from ..audit import services as audit
+from ..auth.models import Role
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..visits.models import (Observation, ObservationStatus, PeerGroup, PeerGroupStatus, Purpose, Visit, VisitKind,
+                             VisitStatus)
+from . import services as svc
+
+
+def create_group(user, school, member_ids: list[int], period_start: dt.date, period_end: dt.date, *,
+                 confirm: bool) -> PeerGroup:
+    """A pair or trio of the school's teachers; confirmed at once when a principal forms it."""
+    members = []
+    for uid in dict.fromkeys(member_ids):
+        member = svc.member_of(school, uid, Role.TEACHER)
+        if member is not None:
+            members.append(member)
+    errors = {}
+    if not 2 <= len(members) <= 3:
+        errors["members"] = [_("Choose two or three teachers.")]
+    if not confirm and user not in members:
+        errors["members"] = [_("Include yourself in the pair you propose.")]
+    if period_end < period_start:
+        errors["period_end"] = [_("The period must end after it starts.")]
+    if errors:
+        raise ValidationFailed("", errors)
+    group = PeerGroup(school_id=school.id, period_start=period_start, period_end=period_end,
+                      status=PeerGroupStatus.CONFIRMED if confirm else PeerGroupStatus.PROPOSED,
+                      proposed_by_id=user.id)
+    group.members = members
+    db.session.add(group)
+    db.session.flush()
+    audit.record("peer_group.confirm" if confirm else "peer_group.propose", group)
+    return group
+
+
+def confirm_group(group, user) -> None:
+    group.status = PeerGroupStatus.CONFIRMED
+    audit.record("peer_group.confirm", group)
+
+
+def end_group(group, user) -> None:
+    """Rotation: the group stays in the history with its peer visits."""
+    group.status = PeerGroupStatus.ENDED
+    audit.record("peer_group.end", group)
+
+
+def groups_of_school(school) -> list[PeerGroup]:
+    return list(db.session.scalars(select(PeerGroup).where(PeerGroup.school_id == school.id)
+                                   .order_by(PeerGroup.period_start.desc(), PeerGroup.id)))
+
+
+def groups_of_user(school, user) -> list[PeerGroup]:
+    return [g for g in groups_of_school(school) if any(m.id == user.id for m in g.members)]
+
+
+def is_current(group, today: dt.date | None = None) -> bool:
+    today = today or dt.date.today()
+    return group.status != PeerGroupStatus.ENDED and group.period_end >= today
+
+
+def plan_peer_visit(owner, group, *, observer_id: int, scheduled_at: dt.datetime, focus_text: str,
+                    data_method: str = "", subject: str | None = None, year_group: str | None = None,
+                    summary_to_principal: bool = False) -> Visit:
+    """The observed teacher (`owner`) books a colleague from the group to observe them."""
+    errors = {}
+    if group.status != PeerGroupStatus.CONFIRMED:
+        errors["observer_id"] = [_("The group must be confirmed by a principal first.")]
+    observer = next((m for m in group.members if m.id == observer_id and m.id != owner.id), None)
+    if observer is None:
+        errors["observer_id"] = [_("Choose a colleague from your group.")]
+    if not focus_text.strip():
+        errors["focus_text"] = [_("Say what you want to know: the observer records only that.")]
+    versions = svc.template_versions_for(group_school(group), "peer")
+    if not versions:
+        errors["observer_id"] = [_("No peer observation template is published at this school yet.")]
+    if errors:
+        raise ValidationFailed("", errors)
+    visit = Visit(school_id=group.school_id, kind=VisitKind.PEER, status=VisitStatus.PLANNED,
+                  purpose=Purpose.PEER_LEARNING, observer_id=observer.id, teacher_id=owner.id,
+                  template_version_id=versions[0].id, scheduled_at=scheduled_at, subject=subject or None,
+                  year_group=year_group or None, peer_group_id=group.id, focus_text=focus_text.strip(),
+                  focus_item_keys=[], preconference={"data_method": data_method.strip()},
+                  summary_to_principal=summary_to_principal, created_by_id=owner.id)
+    db.session.add(visit)
+    db.session.flush()
+    audit.record("visit.plan", visit, kind="peer")
+    return visit
+
+
+def group_school(group):
+    from ..schools.models import School
+
+    return db.session.get(School, group.school_id)
+
+
+def set_summary_to_principal(visit, user, value: bool) -> None:
+    visit.summary_to_principal = value
+    visit.revision += 1
+    audit.record("peer.summary_to_principal", visit, value=value)
+
+
+def delete_notes(visit, user) -> None:
+    """The owner deletes the notes for real (retention: peer notes when the teacher chooses)."""
+    for observation in list(visit.observations):
+        db.session.delete(observation)
+    audit.record("peer.notes_deleted", visit)
+
+
+def is_done(visit) -> bool:
+    return visit.status == VisitStatus.COMPLETED or any(
+        o.status == ObservationStatus.COMPLETE for o in visit.observations)
+
+
+def peer_visits_of_group(group) -> list[Visit]:
+    return list(db.session.scalars(select(Visit).where(Visit.peer_group_id == group.id,
+                                                       Visit.status != VisitStatus.CANCELLED)
+                                   .order_by(Visit.scheduled_at)))
+
+
+def matrix(group) -> list[dict]:
+    """Who observes whom in the group: every ordered pair, done / booked / still to do."""
+    visits = peer_visits_of_group(group)
+    rows = []
+    for observer in group.members:
+        for observed in group.members:
+            if observer.id == observed.id:
+                continue
+            mine = [v for v in visits if v.observer_id == observer.id and v.teacher_id == observed.id]
+            done = [v for v in mine if is_done(v)]
+            state = "done" if done else ("booked" if mine else "todo")
+            rows.append({"observer": observer, "observed": observed, "state": state,
+                         "visit": (done or mine or [None])[0]})
+    return rows
+
+
+def peer_visits_of_user(school, user) -> list[Visit]:
+    return list(db.session.scalars(
+        select(Visit).where(Visit.school_id == school.id, Visit.kind == VisitKind.PEER,
+                            Visit.status != VisitStatus.CANCELLED,
+                            or_(Visit.observer_id == user.id, Visit.teacher_id == user.id))
+        .order_by(Visit.scheduled_at.desc())))
+
+
+def summary(visit) -> dict:
+    """What a principal may see of a shared peer visit: the focus theme and the counts, no notes, no names."""
+    counts = []
+    for observation in visit.observations:
+        version = observation.template_version
+        for item in version.items():
+            if item.get("type") != "counter":
+                continue
+            value = (observation.answers or {}).get(item["key"], {}).get("value")
+            if isinstance(value, (int, float)):
+                counts.append({"label": item.get("label") or item["key"], "value": value})
+    return {"focus": visit.focus_text, "on": visit.scheduled_at or visit.started_at, "counts": counts}
+
+
+def shared_summaries(school, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    visits = db.session.scalars(
+        select(Visit).where(Visit.school_id == school.id, Visit.kind == VisitKind.PEER,
+                            Visit.summary_to_principal.is_(True), Visit.status != VisitStatus.CANCELLED,
+                            Visit.scheduled_at >= start, Visit.scheduled_at < end)
+        .order_by(Visit.scheduled_at))
+    return [summary(v) for v in visits if is_done(v)]
+
+
+def observation_of(visit) -> Observation | None:
+    return visit.observation

@@ -1,0 +1,159 @@
+"""Planning a visit, the teacher's view of the plan, the pre-conference and the calendar booking."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from observe.audit.models import AuditEvent
+from observe.extensions import db
+from observe.feedback.models import NextStep
+from observe.visits.models import Visit
+from tests.conftest import login
+
+from .conftest import post, text
+
+
+def _plan(client, teacher, planned_version, **extra):
+    data = {"teacher_id": teacher.id, "scheduled_at": "2026-11-25T09:15", "planned_minutes": "45",
+            "template_version_id": planned_version.id, "purpose": "development", "subject": "Matematik",
+            "year_group": "3B", **extra}
+    return post(client, "/planning/new", data, "/planning/new")
+
+
+def test_principal_plans_and_teacher_sees_the_plan(app, client, principal, teacher, planned_version):
+    login(client, principal)
+    response = _plan(client, teacher, planned_version)
+    assert response.status_code == 302
+    visit = db.session.scalar(select(Visit))
+    assert (visit.kind, visit.status, visit.observer_id, visit.teacher_id) == ("planned", "planned", principal.id,
+                                                                              teacher.id)
+    # 09:15 in Stockholm in November (CET, UTC+1) is 08:15 UTC.
+    assert visit.scheduled_at == dt.datetime(2026, 11, 25, 8, 15, tzinfo=dt.timezone.utc)
+    assert response.headers["Location"].endswith(f"/planning/{visit.uuid}")
+
+    teacher_client = app.test_client()
+    login(teacher_client, teacher)
+    listing = text(teacher_client.get("/planning/"))
+    assert "Matematik" in listing and "3B" in listing
+    page = teacher_client.get(f"/planning/{visit.uuid}")
+    assert page.status_code == 200
+    assert "09:15" in text(page)
+
+
+def test_plan_form_errors_keep_the_input(client, principal, teacher, planned_version):
+    login(client, principal)
+    response = _plan(client, teacher, planned_version, teacher_id="0", subject="Svenska")
+    assert response.status_code == 422
+    body = text(response)
+    assert 'value="Svenska"' in body and 'aria-invalid="true"' in body
+    assert db.session.scalar(select(Visit)) is None
+
+
+def test_teacher_cannot_plan_a_visit(client, teacher, planned_version):
+    login(client, teacher)
+    assert client.get("/planning/new").status_code == 403
+
+
+def test_teacher_of_another_school_cannot_be_planned(client, principal, outsider, planned_version):
+    login(client, principal)
+    response = _plan(client, outsider, planned_version)
+    assert response.status_code == 422
+    assert db.session.scalar(select(Visit)) is None
+
+
+def test_plan_is_hidden_from_other_teachers_and_other_schools(app, make_planned, colleague, outsider):
+    visit = make_planned()
+    for user in (colleague, outsider):
+        c = app.test_client()
+        login(c, user)
+        assert c.get(f"/planning/{visit.uuid}").status_code == 404
+        assert c.get(f"/planning/{visit.uuid}/booking.ics").status_code == 404
+        assert "Lars" not in text(c.get("/planning/"))
+
+
+def test_extra_access_is_granted_by_the_planner(app, client, principal, teacher, colleague, planned_version):
+    login(client, principal)
+    _plan(client, teacher, planned_version, access=str(colleague.id))
+    visit = db.session.scalar(select(Visit))
+    c = app.test_client()
+    login(c, colleague)
+    page = c.get(f"/planning/{visit.uuid}")
+    assert page.status_code == 200
+    assert "Karin Kollega" in text(page)
+
+
+def test_teacher_writes_the_preconference(app, make_planned, teacher):
+    visit = make_planned()
+    c = app.test_client()
+    login(c, teacher)
+    response = post(c, f"/planning/{visit.uuid}/preconference", {
+        "lesson_goal": "Eleverna kan jämföra bråk", "student_activity": "Parvis med bråkstavar",
+        "focus_item_keys": ["D1", "NOT_AN_ITEM"], "focus_text": "Hur många elever kommer till tals?",
+        "data_method": "Tidslogg över frågor", "feedback_meeting_at": "2026-11-26T14:00"}, f"/planning/{visit.uuid}")
+    assert response.status_code == 302
+    db.session.refresh(visit)
+    assert visit.focus_item_keys == ["D1"]
+    assert visit.focus_text == "Hur många elever kommer till tals?"
+    assert visit.preconference["lesson_goal"] == "Eleverna kan jämföra bråk"
+    assert visit.preconference["feedback_meeting_at"].startswith("2026-11-26T13:00")
+    page = text(c.get(f"/planning/{visit.uuid}"))
+    assert "Eleverna kan jämföra bråk" in page
+
+
+def test_other_teacher_cannot_write_the_preconference(app, make_planned, colleague):
+    visit = make_planned()
+    c = app.test_client()
+    login(c, colleague)
+    response = post(c, f"/planning/{visit.uuid}/preconference", {"lesson_goal": "x"})
+    assert response.status_code == 404
+    db.session.refresh(visit)
+    assert visit.preconference == {}
+
+
+def test_booking_is_a_valid_calendar_file(app, make_planned, teacher):
+    visit = make_planned(at=dt.datetime(2026, 11, 25, 8, 15, tzinfo=dt.timezone.utc),
+                         preconference={"lesson_goal": "Jämföra bråk; storlek, ordning",
+                                        "feedback_meeting_at": "2026-11-26T13:00:00+00:00"})
+    c = app.test_client()
+    login(c, teacher)
+    response = c.get(f"/planning/{visit.uuid}/booking.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert "attachment" in response.headers["Content-Disposition"]
+    raw = response.get_data()
+    lines = raw.split(b"\r\n")
+    assert lines[0] == b"BEGIN:VCALENDAR" and lines[-2] == b"END:VCALENDAR" and lines[-1] == b""
+    assert all(len(line) <= 75 for line in lines)
+    unfolded = raw.decode().replace("\r\n ", "")
+    assert unfolded.count("BEGIN:VEVENT") == 2
+    assert "DTSTART:20261125T081500Z" in unfolded and "DTEND:20261125T085500Z" in unfolded
+    assert "DTSTART:20261126T130000Z" in unfolded
+    assert "Jämföra bråk\\; storlek\\, ordning" in unfolded
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export")) is not None
+
+
+def test_follow_up_visit_is_linked_to_the_next_step(client, school, principal, teacher, planned_version,
+                                                    make_planned, make_feedback):
+    first = make_planned(status="completed")
+    make_feedback(first, shared=True, step_due=dt.date(2026, 12, 10))
+    step = db.session.scalar(select(NextStep))
+    login(client, principal)
+    form = client.get(f"/planning/new?follow_up={step.uuid}")
+    assert form.status_code == 200 and "Pröva exit tickets" in text(form)
+    response = _plan(client, teacher, planned_version, follow_up=str(step.uuid))
+    assert response.status_code == 302
+    db.session.expire_all()
+    follow = db.session.scalar(select(Visit).where(Visit.id != first.id))
+    assert step.follow_up_visit_id == follow.id
+    assert follow.follow_up_of.id == step.id
+    # The plan shows the open next step at the top.
+    assert "Pröva exit tickets" in text(client.get(f"/planning/{follow.uuid}"))
+
+
+def test_observer_cancels_a_planned_visit(client, principal, make_planned):
+    visit = make_planned()
+    login(client, principal)
+    assert post(client, f"/planning/{visit.uuid}/cancel", {}).status_code == 302
+    db.session.refresh(visit)
+    assert visit.status == "cancelled"
