@@ -101,6 +101,7 @@ async function start() {
 
   // Triggers: start, network back, foreground, Background Sync (via the worker), "sync now" (status bar).
   window.addEventListener('online', () => outbox.run());
+  window.addEventListener('offline', () => outbox.run()); // confirm with a ping, then show it
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') outbox.run(); });
   if (can.serviceWorker) {
     navigator.serviceWorker.addEventListener('message', (event) => {

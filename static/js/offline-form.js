@@ -162,6 +162,7 @@ export class OfflineForm {
     this.form.addEventListener('change', () => this.changed());
     this.form.addEventListener('submit', (event) => this.submit(event));
     this.outbox.addEventListener('change', () => this.refreshState());
+    this.form.dataset.offlineReady = 'true'; // restored and listening
   }
 
   /** Unconfirmed work on this device beats the page; a confirmed copy only if the page is older. */

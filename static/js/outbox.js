@@ -167,7 +167,10 @@ export class Outbox extends EventTarget {
         const now = Date.now();
         const due = entries.filter((entry) => !entry.hold && (force || entry.nextAttemptAt <= now))
           .sort((a, b) => (a.queuedAt < b.queuedAt ? -1 : 1)).slice(0, BATCH);
-        if (!due.length) break;
+        if (!due.length) {
+          if (outcome === 'idle') this.offline = !(await ping()); // still say "offline" with nothing waiting
+          break;
+        }
         if (!(await ping())) {
           this.offline = true;
           await this.backoff(due, null);
