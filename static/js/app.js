@@ -100,15 +100,18 @@ async function start() {
   status.showStorage(await requestPersistence());
 
   // Triggers: start, network back, foreground, Background Sync (via the worker), "sync now" (status bar).
-  window.addEventListener('online', () => outbox.run());
+  // The network coming back or the user returning is news: skip our backoff (not the server's Retry-After).
+  window.addEventListener('online', () => outbox.run({ force: true }));
   window.addEventListener('offline', () => outbox.run()); // confirm with a ping, then show it
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') outbox.run(); });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') outbox.run({ force: true });
+  });
   if (can.serviceWorker) {
     navigator.serviceWorker.addEventListener('message', (event) => {
       if (event.data && event.data.type === 'sync') outbox.run();
     });
   }
-  await outbox.run();
+  await outbox.run({ force: true });
   if (registration) warmPages(root, store, status).catch(() => undefined);
 }
 

@@ -165,7 +165,9 @@ export class Outbox extends EventTarget {
       for (;;) {
         const entries = await this.store.all(STORES.outbox);
         const now = Date.now();
-        const due = entries.filter((entry) => !entry.hold && (force || entry.nextAttemptAt <= now))
+        // `force` skips our own backoff, never the server's Retry-After.
+        const due = entries.filter((entry) => !entry.hold && (entry.notBefore || 0) <= now
+          && (force || entry.nextAttemptAt <= now))
           .sort((a, b) => (a.queuedAt < b.queuedAt ? -1 : 1)).slice(0, BATCH);
         if (!due.length) {
           if (outcome === 'idle') this.offline = !(await ping()); // still say "offline" with nothing waiting
@@ -177,6 +179,7 @@ export class Outbox extends EventTarget {
           outcome = Outcome.OFFLINE;
           break;
         }
+        if (this.offline) await this.resetBackoff(due); // the network is back: server errors count afresh
         this.offline = false;
         this.setSyncing(true);
         const waiting = entries.filter((entry) => !entry.hold);
@@ -216,16 +219,22 @@ export class Outbox extends EventTarget {
     await Promise.all(entries.map((sent) => this.store.update(STORES.outbox, sent.uuid, (entry) => {
       if (!entry) return undefined;
       const attempts = entry.attempts + 1;
-      const wait = retryAfter !== null && retryAfter !== undefined
-        ? Math.min(RETRY_AFTER_CAP_MS, retryAfter) : backoffMs(attempts);
-      return { ...entry, attempts, nextAttemptAt: now + wait };
+      const told = retryAfter !== null && retryAfter !== undefined;
+      const wait = told ? Math.min(RETRY_AFTER_CAP_MS, retryAfter) : backoffMs(attempts);
+      return { ...entry, attempts, nextAttemptAt: now + wait, notBefore: told ? now + wait : 0 };
     })));
+  }
+
+  async resetBackoff(entries) {
+    await Promise.all(entries.map((sent) => this.store.update(STORES.outbox, sent.uuid,
+      (entry) => (entry ? { ...entry, attempts: 0 } : undefined))));
   }
 
   async scheduleNext() {
     if (this.authNeeded || this.updateNeeded) return;
     const entries = await this.store.all(STORES.outbox);
-    const times = entries.filter((entry) => !entry.hold).map((entry) => entry.nextAttemptAt);
+    const times = entries.filter((entry) => !entry.hold)
+      .map((entry) => Math.max(entry.nextAttemptAt, entry.notBefore || 0));
     if (times.length) this.schedule(Math.max(0, Math.min(...times) - Date.now()));
   }
 

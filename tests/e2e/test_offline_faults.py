@@ -1,0 +1,102 @@
+"""Fault matrix cases 2, 3 and 4: lost responses, server errors, double submits and two tabs."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.pwa.e2e_support import (Network, faults, login, observations, observer, record_uuid,  # noqa: F401
+                                   start_walkthrough, type_into, wait_form, wait_state, walkthrough_school)
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = "Eleverna jämför två strategier vid tavlan."
+
+
+def sync_answers(page) -> list[dict]:
+    """Collect every result the server sent to this page for POST /api/v1/sync."""
+    answers: list[dict] = []
+
+    def _on(response):
+        if response.url.endswith("/api/v1/sync") and response.request.method == "POST" and response.ok:
+            answers.extend(response.json()["results"])
+
+    page.on("response", _on)
+    return answers
+
+
+def finish_offline(page, context, base):
+    """A finished walkthrough that waits in the outbox (typed and finished with no network)."""
+    network = Network(context)
+    start_walkthrough(page, base)
+    network.off()
+    page.check("input[name='a.W1'][value=no]")
+    type_into(page, "textarea[name='a.W9']", EXAMPLE)
+    page.click("button[value=finish]")
+    wait_state(page, "offline")
+    return network, record_uuid(page)
+
+
+def assert_one_row(app, uuid):
+    [saved] = observations(app)
+    assert str(saved.uuid) == uuid
+    assert saved.status == "complete"
+    assert saved.answers["W9"]["value"] == EXAMPLE and saved.answers["W1"]["value"] == "no"
+
+
+def test_response_lost_after_the_server_saved_is_retried_as_unchanged(app, live_server, context, page, observer):
+    """Case 2: the request reached the server, the answer never came back."""
+    base = live_server.url
+    login(page, base, observer)
+    network, uuid = finish_offline(page, context, base)
+    lost = []
+
+    def drop_first_complete_answer(route):
+        body = json.loads(route.request.post_data or "{}")
+        complete = any(r.get("status") == "complete" for r in body.get("records", []))
+        if complete and not lost:
+            lost.append(route.fetch().json())  # the server processes and commits it...
+            route.abort("connectionreset")  # ...and the answer is lost on the way back
+        else:
+            route.continue_()
+
+    answers = sync_answers(page)
+    network.on()
+    page.route("**/api/v1/sync", drop_first_complete_answer)
+    wait_state(page, "synced")
+    assert lost and lost[0]["results"][0]["status"] in ("created", "updated")
+    assert [a["status"] for a in answers if a["uuid"] == uuid][-1] == "unchanged"
+    assert_one_row(app, uuid)
+
+
+def test_server_errors_and_rate_limits_are_retried_until_accepted(app, live_server, context, page, observer, faults):
+    """Case 3: 500, 502, 503 and 429 with Retry-After before the server accepts."""
+    base = live_server.url
+    login(page, base, observer)
+    network, uuid = finish_offline(page, context, base)
+    queue = faults(500, 502, 503, {"status": 429, "retry_after": 1})
+    statuses = []
+    page.on("response", lambda r: r.url.endswith("/api/v1/sync") and statuses.append(r.status))
+    network.on()
+    wait_state(page, "synced")
+    assert not queue  # every injected failure was met by a retry
+    assert statuses == [500, 502, 503, 429, 200]
+    assert page.get_attribute(".record-state", "data-record-state") == "synced"
+    assert_one_row(app, uuid)
+
+
+def test_double_submit_and_two_tabs_syncing_at_once_make_one_row(app, live_server, context, page, observer):
+    """Case 4: finish pressed twice in one tab while a second tab syncs the same record."""
+    base = live_server.url
+    login(page, base, observer)
+    network, uuid = finish_offline(page, context, base)
+    second = context.new_page()
+    second.goto(page.url)  # the same draft, restored from the device in another tab
+    wait_form(second)
+    assert second.input_value("textarea[name='a.W9']") == EXAMPLE
+    network.on()
+    page.dblclick("button[value=finish]")
+    second.click("[data-sync-now]")
+    for tab in (page, second):
+        wait_state(tab, "synced")
+    assert_one_row(app, uuid)
