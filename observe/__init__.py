@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from . import config as config_module
-from . import errors
+from . import errors, i18n, security
 from .dbtypes import sqlite_pragmas
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -19,6 +19,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background work: no user, no browser
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:
@@ -56,6 +58,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    from .auth.sessions import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface()
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
     with app.app_context():
@@ -66,6 +71,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     auth_login.init_app(app)
 
     errors.register(app)
+    security.init_app(app)
+    i18n.init_app(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     from . import cli

@@ -94,6 +94,12 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
             "OBSERVE_LOGIN_MAX_FAILURES_IP", env.get("OBSERVE_LOGIN_MAX_FAILURES_IP"), 20),
         "OBSERVE_LOGIN_WINDOW_SECONDS": _int(
             "OBSERVE_LOGIN_WINDOW_SECONDS", env.get("OBSERVE_LOGIN_WINDOW_SECONDS"), 900),
+        # Server-side sessions (observe/auth/sessions.py): idle and absolute lifetimes.
+        "OBSERVE_SESSION_IDLE_MINUTES": _int(
+            "OBSERVE_SESSION_IDLE_MINUTES", env.get("OBSERVE_SESSION_IDLE_MINUTES"), 8 * 60),
+        "OBSERVE_SESSION_MAX_HOURS": _int("OBSERVE_SESSION_MAX_HOURS", env.get("OBSERVE_SESSION_MAX_HOURS"), 7 * 24),
+        # The __Host- prefix pins the cookie to this host and path / over HTTPS.
+        "SESSION_COOKIE_NAME": "__Host-observe" if https else "observe_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import has_request_context
 from sqlalchemy import JSON, DateTime, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -61,12 +62,17 @@ def sqlite_pragmas(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover
-        immediate = conn.get_execution_options().get("sqlite_immediate")
+        # Inside a request every transaction takes the write lock up front (BEGIN IMMEDIATE):
+        # requests read then write (audit rows, session touch, sync upserts), and in WAL mode a
+        # deferred transaction whose snapshot went stale fails at once with "database is locked"
+        # instead of waiting. Requests queue on the busy timeout instead; PostgreSQL is the
+        # database for heavy concurrency.
+        immediate = has_request_context() or conn.get_execution_options().get("sqlite_immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def begin_write(session) -> None:
-    """Start the session's transaction as a writer.
+    """Start the session's transaction as a writer outside a request (CLI, scripts, tests).
 
     On SQLite this is BEGIN IMMEDIATE, so a read-then-write transaction waits for the
     write lock up front (busy timeout) instead of failing when another writer commits

@@ -1,6 +1,7 @@
 """Imports every domain's models so the app, Alembic and the tests share one metadata."""
 from .audit.models import AuditEvent  # noqa: F401
 from .auth.models import Membership, Role, User  # noqa: F401
+from .auth.sessions import WebSession  # noqa: F401
 from .feedback.models import Comment, Feedback, NextStep  # noqa: F401
 from .schools.models import Organisation, School, TeacherGroup  # noqa: F401
 from .sync.models import Device, SyncConflict  # noqa: F401

@@ -9,6 +9,8 @@ import re
 import threading
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from observe import create_app
@@ -27,6 +29,23 @@ def database_url(tmp_path_factory) -> str:
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}")
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests behave as in production while a test holds an app context.
+
+    Flask reuses an open app context for test requests, so `g` (Flask-Login's user,
+    Flask-WTF's CSRF token, the current school) and the database session would leak
+    from one request into the next. Each request gets its own app context instead.
+    The test's own session is committed first: what the test changed is visible to
+    the request, and what the request wrote is read fresh by the test afterwards.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     app = create_app(
@@ -34,6 +53,7 @@ def app(database_url, tmp_path_factory):
          "OBSERVE_DEMO": False},
         instance_path=str(tmp_path_factory.mktemp("instance")),
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -189,3 +209,44 @@ def live_server(app):
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1024, "height": 768}, "locale": "sv-SE",
             "service_workers": "allow"}
+
+
+# --- language: tests read English, the language the code is written in ----------------------
+
+from flask import has_request_context  # noqa: E402  (kept with the fixtures that use them)
+from flask.testing import FlaskClient  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_clients_read_english():
+    """Swedish is the default for users, but a test's expected text must not change when
+    someone translates a string, so every test client (subclasses included) asks for
+    English. A request can still send its own Accept-Language or use the language switch;
+    tests/i18n checks that Swedish really is the default."""
+    original_init = FlaskClient.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FlaskClient, "__init__", init)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _tests_read_english(request):
+    """The same for code a test runs outside a request (services, CLI) and for Playwright
+    pages (the browser's own locale stays sv-SE)."""
+    if "app" in request.fixturenames:
+        babel_config = request.getfixturevalue("app").extensions["babel"]
+        if not getattr(babel_config.locale_selector, "english_outside_requests", False):
+            select = babel_config.locale_selector
+
+            def english_outside_requests():
+                return select() if has_request_context() else "en"
+
+            english_outside_requests.english_outside_requests = True
+            babel_config.locale_selector = english_outside_requests
+    if "context" in request.fixturenames:
+        request.getfixturevalue("context").set_extra_http_headers({"Accept-Language": "en"})
