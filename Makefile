@@ -24,7 +24,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel -q compile -d translations; fi
+
+# Collect every marked string (babel.cfg) and merge it into the catalogs; then translate the
+# empty msgstr entries in translations/sv/LC_MESSAGES/messages.po (docs/i18n.md).
+messages: $(STAMP)
+	@mkdir -p instance
+	$(BIN)/pybabel -q extract -F babel.cfg --no-wrap --sort-by-file --add-location=file --project Observe --copyright-holder "Observe contributors" -o instance/messages.pot .
+	$(BIN)/pybabel -q update -i instance/messages.pot -d translations --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 run: install
 	$(BIN)/flask db upgrade

@@ -1,0 +1,72 @@
+"""Security headers on every response.
+
+The content security policy allows only our own scripts, styles and connections,
+so an injected <script> or style="" attribute does nothing even if escaping ever
+fails somewhere. Personal records must not linger in shared tablet caches, hence
+`no-store` on signed-in pages and on the whole API; static files keep the caching
+Flask gives them.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_login import current_user
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+))
+
+# Observe needs none of these; denying them means an injected script cannot ask for them
+# either (and matches the data-protection rule: no photo, audio or video by default).
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "hid",
+    "midi", "display-capture", "accelerometer", "gyroscope", "magnetometer",
+))
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+STATIC_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def https_configured(app: Flask) -> bool:
+    """HTTPS is on when the app marks its cookies Secure (OBSERVE_HTTPS, default on in production)."""
+    return bool(app.config.get("SESSION_COOKIE_SECURE"))
+
+
+def _must_not_be_stored(response: Response) -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    if response.mimetype != "text/html":
+        return False
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
+def init_app(app: Flask) -> None:
+    """Add the headers to every response the app sends, errors included."""
+    hsts = https_configured(app)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        # Set, not setdefault: no view can loosen the policy by accident.
+        response.headers.update(STATIC_HEADERS)
+        if hsts:
+            response.headers["Strict-Transport-Security"] = HSTS
+        if _must_not_be_stored(response):
+            response.headers["Cache-Control"] = "no-store"
+        return response
