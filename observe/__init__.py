@@ -73,8 +73,6 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     errors.register(app)
     security.init_app(app)
     i18n.init_app(app)
-    security.init_app(app)
-    i18n.init_app(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     from . import cli
