@@ -9,4 +9,344 @@ CONTRACT (shared by the online form, the offline client and the sync API):
   dict {name: [values]} the offline client uploads) into (answers, errors); errors are
   keyed by field name so a client can mark the exact input.
 - `answer_rows(document, answers)` flattens answers into ObservationAnswer rows for insights.
+
+Input names and answer shapes per type (answers are {key: {"value": ..., "evidence"?: str}}):
+  scale, yes_no, choice  a.K = one value                 -> {"value": "3"}
+  text                   a.K = text                      -> {"value": "..."}
+  checklist              a.K = several values            -> {"value": ["pair", "individual"]}
+  counter                a.K = whole number >= 0         -> {"value": 4}
+  x_of_y                 a.K.x, a.K.y                    -> {"value": {"x": 18, "y": 24}}
+  timed_log              a.K.<row>.time/.teacher/.students -> {"value": [{"time", "teacher", "students"}]}
+  interval               a.K.<i>.teacher, a.K.<i>.students (codes ticked in interval i)
+                                                         -> {"value": [{"teacher": [...], "students": [...]}]}
+An item left empty is absent from answers (so "not answered" never counts as 0).
 """
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+
+from .schemas import NOT_APPLICABLE, YES_NO_LEVELS, items_of
+
+MAX_EVIDENCE = 4000
+MAX_LOG_CELL = 1000
+TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)(?::[0-5]\d)?$")
+_ROW_RE = re.compile(r"^a\.(?P<key>[A-Za-z0-9_-]+)\.(?P<row>\d{1,4})\.(?P<part>[a-z]+)$")
+LOG_PARTS = ("time", "teacher", "students")
+
+
+def field_name(key: str, *parts) -> str:
+    """The input name for an item (and part): field_name("W3", "x") == "a.W3.x"."""
+    return ".".join(["a", key, *(str(p) for p in parts)])
+
+
+def choice_values(item: dict) -> list[str]:
+    """The values a single-choice item accepts (scales include "na" when allowed)."""
+    kind = item["type"]
+    if kind == "yes_no":
+        return [lv["value"] for lv in YES_NO_LEVELS]
+    if kind == "scale":
+        values = [lv["value"] for lv in item["levels"]]
+        return values + [NOT_APPLICABLE] if item.get("not_applicable") else values
+    return [opt["value"] for opt in item.get("options", [])]
+
+
+def levels_for(item: dict) -> list[dict]:
+    """The choices to draw for a scale/yes_no/choice item, as [{value, label}]."""
+    from .schemas import NOT_APPLICABLE_LABEL
+
+    if item["type"] == "yes_no":
+        return YES_NO_LEVELS
+    if item["type"] == "scale":
+        levels = list(item["levels"])
+        if item.get("not_applicable"):
+            levels.append({"value": NOT_APPLICABLE, "label": NOT_APPLICABLE_LABEL})
+        return levels
+    return item.get("options", [])
+
+
+class _Fields:
+    """Uniform read access to a MultiDict or a {name: [values]} dict."""
+
+    def __init__(self, fields):
+        self._fields = fields
+
+    def all(self, name: str) -> list[str]:
+        if hasattr(self._fields, "getlist"):
+            values = self._fields.getlist(name)
+        else:
+            raw = self._fields.get(name) if isinstance(self._fields, Mapping) else None
+            values = [] if raw is None else (list(raw) if isinstance(raw, (list, tuple)) else [raw])
+        return ["" if v is None else str(v) for v in values]
+
+    def one(self, name: str) -> str:
+        values = [v for v in self.all(name) if v.strip() != ""]
+        return values[-1].strip() if values else ""
+
+    def names(self):
+        return list(self._fields.keys())
+
+
+def _int(text: str, name: str, errors: dict, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    try:
+        number = int(text)
+    except ValueError:
+        errors.setdefault(name, []).append(str(_l("Enter a whole number.")))
+        return None
+    if number < minimum:
+        errors.setdefault(name, []).append(str(_l("Must be at least %(n)d.", n=minimum)))
+        return None
+    if maximum is not None and number > maximum:
+        errors.setdefault(name, []).append(str(_l("Must be at most %(n)d.", n=maximum)))
+        return None
+    return number
+
+
+def _parse_value(item: dict, f: _Fields, errors: dict):
+    """The item's value from the posted fields, or None when left empty."""
+    key, kind = item["key"], item["type"]
+    name = field_name(key)
+    if kind in ("scale", "yes_no", "choice"):
+        value = f.one(name)
+        if not value:
+            return None
+        if value not in choice_values(item):
+            errors.setdefault(name, []).append(str(_l("Choose one of the listed answers.")))
+            return None
+        return value
+    if kind == "text":
+        value = f.one(name)
+        if len(value) > item.get("max_length", 4000):
+            errors.setdefault(name, []).append(str(_l("Keep it under %(n)d characters.", n=item.get("max_length", 4000))))
+        return value or None
+    if kind == "checklist":
+        allowed = choice_values(item)
+        picked = [v.strip() for v in f.all(name) if v.strip()]
+        if any(v not in allowed for v in picked):
+            errors.setdefault(name, []).append(str(_l("Choose only from the listed options.")))
+        picked = [v for v in allowed if v in picked]  # template order, no duplicates
+        return picked or None
+    if kind == "counter":
+        text = f.one(name)
+        return _int(text, name, errors, maximum=item.get("max")) if text else None
+    if kind == "x_of_y":
+        nx, ny = field_name(key, "x"), field_name(key, "y")
+        tx, ty = f.one(nx), f.one(ny)
+        if not tx and not ty:
+            return None
+        if not tx or not ty:
+            missing = nx if not tx else ny
+            errors.setdefault(missing, []).append(str(_l("Enter both numbers, or neither.")))
+            return None
+        x, y = _int(tx, nx, errors, maximum=10000), _int(ty, ny, errors, maximum=10000)
+        if x is None or y is None:
+            return None
+        if x > y:
+            errors.setdefault(nx, []).append(str(_l("Must be at most %(n)d.", n=y)))
+            return None
+        return {"x": x, "y": y}
+    if kind == "timed_log":
+        return _parse_log(item, f, errors)
+    if kind == "interval":
+        return _parse_intervals(item, f, errors)
+    return None
+
+
+def _row_indexes(key: str, f: _Fields) -> list[int]:
+    rows = set()
+    for name in f.names():
+        match = _ROW_RE.match(name)
+        if match and match["key"] == key:
+            rows.add(int(match["row"]))
+    return sorted(rows)
+
+
+def _parse_log(item: dict, f: _Fields, errors: dict):
+    key, rows = item["key"], []
+    for index in _row_indexes(key, f):
+        row = {part: f.one(field_name(key, index, part)) for part in LOG_PARTS}
+        if not any(row.values()):
+            continue  # the empty rows the form offers
+        tname = field_name(key, index, "time")
+        if row["time"]:
+            match = TIME_RE.match(row["time"])
+            if match:
+                row["time"] = f"{int(match[1]):02d}:{match[2]}"
+            else:
+                errors.setdefault(tname, []).append(str(_l("Write the time as hh:mm.")))
+        for part in ("teacher", "students"):
+            if len(row[part]) > MAX_LOG_CELL:
+                errors.setdefault(field_name(key, index, part), []).append(
+                    str(_l("Keep it under %(n)d characters.", n=MAX_LOG_CELL)))
+        rows.append(row)
+    if len(rows) > item.get("max_rows", 200):
+        errors.setdefault(field_name(key), []).append(str(_l("At most %(n)d rows.", n=item.get("max_rows", 200))))
+    return rows or None
+
+
+def _parse_intervals(item: dict, f: _Fields, errors: dict):
+    key, count = item["key"], item.get("intervals", 10)
+    allowed = {"teacher": [c["key"] for c in item["teacher_codes"]],
+               "students": [c["key"] for c in item["student_codes"]]}
+    result, any_ticked = [], False
+    for index in range(count):
+        cell = {}
+        for who, codes in allowed.items():
+            name = field_name(key, index, who)
+            ticked = [v.strip() for v in f.all(name) if v.strip()]
+            if any(v not in codes for v in ticked):
+                errors.setdefault(name, []).append(str(_l("Choose only from the listed codes.")))
+            cell[who] = [c for c in codes if c in ticked]
+            any_ticked = any_ticked or bool(cell[who])
+        result.append(cell)
+    for index in _row_indexes(key, f):
+        if index >= count:
+            errors.setdefault(field_name(key, index, "teacher"), []).append(
+                str(_l("This template has only %(n)d intervals.", n=count)))
+    if not any_ticked:
+        return None
+    while result and not result[-1]["teacher"] and not result[-1]["students"]:
+        result.pop()  # trailing intervals not reached yet
+    return result
+
+
+def parse_answers(document: dict, fields, *, complete: bool = False) -> tuple[dict, dict]:
+    """Posted fields -> (answers, errors keyed by input name).
+
+    Unknown names are ignored (an old client may post items a newer version dropped).
+    With complete=True required items and required evidence must be filled in.
+    """
+    f = _Fields(fields)
+    answers: dict[str, dict] = {}
+    errors: dict[str, list[str]] = {}
+    for item in items_of(document):
+        key = item["key"]
+        value = _parse_value(item, f, errors)
+        answer: dict = {}
+        if value is not None:
+            answer["value"] = value
+        if item.get("evidence", "optional") != "none":
+            evidence = f.one(field_name(key, "evidence"))
+            if len(evidence) > MAX_EVIDENCE:
+                errors.setdefault(field_name(key, "evidence"), []).append(
+                    str(_l("Keep it under %(n)d characters.", n=MAX_EVIDENCE)))
+            elif evidence:
+                answer["evidence"] = evidence
+        if answer:
+            answers[key] = answer
+    for name, messages in validate(document, answers, complete=complete, shape=False).items():
+        errors.setdefault(name, []).extend(messages)
+    return answers, errors
+
+
+def _shape_errors(item: dict, value) -> list[tuple[str, str]]:
+    """Problems with a stored/uploaded answer value (used for answers that did not come from fields)."""
+    key, kind = item["key"], item["type"]
+    name = field_name(key)
+    if kind in ("scale", "yes_no", "choice"):
+        ok = isinstance(value, str) and value in choice_values(item)
+        return [] if ok else [(name, str(_l("Choose one of the listed answers.")))]
+    if kind == "text":
+        return [] if isinstance(value, str) else [(name, str(_l("Must be text.")))]
+    if kind == "checklist":
+        ok = isinstance(value, list) and all(v in choice_values(item) for v in value)
+        return [] if ok else [(name, str(_l("Choose only from the listed options.")))]
+    if kind == "counter":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        ok = ok and (item.get("max") is None or value <= item["max"])
+        return [] if ok else [(name, str(_l("Enter a whole number.")))]
+    if kind == "x_of_y":
+        if not (isinstance(value, dict) and all(isinstance(value.get(p), int) and value[p] >= 0 for p in "xy")):
+            return [(field_name(key, "x"), str(_l("Enter both numbers, or neither.")))]
+        if value["x"] > value["y"]:
+            return [(field_name(key, "x"), str(_l("Must be at most %(n)d.", n=value["y"])))]
+        return []
+    if kind == "timed_log":
+        ok = isinstance(value, list) and all(
+            isinstance(r, dict) and all(isinstance(r.get(p, ""), str) for p in LOG_PARTS) for r in value)
+        return [] if ok else [(name, str(_l("Each row needs a time and notes.")))]
+    if kind == "interval":
+        codes = {"teacher": {c["key"] for c in item["teacher_codes"]},
+                 "students": {c["key"] for c in item["student_codes"]}}
+        ok = isinstance(value, list) and len(value) <= item.get("intervals", 10) and all(
+            isinstance(cell, dict) and all(isinstance(cell.get(w, []), list) and set(cell.get(w, [])) <= codes[w]
+                                           for w in codes) for cell in value)
+        return [] if ok else [(name, str(_l("Choose only from the listed codes.")))]
+    return [(name, str(_l("Unknown item type.")))]
+
+
+def validate(document: dict, answers: dict, *, complete: bool = False, shape: bool = True) -> dict:
+    """Errors (keyed by input name) for answers against a document.
+
+    `shape=True` also checks each value's shape (for answers that arrive as JSON).
+    `complete=True` enforces required items and required evidence notes.
+    """
+    errors: dict[str, list[str]] = {}
+    for item in items_of(document):
+        key = item["key"]
+        answer = answers.get(key) or {}
+        has_value = answer.get("value") not in (None, "", [], {})
+        if shape and has_value:
+            for name, message in _shape_errors(item, answer["value"]):
+                errors.setdefault(name, []).append(message)
+        if not complete:
+            continue
+        if item.get("required") and not has_value:
+            name = field_name(key, "x") if item["type"] == "x_of_y" else field_name(key)
+            if item["type"] in ("timed_log", "interval"):
+                name = field_name(key)
+            errors.setdefault(name, []).append(str(_l("This item is required.")))
+        if item.get("evidence") == "required" and has_value and not (answer.get("evidence") or "").strip():
+            errors.setdefault(field_name(key, "evidence"), []).append(str(_l("Write down what you saw or heard.")))
+    return errors
+
+
+def answer_rows(document: dict, answers: dict) -> list[dict]:
+    """ObservationAnswer rows (item_key, item_type, template_key, choice, number, total) for insights.
+
+    Free text and evidence notes never become rows: aggregates carry counts and
+    choices only. scale: level + score; yes_no: value + 1/0; choice: value;
+    checklist: one row per ticked option; counter: number; x_of_y: share x/y with y
+    as total; timed_log: number of rows; interval: one row per code with the number
+    of intervals it was seen in (total = intervals observed).
+    """
+    rows: list[dict] = []
+    template_key = document.get("key", "")
+
+    def row(item, choice=None, number=None, total=None):
+        rows.append({"template_key": template_key, "item_key": item["key"], "item_type": item["type"],
+                     "choice": choice, "number": number, "total": total})
+
+    for item in items_of(document):
+        value = (answers.get(item["key"]) or {}).get("value")
+        if value in (None, "", [], {}):
+            continue
+        kind = item["type"]
+        if kind == "scale":
+            level = next((lv for lv in item["levels"] if lv["value"] == value), None)
+            score = level.get("score") if level else None
+            row(item, choice=value, number=float(score) if score is not None else None)
+        elif kind == "yes_no":
+            row(item, choice=value, number={"yes": 1.0, "no": 0.0}.get(value))
+        elif kind == "choice":
+            row(item, choice=value)
+        elif kind == "checklist":
+            for option in value:
+                row(item, choice=option, number=1.0)
+        elif kind == "counter":
+            row(item, number=float(value))
+        elif kind == "x_of_y":
+            y = value["y"]
+            row(item, number=(value["x"] / y) if y else None, total=float(y))
+        elif kind == "timed_log":
+            row(item, number=float(len(value)))
+        elif kind == "interval":
+            seen = len(value)
+            for who, codes in (("teacher", item["teacher_codes"]), ("students", item["student_codes"])):
+                for code in codes:
+                    hits = sum(1 for cell in value if code["key"] in cell.get(who, []))
+                    if hits:
+                        row(item, choice=f"{who}:{code['key']}", number=float(hits), total=float(seen))
+    return rows

@@ -1,0 +1,352 @@
+"""The template document format ("observe-template/1") as marshmallow schemas.
+
+A template document is plain JSON so it can be exported, imported, frozen into a
+TemplateVersion and shipped to the offline client unchanged. Loading normalises a
+document (defaults filled in, scale presets expanded into explicit levels) so a
+published version is self-contained: changing a preset in code never changes
+what an old observation was filled in on. docs/template-format.md describes it.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+FORMAT = "observe-template/1"
+KINDS = ("walkthrough", "planned", "peer", "any")
+ITEM_TYPES = ("scale", "yes_no", "text", "checklist", "choice", "counter", "x_of_y", "timed_log", "interval")
+EVIDENCE = ("none", "optional", "required")
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+VALUE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _bi(sv: str, en: str) -> dict:
+    return {"sv": sv, "en": en}
+
+
+# Presets named in the domain notes; expanded into `levels` when a document is loaded.
+SCALE_PRESETS: dict[str, dict] = {
+    "F4": {
+        "levels": [
+            {"value": "1", "label": _bi("Inte synligt", "Not seen"), "score": 1},
+            {"value": "2", "label": _bi("Synligt enstaka gånger", "Seen occasionally"), "score": 2},
+            {"value": "3", "label": _bi("Synligt ofta", "Seen often"), "score": 3},
+            {"value": "4", "label": _bi("Genomgående", "Consistently"), "score": 4},
+        ],
+        "not_applicable": True,
+    },
+    "YNO": {
+        "levels": [
+            {"value": "yes", "label": _bi("Ja", "Yes"), "score": 1},
+            {"value": "no", "label": _bi("Nej", "No"), "score": 0},
+            {"value": "not_observed", "label": _bi("Ej observerat", "Not observed"), "score": None},
+        ],
+        "not_applicable": False,
+    },
+}
+NOT_APPLICABLE = "na"  # the value a scale's "not applicable" choice posts
+NOT_APPLICABLE_LABEL = _bi("Ej aktuellt", "Not applicable")
+YES_NO_LEVELS = SCALE_PRESETS["YNO"]["levels"]
+
+_key = validate.Regexp(KEY_RE, error=_l("Use 1–40 letters, digits, - or _ (no spaces or dots)."))
+_value = validate.Regexp(VALUE_RE, error=_l("Use 1–40 letters, digits, - or _ (no spaces or dots)."))
+
+
+class Bilingual(fields.Field):
+    """{"sv": ..., "en": ...}; at least one language filled in when required."""
+
+    def __init__(self, *, need_text: bool = True, max_length: int = 500, **kwargs):
+        super().__init__(**kwargs)
+        self.need_text = need_text
+        self.max_length = max_length
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):  # a plain string is taken as Swedish
+            value = {"sv": value}
+        if not isinstance(value, dict):
+            raise ValidationError(_l('Give the text as {"sv": "...", "en": "..."}.'))
+        unknown = sorted(set(value) - {"sv", "en"})
+        if unknown:
+            raise ValidationError(_l("Only the languages sv and en are supported, not %(langs)s.",
+                                     langs=", ".join(unknown)))
+        out = {}
+        for lang in ("sv", "en"):
+            text = value.get(lang) or ""
+            if not isinstance(text, str):
+                raise ValidationError(_l("The %(lang)s text must be a string.", lang=lang))
+            if len(text) > self.max_length:
+                raise ValidationError(_l("The %(lang)s text is longer than %(n)d characters.",
+                                         lang=lang, n=self.max_length))
+            out[lang] = text.strip()
+        if self.need_text and not (out["sv"] or out["en"]):
+            raise ValidationError(_l("Write the text in Swedish or English."))
+        return out
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+def _duplicate(entries: list[dict], field: str) -> tuple[int, str] | None:
+    """(index, value) of the first entry whose `field` repeats an earlier one."""
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if entry[field] in seen:
+            return index, entry[field]
+        seen.add(entry[field])
+    return None
+
+
+def _twice(where, field: str, value: str) -> str:
+    return str(_l("%(what)s %(field)s \"%(value)s\" is used twice.", what=where, field=field, value=value))
+
+
+def _unique(entries: list[dict], field: str, where, list_name: str) -> None:
+    found = _duplicate(entries, field)
+    if found:
+        index, value = found
+        raise ValidationError({list_name: {index: {field: [_twice(where, field, value)]}}})
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class Score(fields.Float):
+    """A number kept as an int when it is whole, so exported JSON reads 3 rather than 3.0."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        return int(number) if number is not None and float(number).is_integer() else number
+
+
+class LevelSchema(_Strict):
+    value = fields.String(required=True, validate=_value)
+    label = Bilingual(required=True, max_length=200)
+    score = Score(load_default=None, allow_nan=False)
+
+
+class OptionSchema(_Strict):
+    value = fields.String(required=True, validate=_value)
+    label = Bilingual(required=True, max_length=200)
+
+
+class CodeSchema(_Strict):
+    key = fields.String(required=True, validate=_value)
+    label = Bilingual(required=True, max_length=200)
+
+
+class BaseItemSchema(_Strict):
+    key = fields.String(required=True, validate=_key)
+    type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
+    label = Bilingual(required=True)
+    help = Bilingual(load_default=lambda: {"sv": "", "en": ""}, need_text=False, max_length=2000)
+    required = fields.Boolean(load_default=False)
+    evidence = fields.String(load_default="optional", validate=validate.OneOf(EVIDENCE))
+
+
+class ScaleItemSchema(BaseItemSchema):
+    scale = fields.String(load_default=None, validate=validate.OneOf(tuple(SCALE_PRESETS)), load_only=True)
+    levels = fields.List(fields.Nested(LevelSchema), load_default=None)
+    not_applicable = fields.Boolean(load_default=None)
+
+    @validates_schema
+    def _levels(self, data, **kwargs):
+        if data.get("scale") and data.get("levels"):
+            raise ValidationError(_l("Give either a preset scale or levels, not both."), "levels")
+        if not data.get("scale"):
+            levels = data.get("levels") or []
+            if len(levels) < 2:
+                raise ValidationError(_l("A scale needs at least two levels (or \"scale\": \"F4\")."), "levels")
+            if len(levels) > 10:
+                raise ValidationError(_l("A scale has at most 10 levels."), "levels")
+            _unique(levels, "value", _l("Level"), "levels")
+            if data.get("not_applicable") and any(lv["value"] == NOT_APPLICABLE for lv in levels):
+                raise ValidationError(_l("The level value \"na\" is reserved for \"not applicable\"."), "levels")
+
+    def load(self, data, **kwargs):  # expand the preset so the stored document is self-contained
+        item = super().load(data, **kwargs)
+        preset = item.pop("scale", None)
+        if preset:
+            item["levels"] = json.loads(json.dumps(SCALE_PRESETS[preset]["levels"]))
+            if item["not_applicable"] is None:
+                item["not_applicable"] = SCALE_PRESETS[preset]["not_applicable"]
+        if item["not_applicable"] is None:
+            item["not_applicable"] = False
+        return item
+
+
+class YesNoItemSchema(BaseItemSchema):
+    pass
+
+
+class TextItemSchema(BaseItemSchema):
+    max_length = fields.Integer(load_default=4000, validate=validate.Range(1, 20000))
+
+
+class _OptionsItemSchema(BaseItemSchema):
+    options = fields.List(fields.Nested(OptionSchema), required=True,
+                          validate=validate.Length(1, 30, error=_l("Give between 1 and 30 options.")))
+
+    @validates_schema
+    def _options(self, data, **kwargs):
+        _unique(data.get("options") or [], "value", _l("Option"), "options")
+
+
+class ChecklistItemSchema(_OptionsItemSchema):
+    pass
+
+
+class ChoiceItemSchema(_OptionsItemSchema):
+    pass
+
+
+class CounterItemSchema(BaseItemSchema):
+    max = fields.Integer(load_default=None, validate=validate.Range(1, 100000))
+
+
+class XOfYItemSchema(BaseItemSchema):
+    pass
+
+
+class TimedLogItemSchema(BaseItemSchema):
+    max_rows = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+class IntervalItemSchema(BaseItemSchema):
+    interval_minutes = fields.Integer(load_default=2, validate=validate.Range(1, 60))
+    intervals = fields.Integer(load_default=10, validate=validate.Range(1, 60))
+    teacher_codes = fields.List(fields.Nested(CodeSchema), required=True, validate=validate.Length(1, 30))
+    student_codes = fields.List(fields.Nested(CodeSchema), required=True, validate=validate.Length(1, 30))
+
+    @validates_schema
+    def _codes(self, data, **kwargs):
+        _unique(data.get("teacher_codes") or [], "key", _l("Teacher code"), "teacher_codes")
+        _unique(data.get("student_codes") or [], "key", _l("Student code"), "student_codes")
+
+
+ITEM_SCHEMAS: dict[str, type[BaseItemSchema]] = {
+    "scale": ScaleItemSchema, "yes_no": YesNoItemSchema, "text": TextItemSchema,
+    "checklist": ChecklistItemSchema, "choice": ChoiceItemSchema, "counter": CounterItemSchema,
+    "x_of_y": XOfYItemSchema, "timed_log": TimedLogItemSchema, "interval": IntervalItemSchema,
+}
+
+
+class ItemField(fields.Field):
+    """An item, validated by the schema of its `type`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError(_l("An item must be an object."))
+        kind = value.get("type")
+        if kind not in ITEM_SCHEMAS:
+            raise ValidationError({"type": [str(_l("Must be one of: %(types)s.", types=", ".join(ITEM_TYPES)))]})
+        return ITEM_SCHEMAS[kind]().load(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class SectionSchema(_Strict):
+    key = fields.String(required=True, validate=_key)
+    title = Bilingual(required=True)
+    help = Bilingual(load_default=lambda: {"sv": "", "en": ""}, need_text=False, max_length=2000)
+    items = fields.List(ItemField(), required=True,
+                        validate=validate.Length(1, 100, error=_l("A section needs 1 to 100 items.")))
+
+
+class DocumentSchema(_Strict):
+    format = fields.String(required=True, validate=validate.Equal(FORMAT, error=_l(
+        "Must be \"%(format)s\".", format=FORMAT)))
+    key = fields.String(required=True, validate=_key)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = Bilingual(required=True, max_length=200)
+    description = Bilingual(load_default=lambda: {"sv": "", "en": ""}, need_text=False, max_length=4000)
+    header_note = Bilingual(load_default=lambda: {"sv": "", "en": ""}, need_text=False, max_length=2000)
+    sections = fields.List(fields.Nested(SectionSchema), required=True,
+                           validate=validate.Length(1, 50, error=_l("A template needs 1 to 50 sections.")))
+
+    @validates_schema
+    def _unique_keys(self, data, **kwargs):
+        sections = data.get("sections") or []
+        _unique(sections, "key", _l("Section"), "sections")
+        seen: dict[str, tuple[int, int]] = {}
+        for si, section in enumerate(sections):
+            for ii, item in enumerate(section["items"]):
+                if item["key"] in seen:
+                    raise ValidationError({"sections": {si: {"items": {ii: {"key": [
+                        _twice(_l("Item"), "key", item["key"])]}}}}})
+                seen[item["key"]] = (si, ii)
+
+
+class TemplateFormatError(ValueError):
+    """An invalid document; `errors` maps a readable path (sections[0].items[2].type) to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items()))
+
+
+def _flatten(messages, path: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for name, inner in messages.items():
+            if name == "_schema":
+                step = path
+            elif isinstance(name, int):
+                step = f"{path}[{name}]"
+            else:
+                step = f"{path}.{name}" if path else str(name)
+            for k, v in _flatten(inner, step).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(messages, list):
+        if all(isinstance(m, (str,)) or not isinstance(m, (dict, list)) for m in messages):
+            out[path or "document"] = [str(m) for m in messages]
+        else:
+            for m in messages:
+                for k, v in _flatten(m, path).items():
+                    out.setdefault(k, []).extend(v)
+    else:
+        out[path or "document"] = [str(messages)]
+    return out
+
+
+def load_document(data) -> dict:
+    """Validate and normalise a document; raise TemplateFormatError naming each bad field."""
+    if not isinstance(data, dict):
+        raise TemplateFormatError({"document": [str(_l("A template must be a JSON object."))]})
+    try:
+        return DocumentSchema().load(data)
+    except ValidationError as exc:
+        raise TemplateFormatError(_flatten(exc.messages)) from None
+
+
+def export_json(document: dict) -> str:
+    """The canonical, human-readable JSON text of a (normalised) document."""
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def import_json(text: str | bytes) -> dict:
+    """Parse and validate an uploaded file; never returns a half-valid document."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TemplateFormatError({"document": [str(_l("This is not valid JSON (%(problem)s).",
+                                                        problem=str(exc)))]}) from None
+    return load_document(data)
+
+
+def canonical(document: dict) -> str:
+    """Stable text for hashing: sorted keys, no whitespace."""
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def items_of(document: dict) -> list[dict]:
+    return [item for section in document.get("sections", []) for item in section.get("items", [])]
+
+
+__all__ = ["FORMAT", "KINDS", "ITEM_TYPES", "SCALE_PRESETS", "NOT_APPLICABLE", "YES_NO_LEVELS", "EXCLUDE",
+           "TemplateFormatError", "load_document", "import_json", "export_json", "canonical", "items_of"]
