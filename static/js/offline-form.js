@@ -216,8 +216,10 @@ export class OfflineForm {
       this.againOptions = { ...(this.againOptions || {}), ...options };
       return this.saving;
     }
+    this.form.dataset.saving = 'true'; // until everything typed so far is on the device
     this.saving = this.write(options).finally(() => {
       this.saving = null;
+      if (!this.again) delete this.form.dataset.saving;
       if (this.again) {
         const next = this.againOptions || {};
         this.again = false;
@@ -241,6 +243,7 @@ export class OfflineForm {
       }, { final: finish });
       this.failed = false;
       this.problem.hidden = true;
+      delete this.problem.dataset.storeError;
       if (this.isNew && !new URLSearchParams(location.search).get('draft')) history.replaceState(history.state, '', this.url());
       this.showState('local', this.local);
       return true;

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from tests.pwa.e2e_support import (Network, login, observations, observer, record_uuid, start_walkthrough,  # noqa: F401
-                                   type_into, visit_of, wait_form, wait_state, walkthrough_school)
+                                   type_into, visit_of, wait_finished, wait_form, wait_state,
+                                   walkthrough_school)
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +43,7 @@ def test_walkthrough_typed_offline_reaches_the_server_once(app, live_server, con
     assert page.input_value("textarea[name='a.W9']") == EXAMPLE
     type_into(page, "#reflective_question", QUESTION)
     page.click("button[value=finish]")
-    page.wait_for_function("document.querySelector('input[name=status]').value === 'complete'")
+    wait_finished(page)
     wait_state(page, "offline")
     assert observations(app) == []  # nothing left the device
 

@@ -103,15 +103,18 @@ def start_walkthrough(page, base_url: str, teacher: str = "anonymous"):
 def type_into(page, selector: str, text: str):
     """Type like a person (one input event per key), then wait until it is on the device."""
     page.locator(selector).press_sequentially(text)
-    wait_saved_on_device(page, selector, text)
+    wait_saved_on_device(page)
 
 
-def wait_saved_on_device(page, selector: str, text: str):
-    name = page.get_attribute(selector, "name")
-    page.wait_for_function(
-        """([name, text]) => window.observeOffline && observeOffline.store.all('records').then(
-               (records) => records.some((r) => (r.form[name] || []).includes(text)))""",
-        arg=[name, text], timeout=TIMEOUT)
+def wait_saved_on_device(page):
+    """The form marks itself `data-saving` from a change until that change is in IndexedDB."""
+    page.wait_for_selector("form[data-offline-ready]:not([data-saving])", state="attached", timeout=TIMEOUT)
+
+
+def wait_finished(page):
+    page.wait_for_selector("form[data-offline-form] input[name=status][value=complete]", state="attached",
+                           timeout=TIMEOUT)
+    wait_saved_on_device(page)
 
 
 def record_uuid(page) -> str:
