@@ -146,6 +146,9 @@ def save_draft(visit_uuid):
     visit = _visit_or_404(visit_uuid)
     if not perm.can_write_feedback(current_user, visit):
         abort(403)
+    if visit.feedback is not None and visit.feedback.status == "shared":
+        flash(_("Shared feedback can no longer be edited; add a comment instead."), "error")
+        return redirect(_back(visit))
     form = FeedbackDraftForm()
     if not form.validate_on_submit():
         return _page(visit, {"draft": form}, 422)

@@ -11,7 +11,8 @@ from observe.extensions import db
 from observe.feedback.models import Feedback, NextStep
 from observe.templates_.models import Template, TemplateVersion
 from observe.visits.models import (Observation, PeerGroup, PeerGroupStatus, Visit)
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
+
 
 UTC = dt.timezone.utc
 
@@ -147,3 +148,12 @@ def post(client, path: str, data: dict, form_page: str | None = None):
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def login_en(client, user):
+    """Log in with English as the user's language, so assertions on UI text survive translation."""
+    user.locale = "en"
+    db.session.commit()
+    response = login(client, user)
+    assert response.status_code == 302
+    return client

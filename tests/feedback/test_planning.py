@@ -9,9 +9,8 @@ from observe.audit.models import AuditEvent
 from observe.extensions import db
 from observe.feedback.models import NextStep
 from observe.visits.models import Visit
-from tests.conftest import login
 
-from .conftest import post, text
+from .conftest import login_en as login, post, text
 
 
 def _plan(client, teacher, planned_version, **extra):

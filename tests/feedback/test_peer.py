@@ -1,0 +1,164 @@
+"""Peer observation in pairs: forming and rotating groups, the owner's focus and notes, the principal's summary."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from observe.extensions import db
+from observe.feedback.models import NextStep
+from observe.visits.models import PeerGroup, Visit
+
+from .conftest import login_en, post, text
+
+
+def client_for(app, user):
+    return login_en(app.test_client(), user)
+
+
+def test_principal_forms_a_confirmed_pair(app, principal, teacher, colleague):
+    c = client_for(app, principal)
+    response = post(c, "/feedback/peer/groups", {"members": [teacher.id, colleague.id],
+                                                  "period_start": "2026-08-15", "period_end": "2026-12-20"})
+    assert response.status_code == 302
+    group = db.session.scalar(select(PeerGroup))
+    assert group.status == "confirmed" and {m.id for m in group.members} == {teacher.id, colleague.id}
+
+
+def test_group_must_be_a_pair_or_trio(app, principal, teacher):
+    c = client_for(app, principal)
+    response = post(c, "/feedback/peer/groups", {"members": [teacher.id], "period_start": "2026-08-15",
+                                                  "period_end": "2026-12-20"})
+    assert response.status_code == 422
+    assert "Choose two or three teachers" in text(response)
+    assert db.session.scalar(select(PeerGroup)) is None
+
+
+def test_teachers_propose_and_the_principal_confirms(app, principal, teacher, colleague):
+    c = client_for(app, teacher)
+    assert post(c, "/feedback/peer/groups", {"members": [teacher.id, colleague.id], "period_start": "2026-08-15",
+                                              "period_end": "2026-12-20"}).status_code == 302
+    group = db.session.scalar(select(PeerGroup))
+    assert group.status == "proposed"
+    assert post(c, f"/feedback/peer/groups/{group.id}/confirm", {}).status_code == 403
+    assert post(client_for(app, principal), f"/feedback/peer/groups/{group.id}/confirm", {}).status_code == 302
+    db.session.refresh(group)
+    assert group.status == "confirmed"
+
+
+def test_a_proposal_must_include_the_proposer(app, teacher, colleague, make_user):
+    third = make_user(name="Tredje Lärare")
+    c = client_for(app, teacher)
+    response = post(c, "/feedback/peer/groups", {"members": [colleague.id, third.id], "period_start": "2026-08-15",
+                                                  "period_end": "2026-12-20"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(PeerGroup)) is None
+
+
+def test_rotation_keeps_history(app, principal, teacher, make_pair, make_peer_visit):
+    group = make_pair()
+    make_peer_visit(group, done=True)
+    c = client_for(app, principal)
+    assert post(c, f"/feedback/peer/groups/{group.id}/end", {}).status_code == 302
+    db.session.refresh(group)
+    assert group.status == "ended"
+    page = text(c.get("/feedback/peer/"))
+    assert "History" in page and "Lars Lärare" in page
+    assert db.session.scalar(select(Visit).where(Visit.peer_group_id == group.id)) is not None
+
+
+def test_observed_teacher_books_a_peer_visit_and_sets_the_focus(app, teacher, colleague, make_pair, peer_version):
+    group = make_pair()
+    c = client_for(app, teacher)
+    assert c.get(f"/feedback/peer/groups/{group.id}/visit").status_code == 200
+    response = post(c, f"/feedback/peer/groups/{group.id}/visit", {
+        "observer_id": colleague.id, "scheduled_at": "2026-11-20T10:00",
+        "focus_text": "Hur fördelar jag ordet?", "data_method": "Vem pratar"})
+    assert response.status_code == 302
+    visit = db.session.scalar(select(Visit))
+    assert (visit.kind, visit.teacher_id, visit.observer_id) == ("peer", teacher.id, colleague.id)
+    assert visit.template_version_id == peer_version.id and visit.purpose == "peer_learning"
+    assert visit.summary_to_principal is False
+    page = text(client_for(app, colleague).get(f"/feedback/visit/{visit.uuid}"))
+    assert "Hur fördelar jag ordet?" in page and "The notes belong to your colleague" in page
+
+
+def test_peer_visit_needs_a_focus_and_a_group_member(app, teacher, make_pair, make_user, peer_version):
+    group = make_pair()
+    stranger = make_user(name="Inte I Gruppen")
+    c = client_for(app, teacher)
+    response = post(c, f"/feedback/peer/groups/{group.id}/visit", {
+        "observer_id": stranger.id, "scheduled_at": "2026-11-20T10:00", "focus_text": ""})
+    assert response.status_code == 422
+    assert db.session.scalar(select(Visit)) is None
+
+
+def test_non_members_cannot_book_in_a_group(app, make_pair, make_user, peer_version):
+    group = make_pair()
+    stranger = make_user(name="Inte I Gruppen")
+    assert client_for(app, stranger).get(f"/feedback/peer/groups/{group.id}/visit").status_code == 404
+
+
+def test_peer_notes_are_the_pairs_only(app, principal, other_principal, make_user, make_pair, make_peer_visit):
+    visit = make_peer_visit(make_pair(), done=True)
+    for user in (principal, other_principal, make_user(name="Annan Lärare")):
+        c = client_for(app, user)
+        assert c.get(f"/feedback/visit/{visit.uuid}").status_code == 404
+        assert c.get(f"/visits/{visit.uuid}").status_code == 404
+
+
+def test_owner_decides_on_the_summary_to_the_principal(app, principal, teacher, colleague, make_pair,
+                                                       make_peer_visit):
+    visit = make_peer_visit(make_pair(), done=True, counts=9)
+    boss = client_for(app, principal)
+    page = text(boss.get("/feedback/follow-up?term=ht-2026"))
+    assert "Vilka elever svarar" not in page
+    # The observer is not the owner and cannot share the colleague's notes.
+    observer = client_for(app, colleague)
+    assert post(observer, f"/feedback/visit/{visit.uuid}/summary", {"summary_to_principal": "y"}).status_code == 403
+    owner = client_for(app, teacher)
+    assert post(owner, f"/feedback/visit/{visit.uuid}/summary", {"summary_to_principal": "y"}).status_code == 302
+    page = text(boss.get("/feedback/follow-up?term=ht-2026"))
+    assert "Vilka elever svarar på mina frågor?" in page and "Open questions: 9" in page
+    # Focus theme and counts only: never the notes themselves.
+    assert "Elev vid fönstret" not in page
+
+
+def test_owner_deletes_the_notes(app, teacher, colleague, make_pair, make_peer_visit):
+    visit = make_peer_visit(make_pair(), done=True)
+    assert post(client_for(app, colleague), f"/feedback/visit/{visit.uuid}/delete-notes", {}).status_code == 403
+    assert post(client_for(app, teacher), f"/feedback/visit/{visit.uuid}/delete-notes", {}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).observations == []
+
+
+def test_observed_teacher_chooses_own_next_step(app, teacher, colleague, principal, make_pair, make_peer_visit):
+    visit = make_peer_visit(make_pair(), done=True)
+    assert post(client_for(app, colleague), f"/feedback/visit/{visit.uuid}/next-steps",
+                {"text": "x", "due_on": "2026-12-01"}).status_code == 403
+    c = client_for(app, teacher)
+    assert post(c, f"/feedback/visit/{visit.uuid}/next-steps",
+                {"text": "Fler öppna frågor", "due_on": "2026-12-01"}).status_code == 302
+    step = db.session.scalar(select(NextStep))
+    assert step.teacher_id == teacher.id and step.feedback_id is None
+    # Both in the pair see it; principals do not (it is part of the pair's notes).
+    assert "Fler öppna frågor" in text(client_for(app, colleague).get(f"/feedback/visit/{visit.uuid}"))
+    assert "Fler öppna frågor" not in text(client_for(app, principal).get("/feedback/"))
+
+
+def test_who_observed_whom_and_what_is_left(app, teacher, colleague, make_pair, make_peer_visit):
+    group = make_pair()
+    make_peer_visit(group, observer=colleague, of=teacher, done=True)
+    page = text(client_for(app, teacher).get("/feedback/peer/")).replace("> <", "><")
+    assert 'Karin Kollega</td><td>Lars Lärare</td><td><span class="fl-badge fl-ok">Done' in page
+    assert 'Lars Lärare</td><td>Karin Kollega</td><td><span class="fl-badge fl-warn">Still to do' in page
+
+
+def test_peer_step_of_pair_not_shown_before_a_principals_visit(app, teacher, principal, make_pair,
+                                                               make_peer_visit, make_planned):
+    visit = make_peer_visit(make_pair(), done=True)
+    db.session.add(NextStep(school_id=visit.school_id, visit_id=visit.id, teacher_id=teacher.id,
+                            created_by_id=teacher.id, text="Parets hemliga steg", due_on=dt.date(2026, 12, 1)))
+    db.session.commit()
+    planned = make_planned()
+    assert "Parets hemliga steg" not in text(client_for(app, principal).get(f"/planning/{planned.uuid}"))
