@@ -87,7 +87,10 @@ def add_staff(school, *, name: str, email: str, roles, password: str | None) -> 
     An existing account of the same organisation (someone working at two schools)
     gets roles here; its password is left alone.
     """
-    email = normalise_email(email)
+    try:
+        email = normalise_email(email)
+    except ValueError as exc:
+        raise ValidationFailed(fields={"email": [str(exc)]}) from exc
     if not roles:
         raise ValidationFailed(fields={"roles": [_("Choose at least one role.")]})
     existing = find_user(email)

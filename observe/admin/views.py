@@ -1,6 +1,252 @@
-"""Admin pages: schools, staff (one by one and CSV import), roles."""
+"""Admin pages: schools, staff (one by one and CSV import), roles, teacher groups, unsynced devices.
+
+Every page needs the admin role at the current school; records of other schools answer 404.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.permissions import admin_required, current_school, get_in_school, is_org_admin, staff_member_or_404
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..schools import services as schools
+from ..schools.models import TeacherGroup
+from . import services
+from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, PasswordForm, RolesForm, SchoolForm,
+                    StaffForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+MAX_UPLOAD_BYTES = 1_000_000
+
+
+def _show_errors(form, exc: ValidationFailed) -> None:
+    """Put a service's field errors beside the form's fields (a general one as a flash)."""
+    for name, messages in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + list(messages)
+        else:
+            for message in messages:
+                flash(message, "error")
+    if exc.message:
+        flash(exc.message, "error")
+
+
+def _apply(form, change, success):
+    """Run a service change: commit and flash `success(result)`, or roll back and show its errors.
+    Returns the change's result, or None when it was refused."""
+    try:
+        result = change()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _show_errors(form, exc)
+        return None
+    db.session.commit()
+    flash(success(result), "success")
+    return result
+
+
+@bp.route("/")
+@admin_required
+def index():
+    school = current_school()
+    return render_template("admin/index.html", staff_count=len(services.staff_of(school)),
+                           unsynced=len(services.devices_with_unsynced_data(school)),
+                           group_count=len(school.groups))
+
+
+# --- schools -----------------------------------------------------------------------------
+
+@bp.route("/schools", methods=["GET", "POST"], endpoint="schools")
+@admin_required
+def schools_page():
+    school = current_school()
+    if not is_org_admin(current_user, school.organisation_id):
+        abort(403)
+    form = SchoolForm()
+    if form.validate_on_submit() and _apply(
+            form, lambda: schools.add_school(school.organisation_id, form.name.data, creator=current_user),
+            lambda added: _("%(name)s was added. You are its administrator.", name=added.name)):
+        return redirect(url_for("admin.schools"))
+    return render_template("admin/schools.html", form=form, organisation=school.organisation,
+                           schools=schools.schools_in_organisation(school.organisation_id),
+                           mine=set(current_user.school_ids)), 400 if form.errors else 200
+
+
+# --- staff -------------------------------------------------------------------------------
+
+@bp.route("/staff")
+@admin_required
+def staff():
+    school = current_school()
+    return render_template("admin/staff.html", staff=services.staff_of(school), labels=services.ROLE_LABELS,
+                           school_id=school.id)
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@admin_required
+def add_staff():
+    form = StaffForm()
+    if form.validate_on_submit() and _apply(
+            form, lambda: services.add_staff(current_school(), name=form.name.data, email=form.email.data,
+                                             roles=form.roles.data, password=form.password.data),
+            lambda added: _("%(name)s was added.", name=added[0].name) if added[1] else _(
+                "%(name)s already had an account in your organisation and now has roles at this school. "
+                "Their password was not changed.", name=added[0].name)):
+        return redirect(url_for("admin.staff"))
+    return render_template("admin/staff_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_staff(user_id: int):
+    school = current_school()
+    person = staff_member_or_404(user_id)
+    form = RolesForm(data={"roles": sorted(person.roles_in(school.id))} if request.method == "GET" else None)
+    if form.validate_on_submit() and _apply(
+            form, lambda: services.set_roles(school, person, form.roles.data, acting=current_user) or True,
+            lambda _done: _("The roles of %(name)s were saved.", name=person.name)):
+        return redirect(url_for("admin.staff"))
+    return _staff_page(person, roles_form=form), 400 if form.errors else 200
+
+
+def _staff_page(person, roles_form=None, password_form=None):
+    return render_template("admin/staff_edit.html", person=person, roles_form=roles_form or RolesForm(
+        data={"roles": sorted(person.roles_in(current_school().id))}), password_form=password_form or PasswordForm(),
+        confirm_form=ConfirmForm(), is_self=person.id == current_user.id)
+
+
+@bp.route("/staff/<int:user_id>/password", methods=["POST"])
+@admin_required
+def staff_password(user_id: int):
+    person = staff_member_or_404(user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        services.set_temporary_password(current_school(), person, form.password.data)
+        db.session.commit()
+        flash(_("%(name)s has a new temporary password and must choose their own at the next login.",
+                name=person.name), "success")
+        return redirect(url_for("admin.edit_staff", user_id=person.id))
+    return _staff_page(person, password_form=form), 400
+
+
+@bp.route("/staff/<int:user_id>/deactivate", methods=["POST"], endpoint="deactivate_staff")
+@bp.route("/staff/<int:user_id>/reactivate", methods=["POST"], endpoint="reactivate_staff")
+@admin_required
+def set_staff_active(user_id: int):
+    person = staff_member_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.endpoint == "admin.reactivate_staff"
+    try:
+        services.set_active(current_school(), person, active, acting=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s can log in again.", name=person.name) if active else
+              _("%(name)s is deactivated and was logged out everywhere.", name=person.name), "success")
+    return redirect(url_for("admin.edit_staff", user_id=person.id))
+
+
+# --- CSV import --------------------------------------------------------------------------
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: what Excel saves in Sweden."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+@bp.route("/staff/import", methods=["GET", "POST"])
+@admin_required
+def import_staff():
+    form = ImportForm()
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.file.data:
+            data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+            if len(data) > MAX_UPLOAD_BYTES:
+                form.file.errors = [_("The file is larger than 1 MB.")]
+                return render_template("admin/import.html", form=form), 413
+            text = _decode(data)
+        if text.strip():
+            preview = services.parse_staff_csv(text, current_school())
+            return render_template("admin/import_preview.html", preview=preview, labels=services.ROLE_LABELS,
+                                   confirm=ImportConfirmForm(csv=text)), 200 if preview.ok else 422
+        form.file.errors = [_("Choose a CSV file or paste the rows.")]
+    return render_template("admin/import.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/staff/import/confirm", methods=["POST"])
+@admin_required
+def import_confirm():
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    school = current_school()
+    try:
+        preview = services.import_staff(form.csv.data, school)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        preview = services.parse_staff_csv(form.csv.data, school)
+        return render_template("admin/import_preview.html", preview=preview, labels=services.ROLE_LABELS,
+                               confirm=ImportConfirmForm(csv=form.csv.data)), 422
+    db.session.commit()
+    flash(_("%(n)d staff members were imported.", n=len(preview.rows)), "success")
+    return redirect(url_for("admin.staff"))
+
+
+# --- teacher groups ----------------------------------------------------------------------
+
+@bp.route("/groups")
+@admin_required
+def groups():
+    return render_template("admin/groups.html", groups=current_school().groups, confirm_form=ConfirmForm())
+
+
+def _group_form(group: TeacherGroup | None) -> GroupForm:
+    data = {"name": group.name, "members": [m.id for m in group.members]} if group and request.method == "GET" \
+        else None
+    form = GroupForm(data=data)
+    form.members.choices = [(u.id, u.name) for u in services.staff_of(current_school()) if u.active]
+    return form
+
+
+@bp.route("/groups/new", methods=["GET", "POST"], endpoint="new_group")
+@bp.route("/groups/<int:group_id>", methods=["GET", "POST"], endpoint="edit_group")
+@admin_required
+def edit_group(group_id: int | None = None):
+    group = get_in_school(TeacherGroup, id=group_id) if group_id is not None else None
+    form = _group_form(group)
+    if form.validate_on_submit() and _apply(
+            form, lambda: schools.save_group(current_school(), group, form.name.data, form.members.data or []),
+            lambda saved: _("The group %(name)s was saved.", name=saved.name)):
+        return redirect(url_for("admin.groups"))
+    return render_template("admin/group_edit.html", form=form, group=group), 400 if form.errors else 200
+
+
+@bp.route("/groups/<int:group_id>/delete", methods=["POST"])
+@admin_required
+def delete_group(group_id: int):
+    group = get_in_school(TeacherGroup, id=group_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    schools.delete_group(group)
+    db.session.commit()
+    flash(_("The group was deleted. Its members keep their accounts."), "success")
+    return redirect(url_for("admin.groups"))
+
+
+# --- devices -----------------------------------------------------------------------------
+
+@bp.route("/devices")
+@admin_required
+def devices():
+    return render_template("admin/devices.html", devices=services.devices_with_unsynced_data(current_school()))

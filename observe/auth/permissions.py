@@ -216,3 +216,31 @@ def can_view_peer_summary(user, visit) -> bool:
 
 def can_view_follow_up(user, school) -> bool:
     return school is not None and user.has_role(school.id, Role.PRINCIPAL)
+
+
+# --- administration (area A) ------------------------------------------------------------
+
+admin_required = roles_required(Role.ADMIN)
+
+
+def is_org_admin(user, organisation_id: int) -> bool:
+    """An admin at any school of the organisation may add schools to it."""
+    from ..schools.models import School
+
+    org_school_ids = set(db.session.scalars(
+        db.select(School.id).where(School.organisation_id == organisation_id)))
+    return any(m.role == Role.ADMIN and m.school_id in org_school_ids for m in user.memberships)
+
+
+def staff_member_or_404(user_id: int):
+    """A user holding a role at the current school; anyone else (other schools included) is 404."""
+    from .models import Membership, User
+
+    school = current_school()
+    if school is None:
+        abort(404)
+    user = db.session.scalar(
+        db.select(User).join(Membership).where(User.id == user_id, Membership.school_id == school.id))
+    if user is None:
+        abort(404)
+    return user

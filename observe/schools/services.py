@@ -1,10 +1,14 @@
 """Rules for organisations, schools and groups."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
+from ..audit import services as audit
+from ..auth.models import Membership, Role, User
+from ..errors import ValidationFailed
 from ..extensions import db
-from .models import Organisation, School
+from .models import Organisation, School, TeacherGroup
 
 
 def get_or_create_school(name: str, organisation_name: str | None = None) -> School:
@@ -25,3 +29,57 @@ def get_or_create_school(name: str, organisation_name: str | None = None) -> Sch
 
     install_defaults(school)
     return school
+
+
+def schools_in_organisation(organisation_id: int) -> list[School]:
+    return list(db.session.scalars(
+        select(School).where(School.organisation_id == organisation_id).order_by(School.name)))
+
+
+def add_school(organisation_id: int, name: str, *, creator) -> School:
+    """A new school in the organisation; whoever adds it becomes its first administrator."""
+
+    name = " ".join(name.split())
+    taken = db.session.scalar(select(School.id).where(
+        School.organisation_id == organisation_id, func.lower(School.name) == name.lower()))
+    if taken:
+        raise ValidationFailed(fields={"name": [_("The organisation already has a school with this name.")]})
+    school = School(name=name, organisation_id=organisation_id)
+    db.session.add(school)
+    db.session.flush()
+    creator.memberships.append(Membership(school_id=school.id, role=Role.ADMIN))
+    from ..templates_.services import install_defaults
+
+    install_defaults(school)
+    audit.record("school.create", school_id=school.id, name=name)
+    return school
+
+
+# --- teacher groups (arbetslag) --------------------------------------------------------------
+
+def save_group(school: School, group: TeacherGroup | None, name: str, member_ids) -> TeacherGroup:
+    """Create or update a group; members must hold a role at the same school."""
+    name = " ".join(name.split())
+    clash = db.session.scalar(select(TeacherGroup.id).where(
+        TeacherGroup.school_id == school.id, func.lower(TeacherGroup.name) == name.lower(),
+        TeacherGroup.id != (group.id if group else -1)))
+    if clash:
+        raise ValidationFailed(fields={"name": [_("There is already a group with this name.")]})
+    wanted = {int(i) for i in member_ids}
+    members = list(db.session.scalars(select(User).where(
+        User.id.in_(wanted), User.id.in_(select(Membership.user_id).where(Membership.school_id == school.id)))))
+    if len(members) != len(wanted):
+        raise ValidationFailed(fields={"members": [_("Members must belong to this school's staff.")]})
+    if group is None:
+        group = TeacherGroup(school_id=school.id, name=name)
+        db.session.add(group)
+    group.name = name
+    group.members = members
+    db.session.flush()
+    audit.record("group.save", group, members=sorted(wanted))
+    return group
+
+
+def delete_group(group: TeacherGroup) -> None:
+    audit.record("group.delete", group, name=group.name)
+    db.session.delete(group)

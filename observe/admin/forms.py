@@ -1,0 +1,74 @@
+"""Admin forms (WTForms); the rules behind them live in admin/services.py and schools/services.py."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import EmailField, HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .services import MIN_PASSWORD, role_choices
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (each with its own label, easy to tap)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _at_least_one(form, field):
+    """Like DataRequired, without putting `required` on every checkbox of the group."""
+    if not field.data:
+        raise ValidationError(_l("Choose at least one role."))
+
+
+def _roles_field():
+    return CheckboxesField(_l("Roles"), choices=role_choices, validators=[_at_least_one])
+
+
+def _password_field(label):
+    return PasswordField(label, validators=[Optional(), Length(min=MIN_PASSWORD, max=1024, message=_l(
+        "Use at least %(min)d characters.", min=MIN_PASSWORD))], render_kw={"autocomplete": "new-password"})
+
+
+class SchoolForm(FlaskForm):
+    name = StringField(_l("School name"), validators=[DataRequired(), Length(max=200)])
+
+
+class StaffForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "off"})
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "none"})
+    roles = _roles_field()
+    password = _password_field(_l("Temporary password (optional)"))
+
+
+class RolesForm(FlaskForm):
+    roles = _roles_field()
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_l("New temporary password"), validators=[DataRequired(), Length(
+        min=MIN_PASSWORD, max=1024, message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileAllowed(["csv", "txt"], _l("Choose a .csv file."))])
+    text = TextAreaField(_l("…or paste the rows here"), validators=[Optional(), Length(max=500_000)],
+                         render_kw={"rows": 8, "spellcheck": "false"})
+
+
+class ImportConfirmForm(FlaskForm):
+    csv = HiddenField(validators=[DataRequired(), Length(max=500_000)])
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=200)])
+    members = CheckboxesField(_l("Members"), coerce=int, validate_choice=True)

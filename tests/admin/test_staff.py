@@ -1,0 +1,155 @@
+"""Adding staff one by one, editing roles, temporary passwords, deactivating."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from observe.audit.models import AuditEvent
+from observe.auth.models import Membership, Role, User
+from observe.auth.passwords import verify_password
+from observe.auth.services import find_user
+from observe.extensions import db
+from tests.conftest import login
+
+
+def add(post, **fields):
+    data = {"name": "Anna Andersson", "email": "Anna.Andersson@Skola.se", "roles": ["teacher"], "password": ""}
+    data.update(fields)
+    return post("/admin/staff/new", data)
+
+
+def test_staff_list_shows_everyone_with_their_roles(client, as_admin, make_user, outsider):
+    make_user(Role.PRINCIPAL, Role.TEACHER, name="Rut Rektor")
+    html = client.get("/admin/staff").get_data(as_text=True)
+    assert "Rut Rektor" in html and "Principal, Teacher" in html
+    assert "Ada Admin" in html
+    assert "Olle" not in html  # another organisation's school
+
+
+def test_add_a_staff_member_with_a_temporary_password(app, client, as_admin, post):
+    response = add(post, roles=["teacher", "principal"], password="temporary1")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/staff"
+    user = find_user("anna.andersson@skola.se")
+    assert user.email == "anna.andersson@skola.se"  # stored lower-case
+    assert user.roles_in(user.school_ids[0]) == {Role.TEACHER, Role.PRINCIPAL}
+    assert user.password_change_required
+    first_visit = app.test_client()
+    assert login(first_visit, "anna.andersson@skola.se", "temporary1").status_code == 302
+    assert first_visit.get("/").headers["Location"] == "/password"
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_id == str(user.id))) == "staff.add"
+
+
+def test_add_without_password_makes_an_account_that_cannot_log_in_yet(app, as_admin, post):
+    assert add(post).status_code == 302
+    user = find_user("anna.andersson@skola.se")
+    assert user.password_hash is None
+    assert login(app.test_client(), user.email, "").status_code == 400
+
+
+def test_add_refuses_short_passwords_missing_roles_and_bad_emails(as_admin, post):
+    assert "at least 8 characters" in add(post, password="short").get_data(as_text=True)
+    assert "Choose at least one role." in add(post, roles=[]).get_data(as_text=True)
+    response = add(post, email="anna@")
+    assert response.status_code == 400 and "not a valid e-mail address" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.name == "Anna Andersson")) is None
+
+
+def test_add_refuses_someone_already_on_the_staff(as_admin, post, teacher):
+    response = add(post, email="LARARE@example.se")
+    assert response.status_code == 400
+    assert "already on the staff of this school" in response.get_data(as_text=True)
+
+
+def test_add_refuses_an_email_of_another_organisation(as_admin, post, outsider):
+    response = add(post, email=outsider.email)
+    assert response.status_code == 400
+    assert "account in another organisation" in response.get_data(as_text=True)
+    db.session.refresh(outsider)
+    assert len(outsider.memberships) == 1
+
+
+def test_a_colleague_from_a_sister_school_gets_roles_here(as_admin, post, make_school, make_user, school):
+    sister = make_school("Lönnskolan", organisation=school.organisation)
+    colleague = make_user(Role.TEACHER, school=sister, email="pendlare@example.se")
+    hash_before = colleague.password_hash
+    response = add(post, email="pendlare@example.se", roles=["teacher"], password="ignored pass")
+    assert response.status_code == 302
+    db.session.refresh(colleague)
+    assert set(colleague.school_ids) == {school.id, sister.id}
+    assert colleague.password_hash == hash_before
+
+
+def test_edit_roles(client, as_admin, post, teacher, school):
+    page = client.get(f"/admin/staff/{teacher.id}").get_data(as_text=True)
+    assert re.search(r'<input checked [^>]*value="teacher"', page)
+    assert not re.search(r'<input checked [^>]*value="admin"', page)
+    assert post(f"/admin/staff/{teacher.id}", {"roles": ["teacher", "principal"]}).status_code == 302
+    db.session.refresh(teacher)
+    assert teacher.roles_in(school.id) == {Role.TEACHER, Role.PRINCIPAL}
+    assert post(f"/admin/staff/{teacher.id}", {"roles": ["principal"]}).status_code == 302
+    db.session.refresh(teacher)
+    assert teacher.roles_in(school.id) == {Role.PRINCIPAL}
+    assert post(f"/admin/staff/{teacher.id}", {"roles": []}).status_code == 400
+    assert post(f"/admin/staff/{teacher.id}", {"roles": ["owner"]}).status_code == 400
+    db.session.refresh(teacher)
+    assert teacher.roles_in(school.id) == {Role.PRINCIPAL}
+
+
+def test_roles_at_other_schools_are_left_alone(as_admin, post, make_school, make_user, school):
+    sister = make_school("Lönnskolan", organisation=school.organisation)
+    colleague = make_user(Role.TEACHER, school=sister)
+    db.session.add(Membership(user_id=colleague.id, school_id=school.id, role=Role.TEACHER))
+    db.session.commit()
+    assert post(f"/admin/staff/{colleague.id}", {"roles": ["principal"]}).status_code == 302
+    db.session.refresh(colleague)
+    assert colleague.roles_in(sister.id) == {Role.TEACHER}
+    assert colleague.roles_in(school.id) == {Role.PRINCIPAL}
+
+
+def test_admin_cannot_remove_their_own_admin_role(as_admin, post, admin_user, school):
+    response = post(f"/admin/staff/{admin_user.id}", {"roles": ["teacher"]})
+    assert response.status_code == 400
+    assert "cannot remove your own administrator role" in response.get_data(as_text=True)
+    db.session.refresh(admin_user)
+    assert Role.ADMIN in admin_user.roles_in(school.id)
+
+
+def test_deactivating_ends_the_persons_sessions_and_blocks_login(app, as_admin, post, teacher):
+    teachers_tablet = app.test_client()
+    login(teachers_tablet, teacher)
+    assert teachers_tablet.get("/password").status_code == 200
+    response = post(f"/admin/staff/{teacher.id}/deactivate", page=f"/admin/staff/{teacher.id}")
+    assert response.status_code == 302
+    assert teachers_tablet.get("/password").status_code == 302
+    assert login(teachers_tablet, teacher).status_code == 401
+    db.session.refresh(teacher)
+    assert not teacher.active
+    assert post(f"/admin/staff/{teacher.id}/reactivate", page=f"/admin/staff/{teacher.id}").status_code == 302
+    assert login(teachers_tablet, teacher).status_code == 302
+
+
+def test_deactivate_needs_the_csrf_token(client, as_admin, teacher):
+    assert client.post(f"/admin/staff/{teacher.id}/deactivate").status_code == 400
+    db.session.refresh(teacher)
+    assert teacher.active
+
+
+def test_admin_cannot_deactivate_themselves(client, as_admin, post, admin_user):
+    response = post(f"/admin/staff/{admin_user.id}/deactivate", page="/admin/staff")
+    assert response.status_code == 302
+    assert "cannot deactivate your own account" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(admin_user)
+    assert admin_user.active
+
+
+def test_temporary_password_replaces_the_old_one_and_ends_sessions(app, as_admin, post, teacher):
+    tablet = app.test_client()
+    login(tablet, teacher)
+    assert post(f"/admin/staff/{teacher.id}/password", {"password": "short"},
+                page=f"/admin/staff/{teacher.id}").status_code == 400
+    assert post(f"/admin/staff/{teacher.id}/password", {"password": "new temp pass"},
+                page=f"/admin/staff/{teacher.id}").status_code == 302
+    assert tablet.get("/password").status_code == 302
+    db.session.refresh(teacher)
+    assert verify_password(teacher.password_hash, "new temp pass") and teacher.password_change_required
