@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -123,11 +124,31 @@ def uuid_text(value) -> str | None:
         return None if value is None else str(value)[:64]
 
 
+# marshmallow's built-in messages, in the user's language (the device shows them under "needs attention").
+_MARSHMALLOW_MESSAGES = {
+    "Missing data for required field.": _l("This is required."),
+    "Unknown field.": _l("This field is not accepted."),
+    "Field may not be null.": _l("This cannot be empty."),
+    "Not a valid integer.": _l("Enter a whole number."),
+    "Not a valid string.": _l("Must be text."),
+    "Not a valid UUID.": _l("Not a valid id."),
+    "Not a valid datetime.": _l("Not a valid date and time."),
+    "Not a valid list.": _l("Must be a list."),
+    "Not a valid mapping type.": _l("Must be an object."),
+    "Must be one of: draft, complete.": _l("Must be draft or complete."),
+}
+
+
+def _message(message) -> str:
+    text = str(message)
+    return str(_MARSHMALLOW_MESSAGES.get(text, text))
+
+
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested error dict -> {"visit.teacher_id": ["..."]}, like the form's input names."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, list):
-        flat[prefix or "record"] = [str(m) for m in messages if not isinstance(m, (dict, list))]
+        flat[prefix or "record"] = [_message(m) for m in messages if not isinstance(m, (dict, list))]
         for m in messages:
             if isinstance(m, (dict, list)):
                 flat.update(flatten_errors(m, prefix))
@@ -137,7 +158,7 @@ def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
         if isinstance(value, dict):
             flat.update(flatten_errors(value, name))
         else:
-            flat[name] = [str(m) for m in value] if isinstance(value, list) else [str(value)]
+            flat[name] = [_message(m) for m in value] if isinstance(value, list) else [_message(value)]
     return flat
 
 

@@ -24,6 +24,7 @@ from . import schemas, services
 from .openapi import documented
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
+MAX_BODY_BYTES = 10 * 1024 * 1024  # 200 records with long notes fit; the client sends larger outboxes in batches
 csrf.exempt(bp)  # checked in _guard instead, after the login check, and answered as JSON 403
 
 
@@ -55,6 +56,8 @@ def _guard():
         return _session_ended()
     if request.mimetype != "application/json":
         return error_response(415, "unsupported_media_type")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return error_response(413, "too_large", _("Too much at once: send fewer records per request."))
     origin = request.headers.get("Origin")
     if origin is not None and not _same_origin(origin):
         return error_response(403, "origin", _("This request came from another site and was refused."))
@@ -132,17 +135,18 @@ def sync():
     if error:
         return error
     user = current_user._get_current_object()
-    results = [_apply_one(user, school, record) for record in request_data["records"]]
+    version = request_data["client_schema_version"]
+    results = [_apply_one(user, school, record, version) for record in request_data["records"]]
     services.report_device(user, request_data["device"], request.user_agent.string)
     if g.pop("drop_response", False):
         return error_response(500, "server_error")  # test fault: processed and committed, answer "lost"
     return jsonify(schemas.SyncResponseSchema().dump({"results": results}))
 
 
-def _apply_one(user, school, record) -> dict:
+def _apply_one(user, school, record, client_schema_version: int) -> dict:
     """One record; a server fault here is reported for this record only, never for the batch."""
     try:
-        return services.apply_record(user, school, record, client_schema_version=1)
+        return services.apply_record(user, school, record, client_schema_version=client_schema_version)
     except Exception:  # noqa: BLE001 - the other records must still be answered
         current_app.logger.exception("sync: record failed")
         uuid = record.get("uuid") if isinstance(record, dict) else None

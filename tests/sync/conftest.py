@@ -1,0 +1,127 @@
+"""Fixtures for the sync API: a small published template, record builders and an API client."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+
+import pytest
+
+from observe.auth.models import Role
+from observe.extensions import db
+from observe.templates_.models import Template, TemplateVersion
+from tests.auth.conftest import client  # noqa: F401  (each request in its own app context, as in production)
+from tests.conftest import login
+
+DOCUMENT = {
+    "format": "observe-template/1", "key": "walkthrough", "kind": "walkthrough",
+    "title": {"sv": "Kort lektionsbesök", "en": "Short walkthrough"},
+    "description": {"sv": "", "en": ""}, "header_note": {"sv": "", "en": ""},
+    "sections": [{
+        "key": "main", "title": {"sv": "Under besöket", "en": "During the visit"}, "help": {"sv": "", "en": ""},
+        "items": [
+            {"key": "W1", "type": "yes_no", "label": {"sv": "Syftet är synligt", "en": "The purpose is visible"},
+             "help": {"sv": "", "en": ""}, "required": True, "evidence": "optional"},
+            {"key": "W3", "type": "x_of_y", "label": {"sv": "Elever som arbetar", "en": "Students on task"},
+             "help": {"sv": "", "en": ""}, "required": False, "evidence": "none"},
+            {"key": "W9", "type": "text", "label": {"sv": "Ett konkret exempel", "en": "One concrete example"},
+             "help": {"sv": "", "en": ""}, "required": False, "evidence": "none", "max_length": 4000},
+        ],
+    }],
+}
+
+
+def publish_version(school, number: int = 1, *, drop_item: str | None = None) -> TemplateVersion:
+    """Version `number` of the school's walkthrough template (optionally without one item)."""
+    template = db.session.execute(
+        db.select(Template).filter_by(school_id=school.id, key="walkthrough")).scalar_one_or_none()
+    if template is None:
+        template = Template(school_id=school.id, key="walkthrough", kind="walkthrough", title=DOCUMENT["title"])
+        db.session.add(template)
+        db.session.flush()
+    document = copy.deepcopy(DOCUMENT)
+    if drop_item:
+        section = document["sections"][0]
+        section["items"] = [i for i in section["items"] if i["key"] != drop_item]
+    version = TemplateVersion(template_id=template.id, school_id=school.id, number=number, document=document,
+                              content_hash=f"{number:064d}")
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+@pytest.fixture
+def version(ctx, school):
+    return publish_version(school)
+
+
+def observation(version_id: int, *, visit_uuid=None, kind: str = "spontaneous", base: int = 0,
+                fields: dict | None = None, status: str = "draft", teacher_id=None, **extra) -> dict:
+    """A record as the offline client sends it."""
+    record = {
+        "type": "observation", "uuid": str(extra.pop("uuid", uuid.uuid4())), "base_revision": base,
+        "visit": {"uuid": str(visit_uuid or uuid.uuid4()), "kind": kind, "teacher_id": teacher_id,
+                  "subject": "Matematik", "year_group": "3", "started_at": "2026-11-23T08:00:00Z",
+                  **extra.pop("visit", {})},
+        "template_version_id": version_id,
+        "fields": {"a.W1": ["yes"], "a.W1.evidence": ["Målet stod på tavlan"], "a.W3.x": ["18"],
+                   "a.W3.y": ["24"]} if fields is None else fields,
+        "notes": [{"at": "2026-11-23T08:02:00Z", "text": "Eleverna diskuterar i par"}],
+        "status": status,
+    }
+    record.update(extra)
+    return record
+
+
+class Api:
+    """A logged-in browser talking to /api/v1 the way the offline client does."""
+
+    def __init__(self, client, base_url: str = "http://localhost"):
+        self.client = client
+        self.origin = base_url
+
+    def token(self) -> str:
+        response = self.client.get("/api/v1/csrf")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["csrf_token"]
+
+    def sync(self, *records, device=None, version: int = 1, headers: dict | None = None):
+        body = {"client_schema_version": version, "records": list(records)}
+        if device is not None:
+            body["device"] = device
+        return self.post("/api/v1/sync", body, headers=headers)
+
+    def post(self, path: str, body, headers: dict | None = None):
+        sent = {"X-CSRFToken": self.token(), "Origin": self.origin, **(headers or {})}
+        return self.client.post(path, json=body, headers=sent)
+
+    def results(self, *records, **kwargs) -> list[dict]:
+        response = self.sync(*records, **kwargs)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["results"]
+
+
+@pytest.fixture
+def api_as(app, client):
+    """A separate browser (its own cookies) per user; `client` makes requests production-like."""
+    def _as(user) -> Api:
+        browser = app.test_client()
+        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English source strings
+        response = login(browser, user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return Api(browser)
+
+    return _as
+
+
+@pytest.fixture
+def api(api_as, principal, version) -> Api:
+    """The principal, logged in, with a published walkthrough at the school."""
+    return api_as(principal)
+
+
+def at(hours: int) -> str:
+    return (dt.datetime(2026, 11, 23, 8, tzinfo=dt.timezone.utc) + dt.timedelta(hours=hours)).isoformat()
+
+
+__all__ = ["Role", "observation", "publish_version", "at"]
