@@ -24,24 +24,24 @@ SCRIPT_DIRS = ("static/js", "service_worker")
 bp = Blueprint("i18n", __name__)
 
 
-@lru_cache(maxsize=1)
-def script_messages() -> tuple[str | tuple[str, str], ...]:
+@lru_cache(maxsize=4)
+def script_messages(root: Path = ROOT) -> tuple[str | tuple[str, str], ...]:
     """Every msgid our scripts use: a string, or (singular, plural) for ngettext.
 
     Read from the script files with the same extractor and mapping `pybabel extract`
     uses, once per process, so nobody has to list JS strings by hand.
     """
-    with BABEL_CFG.open() as fileobj:
+    with (root / BABEL_CFG.name).open() as fileobj:
         method_map, options_map = parse_mapping_cfg(fileobj)
     script_map = [(pattern, method) for pattern, method in method_map if pattern.startswith(SCRIPT_DIRS)]
     found: dict[str | tuple[str, str], None] = {}
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), script_map, options_map):
+            str(root), script_map, options_map):
         found[tuple(message[:2]) if isinstance(message, tuple) else message] = None
     return tuple(found)
 
 
-def script_catalog() -> dict[str, str | list[str]]:
+def script_catalog(messages: tuple[str | tuple[str, str], ...] | None = None) -> dict[str, str | list[str]]:
     """The current language's translations of `script_messages()`.
 
     English is the source language, so strings that read the same are left out and
@@ -50,7 +50,7 @@ def script_catalog() -> dict[str, str | list[str]]:
     """
     translations = get_translations()
     catalog: dict[str, str | list[str]] = {}
-    for message in script_messages():
+    for message in script_messages() if messages is None else messages:
         if isinstance(message, tuple):
             singular, plural = message
             forms = [translations.ungettext(singular, plural, 1), translations.ungettext(singular, plural, 2)]
