@@ -57,3 +57,12 @@ def offline_pages():
     response = jsonify({"user": current_user.id, "urls": services.offline_urls(current_user)})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.after_app_request
+def _close_unsent_file(response):
+    """A 304 (revalidated static file, frequent with the worker's no-cache checks) sends no body,
+    and Werkzeug then never closes the file it opened for it; close it here."""
+    if response.status_code == 304 and hasattr(response.response, "close"):
+        response.response.close()
+    return response

@@ -72,8 +72,6 @@ export class StatusBar {
     root.hidden = false;
     root.querySelector('[data-sync-now]').addEventListener('click', () => this.outbox.run({ force: true }));
     root.querySelector('[data-download]').addEventListener('click', () => this.download());
-    const login = root.querySelector('[data-login-link]');
-    login.href = `${root.dataset.loginUrl}?next=${encodeURIComponent(location.pathname + location.search)}`;
     outbox.addEventListener('change', () => this.render());
     setInterval(() => this.render(), 30000); // keep "oldest … ago" true
     this.guardLogout();
@@ -93,6 +91,9 @@ export class StatusBar {
     this.root.dataset.state = state;
     if (text !== this.lastText) { this.text.textContent = text; this.lastText = text; }
     this.root.querySelector('[data-sync-login]').hidden = !summary.authNeeded;
+    // Back to exactly this page after logging in (a new visit's URL gains ?draft= once typed in).
+    this.root.querySelector('[data-login-link]').href = `${this.root.dataset.loginUrl}?next=${
+      encodeURIComponent(location.pathname + location.search)}`;
     this.summary = summary;
     this.renderList(records.filter((record) => record.state !== 'synced'));
   }
