@@ -244,3 +244,30 @@ def staff_member_or_404(user_id: int):
     if user is None:
         abort(404)
     return user
+
+
+# --- insights (added by area F) ---------------------------------------------
+
+def insights_schools(user) -> list:
+    """Schools whose de-identified aggregates `user` may see.
+
+    Organisation leaders see every school of their organisation; a principal sees the
+    school they are working in now. Everyone else sees none (the views answer 403).
+    """
+    from ..schools.models import School
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_org_leader:
+        return list(db.session.execute(
+            db.select(School).filter_by(organisation_id=user.organisation_id).order_by(School.name)
+        ).scalars())
+    school = current_school()
+    if school is not None and user.has_role(school.id, Role.PRINCIPAL):
+        return [school]
+    return []
+
+
+def may_view_insights(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.is_org_leader or bool(insights_schools(user)))

@@ -1,4 +1,108 @@
-"""Leadership dashboard: aggregated observations."""
-from flask import Blueprint
+"""Leadership dashboard: aggregated observations, patterns not people."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..audit.services import record
+from ..auth.permissions import insights_schools, may_view_insights
+from ..extensions import db
+from ..visits.models import Visit
+from . import charts, services
+from .forms import FilterForm, choices
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
+
+
+@bp.app_context_processor
+def _nav_link():
+    return {"show_insights_link": may_view_insights(current_user)}
+
+
+def _board():
+    """Parse the filters (choices limited to what the viewer may see) and compute the dashboard."""
+    schools = insights_schools(current_user)
+    if not schools:
+        abort(403)
+    form = FilterForm(request.args)
+    today = dt.date.today()
+    org_level = current_user.is_org_leader
+    form.school.choices = choices(([("", _l("All schools"))] if org_level else []) + [(str(s.id), s.name) for s in schools])
+    chosen = form.school.data or ("" if org_level else str(schools[0].id))
+    if chosen:
+        if chosen not in {str(s.id) for s in schools}:
+            abort(404)  # another organisation's school: not an oracle
+        school_ids = (int(chosen),)
+    else:
+        school_ids = tuple(s.id for s in schools)
+    form.school.data = chosen
+    terms = services.recent_terms(today)
+    form.term.choices = choices([(t, services.term_label(t)) for t in terms])
+    if form.term.data not in terms:
+        form.term.data = services.term_of(today)
+    templates = services.template_choices(school_ids)
+    form.template.choices = choices([(key, title) for key, title, _kind in templates])
+    if form.template.data not in {key for key, _t, _k in templates}:
+        form.template.data = templates[0][0] if templates else ""
+    catalogue = services.item_catalogue(school_ids, form.template.data or None)
+    form.item.choices = choices([("", _l("All items"))] + [
+        (item["key"], f"{item['key']} · {services.label_text(item.get('label'))}") for item in catalogue])
+    form.subject.choices = choices([("", _l("All subjects"))] + [
+        (v, v) for v in services.visit_values(school_ids, Visit.subject)])
+    form.year_group.choices = choices([("", _l("All year groups"))] + [
+        (v, v) for v in services.visit_values(school_ids, Visit.year_group)])
+    groups = [g for s in schools if s.id in school_ids for g in s.groups]
+    form.group.choices = choices([("", _l("All teacher groups"))] + [(str(g.id), g.name) for g in groups])
+    form.validate()
+    start, end = form.period_range(today, services.term_range, services.month_range)
+    group_id = int(form.group.data) if form.group.data in {str(g.id) for g in groups} else None
+    filters = services.Filters(
+        school_ids=school_ids, start=start, end=end, template_key=form.template.data or None,
+        item_key=form.item.data or None, kind=form.kind.data or None, subject=form.subject.data or None,
+        year_group=form.year_group.data or None, group_id=group_id)
+    threshold = services.Threshold.for_organisation(schools[0].organisation)
+    board = services.dashboard(filters, threshold)
+    if form.compare.data == "previous":
+        services.with_comparison(board, *services.previous_period(start, end, form.period.data))
+    elif form.compare.data == "custom" and form.compare_start.data and form.compare_end.data:
+        services.with_comparison(board, *sorted((form.compare_start.data, form.compare_end.data)))
+    scope = next((s.name for s in schools if (s.id,) == school_ids), None)
+    return form, board, org_level, scope
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    form, board, org_level, scope = _board()
+    hits = None
+    if form.q.data and not org_level:  # organisation level: de-identified aggregates only
+        hits = services.search_evidence(current_user, board.filters, form.q.data)
+        record("insights.evidence", school_id=board.filters.school_ids[0], query=form.q.data, hits=len(hits))
+    record("insights.view", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
+           filters=request.args.to_dict())
+    db.session.commit()
+    return render_template("insights/dashboard.html", form=form, board=board, scope=scope, hits=hits, org_level=org_level,
+                           hidden_text=services.HIDDEN, headline=services.headline,
+                           fmt_headline=services.fmt_headline, fmt_share=services.fmt_share,
+                           fmt_number=services.fmt_number, charts=charts, export_args=request.args.to_dict())
+
+
+@bp.route("/export.csv")
+@login_required
+def export():
+    _form, board, _org, _scope = _board()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(services.CSV_HEADER)
+    writer.writerows(services.csv_rows(board))
+    record("insights.export", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
+           filters=request.args.to_dict())
+    db.session.commit()
+    name = f"observe-insights-{board.filters.start}-{board.filters.end}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -141,6 +141,10 @@ class ObservationAnswer(db.Model):
     __tablename__ = "observation_answers"
     __table_args__ = (
         Index("ix_answers_school_item_date", "school_id", "item_key", "observed_on"),
+        # Covering index for the insights dashboard (school, template, period): SQLite answers
+        # every aggregate from the index alone; see docs/performance.md.
+        Index("ix_answers_dashboard", "school_id", "template_key", "observed_on", "item_key", "item_type",
+              "choice", "number", "total", "teacher_id", "observation_id", "visit_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,136 @@
+"""Geometry for the server-rendered SVG charts (templates/insights/_charts.html draws it).
+
+Charts are plain SVG with a viewBox, so they scale to a tablet or a printed page
+without JavaScript; every chart sits next to a data table with the same numbers.
+"""
+from __future__ import annotations
+
+WIDTH = 640
+LABEL_W = 210
+ROW_H = 30
+MAX_LABEL = 30
+
+
+def short(text: str, limit: int = MAX_LABEL) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _norm(value: float | None, scale: tuple) -> float:
+    low, high = scale
+    if value is None or high <= low:
+        return 0.0
+    return min(1.0, max(0.0, (value - low) / (high - low)))
+
+
+def bars(item) -> dict:
+    """Horizontal bars: one per choice, length = share."""
+    plot = WIDTH - LABEL_W - 60
+    rows = [{"y": i * ROW_H, "label": short(bar.label), "full": bar.label, "width": round(plot * bar.share, 1),
+             "display": bar.display, "count": bar.count} for i, bar in enumerate(item.bars)]
+    return {"width": WIDTH, "height": max(len(rows), 1) * ROW_H, "label_w": LABEL_W, "plot": plot, "rows": rows}
+
+
+def spread(item) -> dict:
+    """A number line from the scale's low to high: lowest-highest, mean +- one standard deviation, mean."""
+    stats = item.cell.stats
+    low, high = item.scale
+    high = max(high, stats.high or 0)
+    scale = (low, high)
+    plot = WIDTH - 40
+
+    def x(value):
+        return round(20 + plot * _norm(value, scale), 1)
+
+    mean, sd = stats.mean, stats.spread or 0.0
+    ticks = [{"x": x(low + (high - low) * i / 4), "value": low + (high - low) * i / 4} for i in range(5)]
+    return {"width": WIDTH, "height": 80, "min_x": x(stats.low), "max_x": x(stats.high),
+            "sd_from": x((mean or 0) - sd), "sd_to": x((mean or 0) + sd), "mean_x": x(mean), "ticks": ticks,
+            "percent": item.type == "x_of_y"}
+
+
+def trend(item, months: list[str]) -> dict:
+    """A line through the months whose cells may be shown; hidden months leave a gap."""
+    height, left, bottom = 170, 44, 30
+    plot_w, plot_h = WIDTH - left - 12, height - bottom - 12
+    step = plot_w / max(len(months) - 1, 1)
+    points, segments, current = [], [], []
+    from .services import headline
+
+    for i, month in enumerate(months):
+        cell = item.months.get(month)
+        x = round(left + step * i if len(months) > 1 else left + plot_w / 2, 1)
+        value = headline(item.type, cell.stats) if cell is not None and cell.shown else None
+        if value is None:
+            if len(current) > 1:
+                segments.append(" ".join(current))
+            current = []
+            points.append({"x": x, "month": month, "y": None})
+            continue
+        y = round(12 + plot_h * (1 - _norm(value, item.scale)), 1)
+        current.append(f"{x},{y}")
+        points.append({"x": x, "month": month, "y": y})
+    if len(current) > 1:
+        segments.append(" ".join(current))
+    grid = [{"y": round(12 + plot_h * (1 - f), 1), "value": item.scale[0] + (item.scale[1] - item.scale[0]) * f}
+            for f in (0, 0.5, 1)]
+    return {"width": WIDTH, "height": height, "left": left, "base": 12 + plot_h, "points": points,
+            "segments": segments, "grid": grid, "percent": item.type in ("yes_no", "x_of_y")}
+
+
+def heat_level(item, cell) -> int:
+    """0-4: how high the item's headline is within its own scale (colour bucket)."""
+    from .services import headline
+
+    return min(4, int(_norm(headline(item.type, cell.stats), item.scale) * 5))
+
+
+def heatmap(board) -> dict:
+    from .services import headline
+
+    rows_items = [item for item in board.items if headline(item.type, item.cell.stats) is not None]
+    months = board.months
+    cell_w = max(44, (WIDTH - LABEL_W) / max(len(months), 1))
+    rows = []
+    for r, item in enumerate(rows_items):
+        cells = []
+        for c, month in enumerate(months):
+            cell = item.months.get(month)
+            state = "empty" if cell is None else ("shown" if cell.shown else "hidden")
+            cells.append({"x": round(LABEL_W + c * cell_w, 1), "month": month, "state": state,
+                          "level": heat_level(item, cell) if state == "shown" else None,
+                          "display": board_value(item, cell) if state == "shown" else ""})
+        rows.append({"y": 24 + r * ROW_H, "label": short(f"{item.key} {item.label}", 28), "full": item.label,
+                     "item": item, "cells": cells})
+    return {"width": round(LABEL_W + cell_w * len(months), 1), "height": 24 + len(rows) * ROW_H, "cell_w": round(cell_w, 1),
+            "rows": rows, "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": m}
+                                     for c, m in enumerate(months)]}
+
+
+def board_value(item, cell) -> str:
+    from .services import fmt_headline, headline
+
+    return fmt_headline(item.type, headline(item.type, cell.stats))
+
+
+def comparison(board) -> dict:
+    """Paired bars per item: this period above, the comparison period below."""
+    from .services import headline
+
+    other = {item.key: item for item in board.compare.items}
+    plot = WIDTH - LABEL_W - 70
+    rows = []
+    for item in board.items:
+        if headline(item.type, item.cell.stats) is None:
+            continue
+        twin = other.get(item.key)
+        a = item.headline if item.shown else None
+        b = twin.headline if twin is not None and twin.shown else None
+        rows.append({"item": item, "twin": twin, "label": short(f"{item.key} {item.label}", 28),
+                     "a_w": round(plot * _norm(a, item.scale), 1) if a is not None else None,
+                     "b_w": round(plot * _norm(b, item.scale), 1) if b is not None else None,
+                     "a": item.headline_display if a is not None else None,
+                     "b": twin.headline_display if b is not None else None})
+    for i, row in enumerate(rows):
+        row["y"] = i * (ROW_H * 1.6)
+    return {"width": WIDTH, "height": max(len(rows), 1) * ROW_H * 1.6, "label_w": LABEL_W, "rows": rows}

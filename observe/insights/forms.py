@@ -1,0 +1,53 @@
+"""The dashboard's filter form: a GET form, so every view has a URL to share, print or export."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, SearchField, SelectField
+from wtforms.fields import DateField, MonthField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+PERIODS = choices([("term", _l("Term")), ("month", _l("Month")), ("custom", _l("Custom dates"))])
+COMPARE = choices([("", _l("No comparison")), ("previous", _l("The period before")), ("custom", _l("Other dates"))])
+KINDS = choices([("", _l("All visit kinds")), ("spontaneous", _l("Walkthroughs")), ("planned", _l("Planned visits")),
+                 ("peer", _l("Peer observations (counts only)"))])
+
+
+class FilterForm(Form):
+    """Filters read from the query string; choices are filled in from what the viewer may see."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    school = SelectField(_l("School"), validate_choice=False, default="")
+    period = SelectField(_l("Period"), choices=PERIODS, default="term")
+    term = SelectField(_l("Term"), validate_choice=False)
+    month = MonthField(_l("Month"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    template = SelectField(_l("Template"), validate_choice=False)
+    item = SelectField(_l("Item"), validate_choice=False, default="")
+    kind = SelectField(_l("Visit kind"), choices=KINDS, default="")
+    subject = SelectField(_l("Subject"), validate_choice=False, default="")
+    year_group = SelectField(_l("Year group"), validate_choice=False, default="")
+    group = SelectField(_l("Teacher group"), validate_choice=False, default="")
+    compare = SelectField(_l("Compare with"), choices=COMPARE, default="")
+    compare_start = DateField(_l("Compare from"), validators=[Optional()])
+    compare_end = DateField(_l("Compare to"), validators=[Optional()])
+    q = SearchField(_l("Search evidence notes"), validators=[Optional(), Length(max=100)])
+
+    def period_range(self, today: dt.date, term_range, month_range) -> tuple[dt.date, dt.date]:
+        """The chosen period as (start, end); a half-filled custom range falls back to the term."""
+        if self.period.data == "month" and self.month.data:
+            return month_range(self.month.data.strftime("%Y-%m"))
+        if self.period.data == "custom" and self.start.data and self.end.data:
+            return tuple(sorted((self.start.data, self.end.data)))
+        return term_range(self.term.data)

@@ -1,0 +1,584 @@
+"""Leadership aggregates over ObservationAnswer rows: patterns, not people.
+
+Every figure is a SQL GROUP BY over the denormalised answer rows (see
+observe.templates_.items.answer_rows for their shape); Python only combines the
+few hundred groups the database returns. Two queries feed the whole dashboard:
+
+- additive sums per (item, month, choice): counts, sums and sums of squares, so
+  period totals, distributions, means and spreads are sums over months;
+- distinct observations per (item, month, teacher): the privacy threshold needs
+  the number of observations AND of distinct teachers behind each figure, and
+  distinct counts are not additive across months.
+
+Privacy: a figure (chart, bar, heatmap cell, table row) describes a population of
+observations; it is shown only when that population holds at least
+`min_cell_observations` observations and, if any observation names a teacher, at
+least `min_cell_teachers` distinct teachers (organisation settings, never below
+3 / 2). Anonymous walkthroughs name nobody, so they count as observations only.
+Nothing is ever grouped or ordered by teacher.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field, replace
+
+from flask_babel import format_decimal, format_percent, lazy_gettext as _l
+from sqlalchemy import String, and_, cast, distinct, func, null, or_, select, union_all
+
+from ..extensions import db
+from ..templates_.items import levels_for
+from ..templates_.models import Template, TemplateVersion
+from ..visits.models import Observation, ObservationAnswer as A, Visit
+
+MIN_OBSERVATIONS_FLOOR = 3
+MIN_TEACHERS_FLOOR = 2
+HIDDEN = _l("too few observations to show")
+# Item types whose answers draw as a distribution of choices / as numbers.
+CHOICE_TYPES = ("scale", "yes_no", "choice", "checklist", "interval")
+NUMBER_TYPES = ("counter", "x_of_y", "timed_log")
+# Peer observations reach leadership only as counts (the pair owns the notes).
+PEER_TYPES = ("counter", "timed_log")
+
+
+# --- filters and periods ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Threshold:
+    min_observations: int
+    min_teachers: int
+
+    @classmethod
+    def for_organisation(cls, organisation) -> "Threshold":
+        return cls(max(MIN_OBSERVATIONS_FLOOR, int(organisation.setting("min_cell_observations"))),
+                   max(MIN_TEACHERS_FLOOR, int(organisation.setting("min_cell_teachers"))))
+
+    def allows(self, n_observations: int, n_teachers: int) -> bool:
+        return n_observations >= self.min_observations and not 0 < n_teachers < self.min_teachers
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard shows; school_ids always comes from permissions, never the request."""
+
+    school_ids: tuple[int, ...]
+    start: dt.date
+    end: dt.date  # inclusive
+    template_key: str | None = None
+    item_key: str | None = None
+    kind: str | None = None
+    subject: str | None = None
+    year_group: str | None = None
+    group_id: int | None = None
+
+
+def term_of(day: dt.date) -> str:
+    """Swedish school terms: spring (VT) January-July, autumn (HT) August-December."""
+    return f"{day.year}-{'HT' if day.month >= 8 else 'VT'}"
+
+
+def term_range(term: str) -> tuple[dt.date, dt.date]:
+    year, half = int(term[:4]), term[5:]
+    if half == "HT":
+        return dt.date(year, 8, 1), dt.date(year, 12, 31)
+    return dt.date(year, 1, 1), dt.date(year, 7, 31)
+
+
+def term_label(term: str) -> str:
+    year = term[:4]
+    return str(_l("Autumn term %(year)s", year=year) if term.endswith("HT") else _l("Spring term %(year)s", year=year))
+
+
+def recent_terms(today: dt.date, count: int = 6) -> list[str]:
+    terms, day = [], today
+    for _ in range(count):
+        term = term_of(day)
+        terms.append(term)
+        day = term_range(term)[0] - dt.timedelta(days=1)
+    return terms
+
+
+def month_range(month: str) -> tuple[dt.date, dt.date]:
+    year, mon = int(month[:4]), int(month[5:7])
+    first = dt.date(year, mon, 1)
+    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    months, year, mon = [], start.year, start.month
+    while (year, mon) <= (end.year, end.month):
+        months.append(f"{year:04d}-{mon:02d}")
+        year, mon = year + (mon == 12), mon % 12 + 1
+    return months
+
+
+def previous_period(start: dt.date, end: dt.date, kind: str) -> tuple[dt.date, dt.date]:
+    """The period just before: the previous term, month, or a custom range of equal length."""
+    if kind == "term":
+        return term_range(term_of(start - dt.timedelta(days=1)))
+    if kind == "month":
+        return month_range((start - dt.timedelta(days=1)).strftime("%Y-%m"))
+    length = end - start
+    return start - length - dt.timedelta(days=1), start - dt.timedelta(days=1)
+
+
+def _month_key(column):
+    """'YYYY-MM' of a date column, in the running database's dialect."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)  # SQLite stores dates as ISO text
+
+
+def _visit_filtered(filters: Filters):
+    """Ids of observations whose visit matches the visit-level filters (subject, year group, group)."""
+    query = select(Observation.id).join(Visit, Visit.id == Observation.visit_id).where(
+        Visit.school_id.in_(filters.school_ids))
+    if filters.subject:
+        query = query.where(Visit.subject == filters.subject)
+    if filters.year_group:
+        query = query.where(Visit.year_group == filters.year_group)
+    if filters.group_id:
+        query = query.where(Visit.teacher_group_id == filters.group_id)
+    return query
+
+
+def _shared_peer_observation():
+    """True for a peer observation whose observed teacher chose to share counts with the principal.
+
+    Correlated, so it is evaluated only for the (few) peer rows, never for the rest.
+    """
+    return (select(Observation.id).join(Visit, Visit.id == Observation.visit_id)
+            .where(Observation.id == A.observation_id, Visit.summary_to_principal.is_(True))
+            .exists())
+
+
+def answer_conditions(filters: Filters) -> list:
+    """WHERE clauses shared by every aggregate (and by the benchmark's comparison).
+
+    Answer rows exist only for completed observations (observe.sync.services writes them
+    on completion), so no status check is needed here. "observation_id + 0" keeps the
+    planner on the covering index instead of probing rows one observation id at a time.
+    """
+    conds = [A.school_id.in_(filters.school_ids), A.observed_on >= filters.start, A.observed_on <= filters.end,
+             or_(A.visit_kind != "peer", and_(A.item_type.in_(PEER_TYPES), _shared_peer_observation()))]
+    if filters.subject or filters.year_group or filters.group_id:
+        conds.append((A.observation_id + 0).in_(_visit_filtered(filters)))
+    if filters.template_key:
+        conds.append(A.template_key == filters.template_key)
+    if filters.item_key:
+        conds.append(A.item_key == filters.item_key)
+    if filters.kind:
+        conds.append(A.visit_kind == filters.kind)
+    return conds
+
+
+# --- results ------------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    """Additive sums of one population; mean and spread derive from them."""
+
+    rows: int = 0
+    numbers: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    by_choice: dict = field(default_factory=dict)  # choice -> rows
+    choice_sums: dict = field(default_factory=dict)  # choice -> sum of numbers (interval: intervals seen)
+    intervals: float = 0.0  # interval items: intervals observed (the share's denominator)
+
+    def add(self, choice, rows, numbers, total, squares, low, high) -> None:
+        self.rows += rows
+        self.numbers += numbers or 0
+        self.total += total or 0.0
+        self.squares += squares or 0.0
+        if low is not None:
+            self.low = low if self.low is None else min(self.low, low)
+        if high is not None:
+            self.high = high if self.high is None else max(self.high, high)
+        if choice is not None:
+            self.by_choice[choice] = self.by_choice.get(choice, 0) + rows
+            self.choice_sums[choice] = self.choice_sums.get(choice, 0.0) + (total or 0.0)
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.numbers if self.numbers else None
+
+    @property
+    def spread(self) -> float | None:
+        """Sample standard deviation."""
+        if self.numbers < 2:
+            return None
+        variance = (self.squares - self.total * self.total / self.numbers) / (self.numbers - 1)
+        return math.sqrt(max(variance, 0.0))
+
+
+@dataclass
+class Cell:
+    """One population behind a figure: its size, its teachers, whether it may be shown."""
+
+    observations: int = 0
+    n_teachers: int = 0  # distinct named teachers; anonymous walkthroughs name nobody
+    stats: Stats = field(default_factory=Stats)
+    shown: bool = False
+
+
+@dataclass
+class Bar:
+    value: str
+    label: str
+    count: int
+    share: float
+    display: str
+
+
+@dataclass
+class ItemResult:
+    key: str
+    type: str
+    label: str
+    item: dict
+    cell: Cell
+    months: dict  # month -> Cell
+    bars: list = field(default_factory=list)
+    headline: float | None = None
+    headline_display: str = ""
+    scale: tuple = (0.0, 1.0)  # the headline's range, for colouring and axes
+
+    @property
+    def shown(self) -> bool:
+        return self.cell.shown
+
+
+def aggregate(filters: Filters, threshold: Threshold) -> dict[str, dict]:
+    """Run the two GROUP BY queries: {item_key: {"type", "total": Cell, "months": {month: Cell}}}."""
+    month = _month_key(A.observed_on).label("month")
+    conds = answer_conditions(filters)
+    sums = db.session.execute(
+        select(A.item_key, A.item_type, month, A.choice, func.count(), func.count(A.number), func.sum(A.number),
+               func.sum(A.number * A.number), func.min(A.number), func.max(A.number))
+        .where(*conds).group_by(A.item_key, A.item_type, month, A.choice)
+    ).all()
+    # Distinct observations and teachers per item and month, and per item over the whole
+    # period, from one grouped pass materialised as a CTE (distinct counts do not add up).
+    per_teacher = (select(A.item_key, month, A.teacher_id, func.count(distinct(A.observation_id)).label("n"))
+                   .where(*conds).group_by(A.item_key, month, A.teacher_id).cte("per_teacher"))
+    c = per_teacher.c
+    people = db.session.execute(union_all(
+        select(c.item_key, c.month, func.sum(c.n), func.count(c.teacher_id)).group_by(c.item_key, c.month),
+        select(c.item_key, null(), func.sum(c.n), func.count(distinct(c.teacher_id))).group_by(c.item_key),
+    )).all()
+    result: dict[str, dict] = {}
+
+    def cells(key):
+        return result.setdefault(key, {"type": None, "total": Cell(), "months": {}})
+
+    for key, kind, mon, choice, rows, numbers, total, squares, low, high in sums:
+        entry = cells(key)
+        entry["type"] = kind
+        for cell in (entry["total"], entry["months"].setdefault(mon, Cell())):
+            cell.stats.add(choice, rows, numbers, total, squares, low, high)
+    for key, mon, observations, teachers in people:
+        entry = cells(key)
+        cell = entry["total"] if mon is None else entry["months"].setdefault(mon, Cell())
+        cell.observations, cell.n_teachers = int(observations), int(teachers)
+    if any(entry["type"] == "interval" for entry in result.values()):
+        _add_interval_denominators(result, conds, month)
+    for entry in result.values():
+        for cell in (entry["total"], *entry["months"].values()):
+            cell.shown = threshold.allows(cell.observations, cell.n_teachers)
+    return result
+
+
+def _add_interval_denominators(result: dict, conds: list, month) -> None:
+    """Intervals observed per item and month: each observation's interval count once."""
+    per_observation = (select(A.item_key, month, func.max(A.total).label("seen"))
+                       .where(*conds, A.item_type == "interval")
+                       .group_by(A.item_key, month, A.observation_id).subquery())
+    rows = db.session.execute(
+        select(per_observation.c.item_key, per_observation.c.month, func.sum(per_observation.c.seen))
+        .group_by(per_observation.c.item_key, per_observation.c.month)
+    ).all()
+    for key, mon, seen in rows:
+        entry = result[key]
+        entry["total"].stats.intervals += seen or 0
+        entry["months"][mon].stats.intervals += seen or 0
+
+
+# --- presentation values (shared by the page and the CSV so they always agree) -----------
+
+def fmt_share(value: float | None) -> str:
+    return "" if value is None else format_percent(value, format="#,##0 %")
+
+
+def fmt_number(value: float | None) -> str:
+    return "" if value is None else format_decimal(value, format="#,##0.0")
+
+
+def label_text(value) -> str:
+    if isinstance(value, dict):
+        from flask_babel import get_locale
+
+        lang = str(get_locale() or "sv")
+        return value.get(lang) or value.get("sv") or value.get("en") or ""
+    return str(value or "")
+
+
+def choice_labels(item: dict) -> list[tuple[str, str]]:
+    """[(stored choice, label)] in the template's order for a distribution item."""
+    kind = item.get("type")
+    if kind == "interval":
+        return ([(f"teacher:{c['key']}", _l("Teacher: %(code)s", code=label_text(c.get("label") or c["key"])))
+                 for c in item.get("teacher_codes", [])]
+                + [(f"students:{c['key']}", _l("Students: %(code)s", code=label_text(c.get("label") or c["key"])))
+                   for c in item.get("student_codes", [])])
+    return [(lv["value"], label_text(lv.get("label") or lv["value"])) for lv in levels_for(item)]
+
+
+def headline(kind: str, stats: Stats) -> float | None:
+    """The one number a heatmap cell, trend point or comparison row shows for an item."""
+    if kind in ("scale", "yes_no", "x_of_y", "counter", "timed_log"):
+        return stats.mean  # yes_no: share yes of observed (yes=1, no=0, not observed has no number)
+    return None
+
+
+def fmt_headline(kind: str, value: float | None) -> str:
+    return fmt_share(value) if kind in ("yes_no", "x_of_y") else fmt_number(value)
+
+
+def _bars(item: dict, kind: str, cell: Cell) -> list[Bar]:
+    stats = cell.stats
+    if kind not in CHOICE_TYPES:
+        return []
+    known = choice_labels(item)
+    known_values = {value for value, _ in known}
+    known += [(value, value) for value in sorted(stats.by_choice, key=str) if value not in known_values]
+    if kind in ("checklist",):
+        base = cell.observations  # share of observations that ticked the option
+    elif kind == "interval":
+        base = stats.intervals  # share of intervals the code was seen in
+    else:
+        base = stats.rows
+    bars = []
+    for value, label in known:
+        count = int(stats.choice_sums.get(value, 0)) if kind == "interval" else stats.by_choice.get(value, 0)
+        share = count / base if base else 0.0
+        bars.append(Bar(value=value, label=str(label), count=count, share=share, display=fmt_share(share)))
+    return bars
+
+
+def item_catalogue(school_ids: tuple[int, ...], template_key: str | None) -> list[dict]:
+    """Items in document order, latest version first, so labels follow the newest wording and
+    keys dropped in a newer version still appear (trends continue across versions)."""
+    query = (select(TemplateVersion.document).join(Template, Template.id == TemplateVersion.template_id)
+             .where(Template.school_id.in_(school_ids)).order_by(TemplateVersion.number.desc()))
+    if template_key:
+        query = query.where(Template.key == template_key)
+    seen, items = set(), []
+    for document in db.session.execute(query).scalars():
+        for section in document.get("sections", []):
+            for item in section.get("items", []):
+                if item["key"] not in seen:
+                    seen.add(item["key"])
+                    items.append(item)
+    return items
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    threshold: Threshold
+    months: list
+    items: list  # ItemResult, template order
+    observations: int = 0
+    compare: "Dashboard | None" = None
+
+
+def dashboard(filters: Filters, threshold: Threshold) -> Dashboard:
+    """Everything the page draws for these filters (one pair of GROUP BY queries)."""
+    data = aggregate(filters, threshold)
+    catalogue = item_catalogue(filters.school_ids, filters.template_key)
+    by_key = {item["key"]: item for item in catalogue}
+    keys = [item["key"] for item in catalogue if item["key"] in data]
+    keys += sorted(key for key in data if key not in by_key)
+    if filters.item_key:
+        keys = [key for key in keys if key == filters.item_key]
+    months = months_between(filters.start, filters.end)
+    items = []
+    for key in keys:
+        entry = data[key]
+        item = by_key.get(key, {"key": key, "type": entry["type"], "label": key})
+        kind = entry["type"] or item.get("type")
+        result = ItemResult(key=key, type=kind, label=label_text(item.get("label")) or key, item=item,
+                            cell=entry["total"], months=entry["months"])
+        result.bars = _bars(item, kind, result.cell)
+        result.headline = headline(kind, result.cell.stats)
+        result.headline_display = fmt_headline(kind, result.headline)
+        result.scale = _headline_scale(item, kind, entry)
+        items.append(result)
+    observations = _observation_count(filters)
+    return Dashboard(filters=filters, threshold=threshold, months=months, items=items, observations=observations)
+
+
+def _observation_count(filters: Filters) -> int:
+    conds = answer_conditions(filters)
+    return db.session.execute(select(func.count(distinct(A.observation_id))).where(*conds)).scalar_one()
+
+
+def _headline_scale(item: dict, kind: str, entry: dict) -> tuple[float, float]:
+    if kind == "scale":
+        scores = [lv.get("score") for lv in item.get("levels", []) if lv.get("score") is not None]
+        return (min(scores), max(scores)) if scores else (1.0, 4.0)
+    if kind in ("yes_no", "x_of_y"):
+        return (0.0, 1.0)
+    highs = [cell.stats.mean or 0 for cell in entry["months"].values() if cell.shown]
+    return (0.0, max(highs + [entry["total"].stats.mean or 0, 1.0]))
+
+
+def with_comparison(current: Dashboard, start: dt.date, end: dt.date) -> Dashboard:
+    current.compare = dashboard(replace(current.filters, start=start, end=end), current.threshold)
+    return current
+
+
+# --- filter choices -----------------------------------------------------------------------
+
+def template_choices(school_ids: tuple[int, ...]) -> list[tuple[str, str, str]]:
+    """[(key, title, kind)] of the templates in these schools, one per key, walkthroughs first."""
+    rows = db.session.execute(
+        select(Template.key, Template.title, Template.kind).where(Template.school_id.in_(school_ids))
+        .order_by(Template.key)).all()
+    seen, out = set(), []
+    for key, title, kind in rows:
+        if key not in seen:
+            seen.add(key)
+            out.append((key, label_text(title) or key, kind))
+    order = {"walkthrough": 0, "planned": 1, "peer": 3}
+    return sorted(out, key=lambda row: (order.get(row[2], 2), row[1]))
+
+
+def visit_values(school_ids: tuple[int, ...], column) -> list[str]:
+    """Distinct subjects or year groups recorded on visits in these schools."""
+    return [value for value in db.session.execute(
+        select(distinct(column)).where(Visit.school_id.in_(school_ids), column.is_not(None), column != "")
+        .order_by(column)).scalars()]
+
+
+# --- free-text evidence ----------------------------------------------------------------
+
+@dataclass
+class EvidenceHit:
+    observed_on: dt.date | None
+    item_label: str
+    text: str
+    visit: Visit | None  # set only when the viewer may open the visit (then names may show)
+
+
+def search_evidence(user, filters: Filters, term: str, limit: int = 30) -> list[EvidenceHit]:
+    """Evidence notes and free-text answers containing `term` (case-insensitive).
+
+    The database narrows the candidates with LIKE over the stored answers; Python then
+    picks the matching notes out of at most `limit` observations. Peer visits never
+    appear: their notes belong to the pair. The visit (and so the teacher's name) is
+    attached only when the viewer may see that visit.
+    """
+    from ..auth.permissions import can_view_visit
+
+    term = term.strip()
+    if not term:
+        return []
+    stored = cast(Observation.answers, String)
+    variants = {term, term.lower(), term.upper(), term.capitalize()}
+    patterns = set()
+    for variant in variants:
+        patterns.add(_like(variant))
+        patterns.add(_like(json.dumps(variant)[1:-1]))  # SQLite keeps JSON \\u-escaped
+    day = func.coalesce(Visit.started_at, Visit.scheduled_at, Visit.created_at)
+    start = dt.datetime.combine(filters.start, dt.time.min, tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.timezone.utc)
+    query = (select(Observation, Visit).join(Visit, Visit.id == Observation.visit_id)
+             .where(Observation.school_id.in_(filters.school_ids), Observation.status == "complete",
+                    Visit.kind != "peer",
+                    day >= start, day < end, or_(*[stored.ilike(p, escape="!") for p in patterns]))
+             .order_by(day.desc()).limit(limit))
+    if filters.kind:
+        query = query.where(Visit.kind == filters.kind)
+    if filters.subject or filters.year_group or filters.group_id:
+        query = query.where(Observation.id.in_(_visit_filtered(filters)))
+    if filters.template_key:
+        query = query.join(TemplateVersion, TemplateVersion.id == Observation.template_version_id).join(
+            Template, and_(Template.id == TemplateVersion.template_id, Template.key == filters.template_key))
+    needle = term.casefold()
+    hits = []
+    for observation, visit in db.session.execute(query).all():
+        items = {item["key"]: item for item in observation.template_version.items()}
+        for key, answer in (observation.answers or {}).items():
+            if filters.item_key and key != filters.item_key:
+                continue
+            texts = [answer.get("evidence")]
+            if isinstance(answer.get("value"), str) and items.get(key, {}).get("type") == "text":
+                texts.append(answer["value"])
+            for text in texts:
+                if isinstance(text, str) and needle in text.casefold():
+                    visible = visit if can_view_visit(user, visit) else None
+                    hits.append(EvidenceHit(observed_on=(visit.started_at or visit.created_at).date(),
+                                            item_label=label_text(items.get(key, {}).get("label")) or key,
+                                            text=text, visit=visible))
+    return hits
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+# --- CSV: the page's tables, row by row --------------------------------------------------
+
+CSV_HEADER = ["section", "item_key", "item", "category", "observations", "value"]
+
+
+def csv_rows(board: Dashboard) -> list[list[str]]:
+    """Exactly the values the page's data tables show (hidden cells say so)."""
+    hidden = str(HIDDEN)
+    rows: list[list[str]] = []
+    for item in board.items:
+        n = str(item.cell.observations)
+        if not item.shown:
+            rows.append(["item", item.key, item.label, "", n, hidden])
+            continue
+        for bar in item.bars:
+            rows.append(["distribution", item.key, item.label, bar.label, n, bar.display])
+        if item.type in NUMBER_TYPES + ("scale", "yes_no"):
+            stats = item.cell.stats
+            value = fmt_headline(item.type, stats.mean)
+            rows.append(["mean", item.key, item.label, str(_l("Mean")), n, value])
+            if item.type in NUMBER_TYPES:
+                fmt = fmt_share if item.type == "x_of_y" else fmt_number
+                rows.append(["spread", item.key, item.label, str(_l("Standard deviation")), n, fmt(stats.spread)])
+                rows.append(["spread", item.key, item.label, str(_l("Lowest")), n, fmt(stats.low)])
+                rows.append(["spread", item.key, item.label, str(_l("Highest")), n, fmt(stats.high)])
+    for item in board.items:
+        if headline(item.type, item.cell.stats) is None:
+            continue
+        for month in board.months:
+            cell = item.months.get(month)
+            if cell is None:
+                continue
+            value = fmt_headline(item.type, headline(item.type, cell.stats)) if cell.shown else hidden
+            rows.append(["month", item.key, item.label, month, str(cell.observations), value])
+    if board.compare is not None:
+        other = {item.key: item for item in board.compare.items}
+        for item in board.items:
+            twin = other.get(item.key)
+            if twin is None or headline(item.type, item.cell.stats) is None:
+                continue
+            value = twin.headline_display if twin.shown else hidden
+            rows.append(["comparison", item.key, item.label, str(_l("Comparison period")),
+                         str(twin.cell.observations), value])
+    return [[_csv_safe(value) for value in row] for row in rows]
+
+
+def _csv_safe(value: str) -> str:
+    """Keep spreadsheet programs from running a label as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
