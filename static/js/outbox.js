@@ -121,6 +121,7 @@ export class Outbox extends EventTarget {
     const attention = entries.filter((entry) => entry.hold === 'attention');
     const oldest = entries.map((entry) => entry.queuedAt).sort()[0] || null;
     return {
+      conflicts: records.filter((record) => record.state === 'conflict').length,
       pending: waiting.length, attention: attention.length, unsynced: entries.length, oldestQueuedAt: oldest,
       exportedAt, exportCoversAll: Boolean(exportedAt && exportedAt >= lastChange), lastSyncAt, syncing: this.syncing, offline: this.offline,
       authNeeded: this.authNeeded, updateNeeded: this.updateNeeded,

@@ -31,6 +31,9 @@ export function describe(summary) {
     : '';
   const attention = summary.attention > 0
     ? ngettext('%(num)d needs attention', '%(num)d need attention', summary.attention) : '';
+  const conflicts = summary.conflicts > 0
+    ? ngettext('%(num)d conflict: both versions are kept on the server',
+      '%(num)d conflicts: both versions are kept on the server', summary.conflicts) : '';
   let state;
   let text;
   if (summary.authNeeded) {
@@ -54,7 +57,7 @@ export function describe(summary) {
     text = summary.lastSyncAt
       ? _('All synced at %(time)s', { time: formatTime(new Date(summary.lastSyncAt)) }) : _('All synced');
   }
-  const parts = [text, waiting, attention].filter(Boolean);
+  const parts = [text, waiting, attention, conflicts].filter(Boolean);
   return { state, text: parts.join(' · ') };
 }
 
