@@ -70,6 +70,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from .auth import login as auth_login
     auth_login.init_app(app)
 
+    from . import assets
+
+    assets.init_app(app)
     errors.register(app)
     security.init_app(app)
     i18n.init_app(app)
