@@ -271,3 +271,57 @@ def insights_schools(user) -> list:
 def may_view_insights(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         user.is_org_leader or bool(insights_schools(user)))
+
+
+# --- templates (area B) -----------------------------------------------------------------
+
+def can_manage_templates(user, school) -> bool:
+    """Principals and admins create, import, publish, archive templates and invite co-authors."""
+    return school is not None and user.has_role(school.id, Role.PRINCIPAL, Role.ADMIN)
+
+
+def can_edit_template(user, template) -> bool:
+    """The school's principals and admins, and teachers invited as co-authors, edit the draft."""
+    if template.school_id not in user.school_ids:
+        return False
+    if user.has_role(template.school_id, Role.PRINCIPAL, Role.ADMIN):
+        return True
+    return any(c.id == user.id for c in template.coauthors)
+
+
+def can_view_template(user, template) -> bool:
+    """Everyone at the school reads published templates; drafts only their editors."""
+    if template.school_id not in user.school_ids:
+        return False
+    return template.latest is not None or can_edit_template(user, template)
+
+
+def template_for(user, template_id: int, *, edit: bool = False, manage: bool = False):
+    """A template of the current school `user` may see (edit, manage); other schools' ids are 404."""
+    from ..templates_.models import Template
+
+    template = get_in_school(Template, id=template_id)
+    if not can_view_template(user, template):
+        abort(404)
+    if manage and not can_manage_templates(user, current_school()):
+        abort(403)
+    if edit and not can_edit_template(user, template):
+        abort(403)
+    return template
+
+
+def clonable_template(user, template_id: int):
+    """A published template of another school of the user's organisation, for principals to clone; else 404."""
+    from ..schools.models import School
+    from ..templates_.models import Template
+
+    school = current_school()
+    if school is None or not can_manage_templates(user, school):
+        abort(404)
+    template = db.session.get(Template, template_id)
+    if template is None or template.latest is None:
+        abort(404)
+    owner = db.session.get(School, template.school_id)
+    if owner is None or owner.organisation_id != school.organisation_id:
+        abort(404)
+    return template

@@ -158,3 +158,204 @@ def version_in_school(school, version_id) -> TemplateVersion | None:
         return None
     return db.session.scalar(select(TemplateVersion).where(TemplateVersion.id == version_id,
                                                            TemplateVersion.school_id == school.id))
+
+
+# --- the designer: edits to a template's working copy ---------------------------------------
+
+class DesignError(ValueError):
+    """An edit that cannot be made (the message says why)."""
+
+
+STARTER_ITEM = {"key": "Q1", "type": "yes_no", "label": {"sv": "Ny punkt", "en": "New item"}}
+
+
+def slugify(text: str, fallback: str = "template") -> str:
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
+    return slug or fallback
+
+
+def _free_template_key(school, wanted: str) -> str:
+    taken = set(db.session.scalars(select(Template.key).where(Template.school_id == school.id)))
+    key, n = wanted[:40], 2
+    while key in taken:
+        suffix = f"-{n}"
+        key, n = wanted[: 40 - len(suffix)] + suffix, n + 1
+    return key
+
+
+def create_template(school, user, title: dict, kind: str, document: dict | None = None) -> Template:
+    """A new template whose first draft is `document` (or a one-item starter)."""
+    wanted = (document or {}).get("key") or slugify(title.get("sv") or title.get("en") or "")
+    key = _free_template_key(school, wanted)
+    if document is None:
+        document = {"format": "observe-template/1", "key": key, "kind": kind, "title": title,
+                    "sections": [{"key": "s1", "title": {"sv": "Observation", "en": "Observation"},
+                                  "items": [dict(STARTER_ITEM)]}]}
+    document = load_document({**document, "key": key})
+    template = Template(school_id=school.id, key=key, kind=document["kind"], title=document["title"],
+                        draft=document, draft_updated_at=utcnow(), created_by_id=getattr(user, "id", None))
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def _used_keys(template: Template, document: dict) -> set[str]:
+    keys = {item["key"] for item in items_of(document)}
+    for version in template.versions:
+        keys |= {item["key"] for item in items_of(version.document)}
+    return keys
+
+
+def new_item_key(template: Template, document: dict, prefix: str = "Q") -> str:
+    """A key never used by this template before, so a new item never inherits old trends."""
+    used = _used_keys(template, document)
+    n = 1
+    while f"{prefix}{n}" in used:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def _find_item(document: dict, key: str) -> tuple[dict, int]:
+    for section in document["sections"]:
+        for index, item in enumerate(section["items"]):
+            if item["key"] == key:
+                return section, index
+    raise DesignError(str(_l("There is no item %(key)s in this template.", key=key)))
+
+
+def _find_section(document: dict, key: str) -> int:
+    for index, section in enumerate(document["sections"]):
+        if section["key"] == key:
+            return index
+    raise DesignError(str(_l("There is no section %(key)s in this template.", key=key)))
+
+
+def update_meta(template: Template, *, title: dict, description: dict, header_note: dict, kind: str) -> dict:
+    document = working_document(template)
+    document.update(title=title, description=description, header_note=header_note, kind=kind)
+    return save_draft(template, document)
+
+
+def add_section(template: Template, title: dict) -> dict:
+    document = working_document(template)
+    taken = {s["key"] for s in document["sections"]}
+    n = len(taken) + 1
+    while f"s{n}" in taken:
+        n += 1
+    item = {**STARTER_ITEM, "key": new_item_key(template, document)}
+    document["sections"].append({"key": f"s{n}", "title": title, "items": [item]})
+    return save_draft(template, document)
+
+
+def change_section(template: Template, section_key: str, op: str, title: dict | None = None) -> dict:
+    """Rename (title), move up/down, or delete a section."""
+    document = working_document(template)
+    sections = document["sections"]
+    index = _find_section(document, section_key)
+    if op == "rename" and title is not None:
+        sections[index]["title"] = title
+    elif op in ("up", "down"):
+        other = index - 1 if op == "up" else index + 1
+        if 0 <= other < len(sections):
+            sections[index], sections[other] = sections[other], sections[index]
+    elif op == "delete":
+        if len(sections) == 1:
+            raise DesignError(str(_l("A template needs at least one section.")))
+        sections.pop(index)
+    return save_draft(template, document)
+
+
+def add_item(template: Template, section_key: str, item_type: str, label: dict) -> tuple[dict, str]:
+    """Append an item of `item_type` with sensible options; returns (document, new key)."""
+    document = working_document(template)
+    section = document["sections"][_find_section(document, section_key)]
+    key = new_item_key(template, document)
+    item = {"key": key, "type": item_type, "label": label}
+    two = [{"value": "a", "label": {"sv": "Alternativ A", "en": "Option A"}},
+           {"value": "b", "label": {"sv": "Alternativ B", "en": "Option B"}}]
+    if item_type == "scale":
+        item["scale"] = "F4"
+    elif item_type in ("checklist", "choice"):
+        item["options"] = two
+    elif item_type == "interval":
+        item["teacher_codes"] = [{"key": "lec", "label": {"sv": "Föreläser", "en": "Lecturing"}},
+                                 {"key": "pq", "label": {"sv": "Ställer fråga", "en": "Poses question"}}]
+        item["student_codes"] = [{"key": "l", "label": {"sv": "Lyssnar", "en": "Listening"}},
+                                 {"key": "g", "label": {"sv": "Grupparbete", "en": "Group work"}}]
+    section["items"].append(item)
+    return save_draft(template, document), key
+
+
+def replace_item(template: Template, key: str, new_item: dict) -> dict:
+    """Put an edited item in place of `key` (the whole document is validated again)."""
+    document = working_document(template)
+    section, index = _find_item(document, key)
+    section["items"][index] = new_item
+    return save_draft(template, document)
+
+
+def change_item(template: Template, key: str, op: str) -> dict:
+    """Move an item up/down (across section borders at the ends), duplicate or delete it."""
+    document = working_document(template)
+    section, index = _find_item(document, key)
+    items = section["items"]
+    s_index = document["sections"].index(section)
+    if op in ("up", "down"):
+        step = -1 if op == "up" else 1
+        if 0 <= index + step < len(items):
+            items[index], items[index + step] = items[index + step], items[index]
+        elif 0 <= s_index + step < len(document["sections"]) and len(items) > 1:
+            item = items.pop(index)
+            target = document["sections"][s_index + step]["items"]
+            target.insert(len(target) if op == "up" else 0, item)
+    elif op == "duplicate":
+        copy = json.loads(json.dumps(items[index]))
+        copy["key"] = new_item_key(template, document)
+        items.insert(index + 1, copy)
+    elif op == "delete":
+        if len(items) == 1:
+            raise DesignError(str(_l("A section needs at least one item; delete the section instead.")))
+        items.pop(index)
+    return save_draft(template, document)
+
+
+def discard_draft(template: Template) -> None:
+    if template.latest is None:
+        raise DesignError(str(_l("This template has never been published; there is nothing to go back to.")))
+    template.draft = None
+    template.draft_updated_at = None
+    db.session.flush()
+
+
+def set_status(template: Template, status: str) -> None:
+    template.status = TemplateStatus(status)
+    db.session.flush()
+
+
+def clone_template(source: Template, school, user) -> Template:
+    """A new draft template in `school` starting from the source's latest version (or its draft)."""
+    if source.school_id == school.id:
+        document = working_document(source)
+    else:
+        document = json.loads(json.dumps(source.latest.document))  # other schools: published only
+    title = {lang: (f"{text} (kopia)" if lang == "sv" else f"{text} (copy)") if text else ""
+             for lang, text in document["title"].items()}
+    document["title"] = title
+    return create_template(school, user, title, document["kind"], document)
+
+
+def import_template(school, user, text: str | bytes) -> Template:
+    """Create a draft template from an exported file; an invalid file creates nothing."""
+    from .schemas import import_json
+
+    document = import_json(text)
+    return create_template(school, user, document["title"], document["kind"], document)
+
+
+def set_coauthors(template: Template, users: list) -> None:
+    template.coauthors = list(users)
+    db.session.flush()

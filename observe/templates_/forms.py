@@ -1,0 +1,159 @@
+"""WTForms for the template pages. Lists (levels, options, codes) are edited as lines of text,
+`value | Svenska | English`, which works on any device without JavaScript."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .items import levels_for
+from .schemas import SCALE_PRESETS
+
+KIND_CHOICES = [SelectChoice("walkthrough", _l("Walkthrough (short visit)")), SelectChoice("planned", _l("Planned visit")),
+                SelectChoice("peer", _l("Peer observation")), SelectChoice("any", _l("Any visit"))]
+TYPE_CHOICES = [SelectChoice("scale", _l("Scale")), SelectChoice("yes_no", _l("Yes / no / not observed")), SelectChoice("text", _l("Text")),
+                SelectChoice("checklist", _l("Checklist (pick several)")), SelectChoice("choice", _l("Choice (pick one)")),
+                SelectChoice("counter", _l("Counter")), SelectChoice("x_of_y", _l("x of y")), SelectChoice("timed_log", _l("Timed log")),
+                SelectChoice("interval", _l("Interval coding"))]
+EVIDENCE_CHOICES = [SelectChoice("optional", _l("Optional")), SelectChoice("required", _l("Required")), SelectChoice("none", _l("No evidence note"))]
+PRESET_CHOICES = [SelectChoice("F4", _l("F4 frequency: not seen … consistently")), SelectChoice("YNO", _l("Yes / no / not observed")),
+                  SelectChoice("custom", _l("My own levels"))]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class NewTemplateForm(FlaskForm):
+    title_sv = StringField(_l("Title (Swedish)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Used for"), choices=KIND_CHOICES, default="any")
+
+
+class MetaForm(FlaskForm):
+    title_sv = StringField(_l("Title (Swedish)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    description_sv = TextAreaField(_l("Description (Swedish)"), validators=[Optional(), Length(max=4000)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=4000)])
+    header_note_sv = TextAreaField(_l("Note shown above the form (Swedish)"), validators=[Optional(), Length(max=2000)])
+    header_note_en = TextAreaField(_l("Note shown above the form (English)"), validators=[Optional(), Length(max=2000)])
+    kind = SelectField(_l("Used for"), choices=KIND_CHOICES)
+
+
+class SectionForm(FlaskForm):
+    title_sv = StringField(_l("Section title (Swedish)"), validators=[DataRequired(), Length(max=500)])
+    title_en = StringField(_l("Section title (English)"), validators=[Optional(), Length(max=500)])
+
+
+class NewItemForm(FlaskForm):
+    type = SelectField(_l("Item type"), choices=TYPE_CHOICES)
+    label_sv = StringField(_l("Question or look-for (Swedish)"), validators=[DataRequired(), Length(max=500)])
+    label_en = StringField(_l("Question or look-for (English)"), validators=[Optional(), Length(max=500)])
+
+
+class ItemForm(FlaskForm):
+    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40)],
+                      description=_l("Stays the same across versions so trends continue. Letters, digits, - and _."))
+    type = SelectField(_l("Item type"), choices=TYPE_CHOICES)
+    label_sv = StringField(_l("Question or look-for (Swedish)"), validators=[DataRequired(), Length(max=500)])
+    label_en = StringField(_l("Question or look-for (English)"), validators=[Optional(), Length(max=500)])
+    help_sv = TextAreaField(_l("What to look for (Swedish)"), validators=[Optional(), Length(max=2000)])
+    help_en = TextAreaField(_l("What to look for (English)"), validators=[Optional(), Length(max=2000)])
+    required = BooleanField(_l("Must be answered before the observation is complete"))
+    evidence = SelectField(_l("Evidence note"), choices=EVIDENCE_CHOICES)
+    preset = SelectField(_l("Scale"), choices=PRESET_CHOICES, default="F4")
+    levels = TextAreaField(_l("Levels, one per line: value | Swedish | English | score"), validators=[Optional()])
+    not_applicable = BooleanField(_l("Offer “not applicable”"))
+    options = TextAreaField(_l("Options, one per line: value | Swedish | English"), validators=[Optional()])
+    max = IntegerField(_l("Highest count (empty: no limit)"), validators=[Optional(), NumberRange(1, 100000)])
+    max_length = IntegerField(_l("Longest text (characters)"), validators=[Optional(), NumberRange(1, 20000)])
+    max_rows = IntegerField(_l("Most rows"), validators=[Optional(), NumberRange(1, 1000)])
+    interval_minutes = IntegerField(_l("Minutes per interval"), validators=[Optional(), NumberRange(1, 60)])
+    intervals = IntegerField(_l("Number of intervals"), validators=[Optional(), NumberRange(1, 60)])
+    teacher_codes = TextAreaField(_l("Teacher codes, one per line: key | Swedish | English"), validators=[Optional()])
+    student_codes = TextAreaField(_l("Student codes, one per line: key | Swedish | English"), validators=[Optional()])
+
+    def fill_from(self, item: dict) -> None:
+        """Show an item (a normalised document item) in the form."""
+        self.key.data, self.type.data = item["key"], item["type"]
+        self.label_sv.data, self.label_en.data = item["label"]["sv"], item["label"]["en"]
+        self.help_sv.data, self.help_en.data = item.get("help", {}).get("sv", ""), item.get("help", {}).get("en", "")
+        self.required.data, self.evidence.data = item.get("required", False), item.get("evidence", "optional")
+        if item["type"] == "scale":
+            preset = next((name for name, p in SCALE_PRESETS.items()
+                           if p["levels"] == item["levels"]), "custom")
+            self.preset.data = preset
+            self.levels.data = lines([[lv["value"], lv["label"]["sv"], lv["label"]["en"],
+                                       "" if lv.get("score") is None else str(lv["score"])] for lv in item["levels"]])
+            self.not_applicable.data = item.get("not_applicable", False)
+        if item["type"] in ("checklist", "choice"):
+            self.options.data = lines([[o["value"], o["label"]["sv"], o["label"]["en"]] for o in levels_for(item)])
+        if item["type"] == "interval":
+            self.interval_minutes.data, self.intervals.data = item["interval_minutes"], item["intervals"]
+            self.teacher_codes.data = lines([[c["key"], c["label"]["sv"], c["label"]["en"]] for c in item["teacher_codes"]])
+            self.student_codes.data = lines([[c["key"], c["label"]["sv"], c["label"]["en"]] for c in item["student_codes"]])
+        self.max.data = item.get("max")
+        self.max_length.data = item.get("max_length")
+        self.max_rows.data = item.get("max_rows")
+
+    def to_item(self) -> dict:
+        """The item as a document fragment (validated afterwards by the document schema)."""
+        kind = self.type.data
+        item = {"key": (self.key.data or "").strip(), "type": kind,
+                "label": {"sv": self.label_sv.data or "", "en": self.label_en.data or ""},
+                "help": {"sv": self.help_sv.data or "", "en": self.help_en.data or ""},
+                "required": bool(self.required.data), "evidence": self.evidence.data}
+        if kind == "scale":
+            if self.preset.data in SCALE_PRESETS:
+                item["scale"] = self.preset.data
+                if self.preset.data == "F4":
+                    item["not_applicable"] = bool(self.not_applicable.data)
+            else:
+                item["levels"] = [_level(parts) for parts in split_lines(self.levels.data)]
+                item["not_applicable"] = bool(self.not_applicable.data)
+        elif kind in ("checklist", "choice"):
+            item["options"] = [{"value": p[0], "label": _label(p)} for p in split_lines(self.options.data)]
+        elif kind == "counter" and self.max.data:
+            item["max"] = self.max.data
+        elif kind == "text" and self.max_length.data:
+            item["max_length"] = self.max_length.data
+        elif kind == "timed_log" and self.max_rows.data:
+            item["max_rows"] = self.max_rows.data
+        elif kind == "interval":
+            item["interval_minutes"] = self.interval_minutes.data or 2
+            item["intervals"] = self.intervals.data or 10
+            item["teacher_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.teacher_codes.data)]
+            item["student_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.student_codes.data)]
+        return item
+
+
+def lines(rows: list[list[str]]) -> str:
+    return "\n".join(" | ".join(row).rstrip(" |") for row in rows)
+
+
+def split_lines(text: str | None) -> list[list[str]]:
+    return [[part.strip() for part in line.split("|")] for line in (text or "").splitlines() if line.strip()]
+
+
+def _label(parts: list[str]) -> dict:
+    return {"sv": parts[1] if len(parts) > 1 else parts[0], "en": parts[2] if len(parts) > 2 else ""}
+
+
+def _level(parts: list[str]) -> dict:
+    level = {"value": parts[0], "label": _label(parts)}
+    if len(parts) > 3 and parts[3]:
+        level["score"] = parts[3]  # the schema says when it is not a number
+    return level
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Template file (JSON)"), validators=[FileRequired()])
+
+
+class CoauthorsForm(FlaskForm):
+    users = MultiCheckboxField(_l("Co-authors"), coerce=int, validate_choice=True)

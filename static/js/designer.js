@@ -1,0 +1,82 @@
+// Template designer enhancements. Without this file every edit is a normal POST and
+// redirect; with it the edit is sent with fetch and the designer (including the live
+// preview, rendered by the server with the same form engine) is swapped in place,
+// keeping focus on the button that was pressed so keyboard reordering flows.
+import { enhance } from "./form-engine.js";
+
+const designer = () => document.querySelector("[data-designer]");
+
+function swapFrom(html) {
+  const next = new DOMParser().parseFromString(html, "text/html");
+  const fresh = next.querySelector("[data-designer]");
+  const current = designer();
+  if (!fresh || !current) return false;
+  const open = [...current.querySelectorAll("details[open][id], details[open] summary")]
+    .map((el) => el.closest("details").id || el.closest("section")?.id)
+    .filter(Boolean);
+  current.replaceWith(fresh);
+  for (const id of open) {
+    const el = document.getElementById(id);
+    const details = el && (el.matches("details") ? el : null);
+    if (details) details.open = true;
+  }
+  const flashes = document.querySelector(".flashes");
+  const freshFlashes = next.querySelector(".flashes");
+  if (flashes) flashes.remove();
+  if (freshFlashes) document.querySelector("main")?.prepend(freshFlashes);
+  enhance(fresh);
+  return true;
+}
+
+function restoreFocus(focusId, anchor) {
+  let target = focusId && document.querySelector(`[data-focus-id="${focusId}"]`);
+  if (target && target.disabled) {
+    // At the top or bottom: keep the user on the same row instead of losing focus.
+    target = target.closest("li, section")?.querySelector("button:not([disabled]), a.button");
+  }
+  if (!target && anchor) target = document.getElementById(anchor)?.querySelector("button, a.button");
+  if (target) target.focus();
+}
+
+async function send(form, submitter) {
+  const body = new FormData(form, submitter);
+  const response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+  if (!response.ok && response.status !== 422) throw new Error(`HTTP ${response.status}`);
+  const anchor = new URL(response.url).hash.slice(1) || null;
+  if (!swapFrom(await response.text())) throw new Error("no designer in response");
+  restoreFocus(submitter?.dataset.focusId, anchor);
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches("[data-designer-form]") || !designer()) return;
+  event.preventDefault();
+  const submitter = event.submitter;
+  form.setAttribute("aria-busy", "true");
+  send(form, submitter).catch(() => {
+    // Fall back to the plain HTML path: the page works without this script.
+    if (submitter?.name) {
+      const hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = submitter.name;
+      hidden.value = submitter.value;
+      form.append(hidden);
+    }
+    HTMLFormElement.prototype.submit.call(form);
+  }).finally(() => form.removeAttribute("aria-busy"));
+});
+
+// Item editor: show only the options of the chosen item type.
+function showTypeOptions() {
+  const select = document.querySelector(".tpl-item-form select[name=type]");
+  if (!select) return;
+  const update = () => {
+    for (const group of document.querySelectorAll(".tpl-opt[data-for-types]")) {
+      group.hidden = !group.dataset.forTypes.split(" ").includes(select.value);
+    }
+  };
+  select.addEventListener("change", update);
+  update();
+}
+
+showTypeOptions();
