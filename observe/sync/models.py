@@ -43,3 +43,26 @@ class SyncConflict(db.Model):
     payload: Mapped[dict] = mapped_column(JSONDoc)  # the record exactly as the device sent it
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecordRevision(db.Model):
+    """Who produced each accepted revision of a synced record, and from which device.
+
+    A device whose answer was lost (the server committed, the device never heard) keeps
+    editing and resends from its old base. When every revision since that base came
+    from this same device, its copy continues its own unseen writes and is accepted as
+    an update instead of meeting itself as a conflict.
+    """
+
+    __tablename__ = "sync_record_revisions"
+    __table_args__ = (UniqueConstraint("school_id", "record_type", "record_uuid", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    record_type: Mapped[str] = mapped_column(String(20))
+    record_uuid: Mapped[uuid_mod.UUID] = mapped_column(Uuid)
+    revision: Mapped[int] = mapped_column(Integer)
+    base_revision: Mapped[int] = mapped_column(Integer)  # what the writer said it edited from
+    device_uuid: Mapped[uuid_mod.UUID | None] = mapped_column(Uuid)  # None: the online form or a merge
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

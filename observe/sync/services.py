@@ -35,7 +35,7 @@ from ..extensions import db
 from ..templates_.models import TemplateVersion
 from ..visits.models import (Observation, ObservationAnswer, ObservationStatus, Visit, VisitKind,
                              VisitStatus)
-from .models import Device, SyncConflict
+from .models import Device, RecordRevision, SyncConflict
 from .schemas import ObservationCopySchema, ObservationRecordSchema, ResolveSchema
 
 CREATED, UNCHANGED, UPDATED, CONFLICT, REJECTED = "created", "unchanged", "updated", "conflict", "rejected"
@@ -72,11 +72,13 @@ def register_record_type(record_type: RecordType) -> RecordType:
 
 # --- the entry point ------------------------------------------------------------------
 
-def apply_record(user, school, record: dict, *, client_schema_version: int | None = None) -> dict:
+def apply_record(user, school, record: dict, *, client_schema_version: int | None = None,
+                 device_uuid: uuid_mod.UUID | None = None) -> dict:
     """Create or update one record for `user` in `school`; never raises for bad input.
 
     Returns {"uuid", "status", "revision"?, "fields"?, "server"?} as in docs/sync-protocol.md.
-    Commits on created/updated/conflict, rolls back otherwise.
+    Commits on created/updated/conflict, rolls back otherwise. `device_uuid` (the syncing
+    device) lets a device continue from its own revisions whose answers it never received.
     """
     if not isinstance(record, dict):
         return rejected(None, {"record": [_("A record must be a JSON object.")]})
@@ -89,6 +91,7 @@ def apply_record(user, school, record: dict, *, client_schema_version: int | Non
     except ValidationError as exc:
         return rejected(record_uuid, flatten_errors(exc.messages))
     data["client_schema_version"] = client_schema_version
+    data["device_uuid"] = device_uuid
 
     _start_unit_of_work()
     try:
@@ -351,6 +354,7 @@ class ObservationRecord(RecordType):
                     return existing, False
                 continue  # the visit appeared meanwhile, or this author already has an observation on it
             write_answer_rows(obs, visit, version)
+            record_revision(obs, self.name, 0, data["device_uuid"], user)
             audit.record("observation.create", obs, user_id=user.id, via="sync")
             return obs, True
         # Same visit, same author, another uuid: the visit was filled in on another device.
@@ -372,8 +376,10 @@ class ObservationRecord(RecordType):
         incoming = _content(visit.kind, values, version.id, answers, notes, data["status"])
         if obs.uuid == data["uuid"] and incoming == _server_content(obs):
             return {"uuid": str(obs.uuid), "status": UNCHANGED, "revision": obs.revision}
-        if obs.uuid == data["uuid"] and data["base_revision"] == obs.revision:
+        if obs.uuid == data["uuid"] and (data["base_revision"] == obs.revision or _continues_own_writes(
+                school, self.name, obs, data["base_revision"], data["device_uuid"])):
             self._update(obs, visit, version, values, answers, notes, data["status"], data.get("client_schema_version"))
+            record_revision(obs, self.name, data["base_revision"], data["device_uuid"], user)
             audit.record("observation.update", obs, user_id=user.id, via="sync", revision=obs.revision)
             return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
         return _conflict(user, school, "observation", data["uuid"], data["base_revision"], obs, raw)
@@ -399,6 +405,26 @@ class ObservationRecord(RecordType):
 
 
 register_record_type(ObservationRecord())
+
+
+def record_revision(row, record_type: str, base_revision: int, device_uuid, user) -> None:
+    """Note who produced `row.revision` (see RecordRevision)."""
+    db.session.add(RecordRevision(school_id=row.school_id, record_type=record_type, record_uuid=row.uuid,
+                                  revision=row.revision, base_revision=base_revision,
+                                  device_uuid=device_uuid, user_id=user.id))
+
+
+def _continues_own_writes(school, record_type: str, row, base_revision: int, device_uuid) -> bool:
+    """True when every revision after `base_revision` came from this device: its copy continues
+    its own writes whose answers were lost, so accepting it overwrites nobody else's work."""
+    if device_uuid is None or base_revision >= row.revision:
+        return False
+    writers = dict(db.session.execute(
+        select(RecordRevision.revision, RecordRevision.device_uuid).where(
+            RecordRevision.school_id == school.id, RecordRevision.record_type == record_type,
+            RecordRevision.record_uuid == row.uuid, RecordRevision.revision > base_revision)).all())
+    return (set(writers) == set(range(base_revision + 1, row.revision + 1))
+            and all(writer == device_uuid for writer in writers.values()))
 
 
 def _conflict(user, school, record_type: str, record_uuid, base_revision: int, obs: Observation, raw: dict) -> dict:
@@ -482,6 +508,7 @@ def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict
         answers = parse_fields(version, data["form_fields"], data["status"])
         values = {k: getattr(visit, k) for k in _visit_fields(visit.kind)}
         ObservationRecord._update(obs, visit, version, values, answers, _notes(data["notes"]), data["status"])
+        record_revision(obs, conflict.record_type, data["base_revision"], None, user)
         now = utcnow()
         for other in open_conflicts(user, school):
             if other.record_uuid == conflict.record_uuid:

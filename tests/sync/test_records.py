@@ -226,3 +226,29 @@ def test_device_report_is_stored_for_admins(api, version, principal):
     row = db.session.execute(select(Device)).scalar_one()
     assert row.user_id == principal.id and str(row.device_uuid) == device["uuid"]
     assert row.pending_count == 0 and row.oldest_pending_at is None
+
+
+def test_device_continues_from_its_own_revisions_whose_answers_were_lost(api, version):
+    tablet = {"uuid": str(uuid.uuid4()), "pending": 1}
+    record = observation(version.id)
+    api.results(record, device=tablet)  # committed; suppose the answer never reached the tablet
+    typed_on = {**record, "fields": {"a.W1": ["yes"], "a.W9": ["Mer text"]}}
+    [second] = api.results(typed_on, device=tablet)  # still from base 0: nothing else wrote since
+    assert second == {"uuid": record["uuid"], "status": "updated", "revision": 2}
+    [third] = api.results({**typed_on, "fields": {"a.W1": ["no"]}}, device=tablet)
+    assert third["status"] == "updated" and third["revision"] == 3
+    assert stored(record).answers == {"W1": {"value": "no"}}
+
+
+def test_another_writer_in_between_still_makes_a_conflict(api, version):
+    tablet, phone = ({"uuid": str(uuid.uuid4()), "pending": 1} for _ in range(2))
+    record = observation(version.id)
+    api.results(record, device=tablet)
+    api.results({**record, "base_revision": 1, "fields": {"a.W1": ["no"]}}, device=phone)
+    [result] = api.results({**record, "fields": {"a.W1": ["not_observed"]}}, device=tablet)
+    assert result["status"] == "conflict" and stored(record).answers == {"W1": {"value": "no"}}
+    # Without a device (the online form) an old base is always a conflict.
+    [online] = api.results({**record, "base_revision": 2, "fields": {"a.W9": ["x"]}})
+    assert online["status"] == "updated"
+    [stale] = api.results({**record, "base_revision": 2, "fields": {"a.W9": ["y"]}})
+    assert stale["status"] == "conflict"

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 349e23649d9e
+Revision ID: 56e3f380ebf5
 Revises: 
-Create Date: 2026-11-23 07:38:01.988505
+Create Date: 2026-11-23 07:46:44.585066
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '349e23649d9e'
+revision = '56e3f380ebf5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -147,6 +147,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sync_conflicts_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sync_conflicts_user_id'), ['user_id'], unique=False)
 
+    op.create_table('sync_record_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=20), nullable=False),
+    sa.Column('record_uuid', sa.Uuid(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('base_revision', sa.Integer(), nullable=False),
+    sa.Column('device_uuid', sa.Uuid(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_sync_record_revisions_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sync_record_revisions_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_record_revisions')),
+    sa.UniqueConstraint('school_id', 'record_type', 'record_uuid', 'revision', name=op.f('uq_sync_record_revisions_school_id'))
+    )
     op.create_table('teacher_groups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -469,6 +484,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_teacher_groups_school_id'))
 
     op.drop_table('teacher_groups')
+    op.drop_table('sync_record_revisions')
     with op.batch_alter_table('sync_conflicts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_conflicts_user_id'))
         batch_op.drop_index(batch_op.f('ix_sync_conflicts_school_id'))
