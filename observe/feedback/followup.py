@@ -20,6 +20,7 @@ from . import services as svc
 from .models import Feedback, FeedbackStatus, NextStep, NextStepStatus
 
 FEEDBACK_DUE_DAYS = 3  # feedback talk within 1-3 days (domain.md)
+FEEDBACK_REMINDER_DAYS = 30  # older visits without feedback show in the follow-up figures, not as reminders
 STEP_DUE_SOON_DAYS = 3
 PRECONFERENCE_HORIZON_DAYS = 7
 
@@ -175,11 +176,13 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
     out: list[dict] = []
 
     late = now - dt.timedelta(days=FEEDBACK_DUE_DAYS)
+    stale = now - dt.timedelta(days=FEEDBACK_REMINDER_DAYS)
     visits = db.session.scalars(
         select(Visit).outerjoin(Feedback, Feedback.visit_id == Visit.id)
         .where(Visit.school_id == school.id, Visit.observer_id == user.id, Visit.teacher_id.is_not(None),
                Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)), Visit.status != VisitStatus.CANCELLED,
                func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) <= late,
+               func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) >= stale,
                or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT))
         .order_by(visit_time()))
     for v in visits:

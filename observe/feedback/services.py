@@ -175,7 +175,10 @@ def open_next_step_for(teacher_id: int | None, school_id: int, *, before: Visit 
                     (NextStep.feedback_id.is_(None)) | (Feedback.status == FeedbackStatus.SHARED))
              .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id))
     if before is not None:
+        when = before.started_at or before.scheduled_at or before.created_at
         query = query.where((NextStep.visit_id.is_(None)) | (NextStep.visit_id != before.id))
+        if when is not None:
+            query = query.where(NextStep.created_at < when)
     for step in db.session.scalars(query):
         # Peer next steps stay with the pair: only show them to the pair.
         if step.visit is not None and step.visit.kind == VisitKind.PEER:

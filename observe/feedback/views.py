@@ -401,3 +401,25 @@ def observe_context(visit) -> dict:
     """What the observation form shows first: the agreed focus and the teacher's open next step."""
     return {"step": _open_step(visit), "focus_text": visit.focus_text,
             "data_method": (visit.preconference or {}).get("data_method")}
+
+
+@bp.app_template_global()
+def feedback_nav() -> list[tuple[str, str, bool]]:
+    """Main-menu links of the feedback loop for the current user: (href, label, is_current_page).
+
+    The feedback link carries the number of open reminders, so they are seen on every page.
+    """
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    school = perm.current_school()
+    if school is None:
+        return []
+    count = len(followup.reminders(current_user, school))
+    endpoint = request.endpoint or ""
+    label = _("Feedback (%(n)d)", n=count) if count else _("Feedback")
+    links = [(url_for("planning.index"), _("Planned visits"), endpoint.startswith("planning.")),
+             (url_for("feedback.index"), label, endpoint in ("feedback.index", "feedback.visit")),
+             (url_for("feedback.peer_index"), _("Peer observation"), endpoint.startswith("feedback.peer"))]
+    if perm.can_view_follow_up(current_user, school):
+        links.append((url_for("feedback.follow_up"), _("Follow-up"), endpoint == "feedback.follow_up"))
+    return links

@@ -187,6 +187,8 @@ def _focus_choices(visit) -> list[tuple[str, str]]:
     lang = str(get_locale())
     choices = []
     for item in visit.template_version.items():
+        if item.get("type") == "text":  # free-text items are notes, not something to look for
+            continue
         label = item.get("label") or {}
         text = label.get(lang) or label.get("sv") or label.get("en") or item["key"] if isinstance(label, dict) else label
         choices.append((item["key"], f"{item['key']} {text}"))

@@ -44,7 +44,7 @@ def term_data(app, school, principal, teacher, colleague, make_user, make_planne
 
 
 def test_term_metrics(app, school, term_data):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         m = followup.metrics(school, followup.Term(2026, True), now=NOW)
     assert m["teacher_count"] == 3 and m["visit_count"] == 3 and m["teachers_visited"] == 2
     assert [t.name for t in m["not_visited"]] == ["Åsa Ämneslärare"]
@@ -60,7 +60,7 @@ def test_term_metrics(app, school, term_data):
 
 
 def test_spring_term_is_separate(app, school, term_data):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         m = followup.metrics(school, followup.Term(2026, False), now=NOW)
     assert m["visit_count"] == 1 and m["teachers_visited"] == 1
 
@@ -91,7 +91,7 @@ def test_reminders(app, school, principal, teacher, make_planned, make_feedback)
     soon = make_planned(at=NOW + dt.timedelta(days=2))  # pre-conference missing
     ready = make_planned(at=NOW + dt.timedelta(days=3),
                          preconference={"lesson_goal": "Mål"}, focus_text="Frågor")
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         mine = followup.reminders(principal, school, now=NOW)
         theirs = followup.reminders(teacher, school, now=NOW)
     unshared = [r["url"] for r in mine if r["kind"] == "feedback_unshared"]
