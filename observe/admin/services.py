@@ -20,6 +20,7 @@ from ..audit import services as audit
 from ..auth.models import Membership, Role, User
 from ..auth.passwords import hash_password
 from ..auth.services import create_user, end_all_sessions, find_user
+from ..auth.sessions import end_sessions_of
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..sync.models import Device
@@ -130,6 +131,7 @@ def set_active(school, user: User, active: bool, *, acting: User) -> None:
     user.active = active
     if not active:
         end_all_sessions(user)
+        end_sessions_of(user.id)
     audit.record("staff.activate" if active else "staff.deactivate", user, school_id=school.id)
 
 
@@ -140,6 +142,7 @@ def set_temporary_password(school, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.password_change_required = True
     end_all_sessions(user)
+    end_sessions_of(user.id)
     audit.record("staff.password", user, school_id=school.id)
 
 

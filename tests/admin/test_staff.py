@@ -9,6 +9,7 @@ from observe.audit.models import AuditEvent
 from observe.auth.models import Membership, Role, User
 from observe.auth.passwords import verify_password
 from observe.auth.services import find_user
+from observe.auth.sessions import WebSession
 from observe.extensions import db
 from tests.conftest import login
 
@@ -122,6 +123,7 @@ def test_deactivating_ends_the_persons_sessions_and_blocks_login(app, as_admin, 
     response = post(f"/admin/staff/{teacher.id}/deactivate", page=f"/admin/staff/{teacher.id}")
     assert response.status_code == 302
     assert teachers_tablet.get("/password").status_code == 302
+    assert not db.session.scalars(select(WebSession).where(WebSession.user_id == teacher.id)).all()
     assert login(teachers_tablet, teacher).status_code == 401
     db.session.refresh(teacher)
     assert not teacher.active
