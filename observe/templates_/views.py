@@ -407,7 +407,7 @@ def preview(template_id: int):
         if version is None:
             abort(404)
         document, showing = version.document, version
-    elif editor:
+    elif editor and (template.draft is not None or template.latest is None):
         document, showing = services.working_document(template), None
     else:
         document, showing = template.latest.document, template.latest
