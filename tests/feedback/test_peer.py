@@ -127,7 +127,9 @@ def test_owner_decides_on_the_summary_to_the_principal(app, principal, teacher, 
 def test_owner_deletes_the_notes(app, teacher, colleague, make_pair, make_peer_visit):
     visit = make_peer_visit(make_pair(), done=True)
     assert post(client_for(app, colleague), f"/feedback/visit/{visit.uuid}/delete-notes", {}).status_code == 403
-    assert post(client_for(app, teacher), f"/feedback/visit/{visit.uuid}/delete-notes", {}).status_code == 302
+    owner = client_for(app, teacher)
+    assert "Delete the notes for good" in text(owner.get(f"/feedback/visit/{visit.uuid}"))
+    assert post(owner, f"/feedback/visit/{visit.uuid}/delete-notes", {}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).observations == []
 
