@@ -5,8 +5,10 @@ without JavaScript; every chart sits next to a data table with the same numbers.
 """
 from __future__ import annotations
 
-WIDTH = 640
+WIDTH = 640  # wide charts (heatmap, comparison)
+ITEM_W = 400  # charts that sit two abreast in an item card on a tablet: drawn about 1:1
 LABEL_W = 210
+ITEM_LABEL_W = 150
 ROW_H = 30
 MAX_LABEL = 30
 
@@ -25,10 +27,11 @@ def _norm(value: float | None, scale: tuple) -> float:
 
 def bars(item) -> dict:
     """Horizontal bars: one per choice, length = share."""
-    plot = WIDTH - LABEL_W - 60
-    rows = [{"y": i * ROW_H, "label": short(bar.label), "full": bar.label, "width": round(plot * bar.share, 1),
+    plot = ITEM_W - ITEM_LABEL_W - 60
+    rows = [{"y": i * ROW_H, "label": short(bar.label, 19), "full": bar.label, "width": round(plot * bar.share, 1),
              "display": bar.display, "count": bar.count} for i, bar in enumerate(item.bars)]
-    return {"width": WIDTH, "height": max(len(rows), 1) * ROW_H, "label_w": LABEL_W, "plot": plot, "rows": rows}
+    return {"width": ITEM_W, "height": max(len(rows), 1) * ROW_H, "label_w": ITEM_LABEL_W, "plot": plot,
+            "rows": rows}
 
 
 def spread(item) -> dict:
@@ -37,14 +40,14 @@ def spread(item) -> dict:
     low, high = item.scale
     high = max(high, stats.high or 0)
     scale = (low, high)
-    plot = WIDTH - 40
+    plot = ITEM_W - 40
 
     def x(value):
         return round(20 + plot * _norm(value, scale), 1)
 
     mean, sd = stats.mean, stats.spread or 0.0
     ticks = [{"x": x(low + (high - low) * i / 4), "value": low + (high - low) * i / 4} for i in range(5)]
-    return {"width": WIDTH, "height": 80, "min_x": x(stats.low), "max_x": x(stats.high),
+    return {"width": ITEM_W, "height": 80, "min_x": x(stats.low), "max_x": x(stats.high),
             "sd_from": x((mean or 0) - sd), "sd_to": x((mean or 0) + sd), "mean_x": x(mean), "ticks": ticks,
             "percent": item.type == "x_of_y"}
 
@@ -52,7 +55,7 @@ def spread(item) -> dict:
 def trend(item, months: list[str]) -> dict:
     """A line through the months whose cells may be shown; hidden months leave a gap."""
     height, left, bottom = 170, 44, 30
-    plot_w, plot_h = WIDTH - left - 12, height - bottom - 12
+    plot_w, plot_h = ITEM_W - left - 12, height - bottom - 12
     step = plot_w / max(len(months) - 1, 1)
     points, segments, current = [], [], []
     from .services import headline
@@ -74,7 +77,7 @@ def trend(item, months: list[str]) -> dict:
         segments.append(" ".join(current))
     grid = [{"y": round(12 + plot_h * (1 - f), 1), "value": item.scale[0] + (item.scale[1] - item.scale[0]) * f}
             for f in (0, 0.5, 1)]
-    return {"width": WIDTH, "height": height, "left": left, "base": 12 + plot_h, "points": points,
+    return {"width": ITEM_W, "height": height, "left": left, "base": 12 + plot_h, "points": points,
             "segments": segments, "grid": grid, "percent": item.type in ("yes_no", "x_of_y")}
 
 
@@ -90,7 +93,7 @@ def heatmap(board) -> dict:
 
     rows_items = [item for item in board.items if headline(item.type, item.cell.stats) is not None]
     months = board.months
-    cell_w = max(44, (WIDTH - LABEL_W) / max(len(months), 1))
+    cell_w = max(48, (WIDTH - LABEL_W) / max(len(months), 1))
     rows = []
     for r, item in enumerate(rows_items):
         cells = []
@@ -100,10 +103,10 @@ def heatmap(board) -> dict:
             cells.append({"x": round(LABEL_W + c * cell_w, 1), "month": month, "state": state,
                           "level": heat_level(item, cell) if state == "shown" else None,
                           "display": board_value(item, cell) if state == "shown" else ""})
-        rows.append({"y": 24 + r * ROW_H, "label": short(f"{item.key} {item.label}", 28), "full": item.label,
+        rows.append({"y": 24 + r * ROW_H, "label": short(f"{item.key} {item.label}", 24), "full": item.label,
                      "item": item, "cells": cells})
     return {"width": round(LABEL_W + cell_w * len(months), 1), "height": 24 + len(rows) * ROW_H, "cell_w": round(cell_w, 1),
-            "rows": rows, "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": m}
+            "rows": rows, "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": m[2:]}
                                      for c, m in enumerate(months)]}
 
 
