@@ -16,7 +16,8 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 PERIODS = choices([("term", _l("Term")), ("month", _l("Month")), ("custom", _l("Custom dates"))])
-COMPARE = choices([("", _l("No comparison")), ("previous", _l("The period before")), ("custom", _l("Other dates"))])
+COMPARE = choices([("", _l("No comparison")), ("previous", _l("The period before")), ("custom", _l("Other dates")),
+                   ("group", _l("Another group, same period"))])
 KINDS = choices([("", _l("All visit kinds")), ("spontaneous", _l("Walkthroughs")), ("planned", _l("Planned visits")),
                  ("peer", _l("Peer observations (counts only)"))])
 
@@ -42,6 +43,11 @@ class FilterForm(Form):
     compare = SelectField(_l("Compare with"), choices=COMPARE, default="")
     compare_start = DateField(_l("Compare from"), validators=[Optional()])
     compare_end = DateField(_l("Compare to"), validators=[Optional()])
+    # "Another group": the second column uses these instead of the visit filters above.
+    compare_kind = SelectField(_l("Compare: visit kind"), choices=KINDS, default="")
+    compare_subject = SelectField(_l("Compare: subject"), validate_choice=False, default="")
+    compare_year_group = SelectField(_l("Compare: year group"), validate_choice=False, default="")
+    compare_group = SelectField(_l("Compare: teacher group"), validate_choice=False, default="")
     q = SearchField(_l("Search evidence notes"), validators=[Optional(), Length(max=100)])
 
     def period_range(self, today: dt.date, term_range, month_range) -> tuple[dt.date, dt.date]:

@@ -395,6 +395,7 @@ class Dashboard:
     items: list  # ItemResult, template order
     observations: int = 0
     compare: "Dashboard | None" = None
+    label: str = ""  # how the page names this column when two are compared
 
 
 def dashboard(filters: Filters, threshold: Threshold) -> Dashboard:
@@ -438,8 +439,10 @@ def _headline_scale(item: dict, kind: str, entry: dict) -> tuple[float, float]:
     return (0.0, max(highs + [entry["total"].stats.mean or 0, 1.0]))
 
 
-def with_comparison(current: Dashboard, start: dt.date, end: dt.date) -> Dashboard:
-    current.compare = dashboard(replace(current.filters, start=start, end=end), current.threshold)
+def with_comparison(current: Dashboard, label: str = "", **changes) -> Dashboard:
+    """Add a second column: the same filters with `changes` (another period or another group)."""
+    current.compare = dashboard(replace(current.filters, **changes), current.threshold)
+    current.compare.label = label or f"{current.compare.filters.start} – {current.compare.filters.end}"
     return current
 
 
@@ -574,7 +577,7 @@ def csv_rows(board: Dashboard) -> list[list[str]]:
             if twin is None or headline(item.type, item.cell.stats) is None:
                 continue
             value = twin.headline_display if twin.shown else hidden
-            rows.append(["comparison", item.key, item.label, str(_l("Comparison period")),
+            rows.append(["comparison", item.key, item.label, board.compare.label,
                          str(twin.cell.observations), value])
     return [[_csv_safe(value) for value in row] for row in rows]
 

@@ -58,21 +58,42 @@ def _board():
         (v, v) for v in services.visit_values(school_ids, Visit.year_group)])
     groups = [g for s in schools if s.id in school_ids for g in s.groups]
     form.group.choices = choices([("", _l("All teacher groups"))] + [(str(g.id), g.name) for g in groups])
+    form.compare_subject.choices = form.subject.choices
+    form.compare_year_group.choices = form.year_group.choices
+    form.compare_group.choices = form.group.choices
+    group_ids = {str(g.id) for g in groups}
     form.validate()
     start, end = form.period_range(today, services.term_range, services.month_range)
-    group_id = int(form.group.data) if form.group.data in {str(g.id) for g in groups} else None
+    group_id = int(form.group.data) if form.group.data in group_ids else None
     filters = services.Filters(
         school_ids=school_ids, start=start, end=end, template_key=form.template.data or None,
         item_key=form.item.data or None, kind=form.kind.data or None, subject=form.subject.data or None,
         year_group=form.year_group.data or None, group_id=group_id)
     threshold = services.Threshold.for_organisation(schools[0].organisation)
     board = services.dashboard(filters, threshold)
+    board.label = f"{start} – {end}"
     if form.compare.data == "previous":
-        services.with_comparison(board, *services.previous_period(start, end, form.period.data))
+        first, last = services.previous_period(start, end, form.period.data)
+        services.with_comparison(board, start=first, end=last)
     elif form.compare.data == "custom" and form.compare_start.data and form.compare_end.data:
-        services.with_comparison(board, *sorted((form.compare_start.data, form.compare_end.data)))
+        first, last = sorted((form.compare_start.data, form.compare_end.data))
+        services.with_comparison(board, start=first, end=last)
+    elif form.compare.data == "group":
+        changes = {"kind": form.compare_kind.data or None, "subject": form.compare_subject.data or None,
+                   "year_group": form.compare_year_group.data or None,
+                   "group_id": int(form.compare_group.data) if form.compare_group.data in group_ids else None}
+        board.label = _group_label(filters.kind, filters.subject, filters.year_group, filters.group_id, form)
+        services.with_comparison(board, label=_group_label(*changes.values(), form), **changes)
     scope = next((s.name for s in schools if (s.id,) == school_ids), None)
     return form, board, org_level, scope
+
+
+def _group_label(kind, subject, year_group, group_id, form) -> str:
+    """'Walkthroughs · Matematik · year 3' for a comparison column; 'Everyone' when unfiltered."""
+    parts = [dict((c.value, c.label) for c in form.kind.choices).get(kind) if kind else None, subject,
+             str(_l("Year group %(year)s", year=year_group)) if year_group else None,
+             dict((c.value, c.label) for c in form.group.choices).get(str(group_id)) if group_id else None]
+    return " · ".join(str(p) for p in parts if p) or str(_l("All observations"))
 
 
 @bp.route("/")

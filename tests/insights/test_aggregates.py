@@ -133,7 +133,7 @@ def test_comparison_with_previous_term(five, make_user):
         record_observation(five, teachers[n % 3], dt.date(2026, 3, 10), simple("2", "yes", 3))
     start, end = services.previous_period(dt.date(2026, 8, 1), dt.date(2026, 12, 31), "term")
     assert (start, end) == (dt.date(2026, 1, 1), dt.date(2026, 7, 31))
-    board = services.with_comparison(board_for(five), start, end)
+    board = services.with_comparison(board_for(five), start=start, end=end)
     before = item(board.compare, "S1")
     assert before.headline == pytest.approx(2.0) and before.cell.observations == 6
     assert item(board, "S1").headline == pytest.approx(2.25)

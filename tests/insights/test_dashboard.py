@@ -233,3 +233,22 @@ def test_nav_link_for_principals_only(client, login_as, principal, teacher):
 
     login(other, principal)
     assert 'href="/insights/"' in other.get("/").get_data(as_text=True)
+
+
+def test_two_groups_side_by_side_on_page_and_in_csv(en, login_as, principal, template, make_user):
+    staff = [make_user() for _ in range(3)]
+    for n in range(5):
+        record_observation(template, staff[n % 3], DAY, simple(scale="2"), subject="Matematik")
+        record_observation(template, staff[n % 3], DAY, simple(scale="4"), subject="Svenska")
+    login_as(principal)
+    query = "&subject=Matematik&compare=group&compare_subject=Svenska"
+    text = page(en, query)
+    section = text[text.index('id="cmp-h"'):text.index("</section>", text.index('id="cmp-h"'))]
+    row = section[section.index("<th scope=\"row\">S1 Purpose visible"):]
+    assert row.split("</tr>", 1)[0].count("<td>") == 2
+    assert "<td>2.0</td>" in row.split("</tr>", 1)[0] and "<td>4.0</td>" in row.split("</tr>", 1)[0]
+    assert "Matematik" in section and "Svenska" in section
+    rows = list(csv.DictReader(io.StringIO(
+        en.get("/insights/export.csv?template=walk" + query).get_data(as_text=True).lstrip("\ufeff"))))
+    compared = next(r for r in rows if r["section"] == "comparison" and r["item_key"] == "S1")
+    assert compared["category"] == "Svenska" and compared["value"] == "4.0"
