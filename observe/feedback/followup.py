@@ -186,7 +186,7 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
                or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT))
         .order_by(visit_time()))
     for v in visits:
-        out.append({"kind": "feedback_unshared", "at": _when(v),
+        out.append({"kind": "feedback_unshared", "key": f"feedback_unshared:{v.uuid}", "at": _when(v),
                     "text": _("Feedback to %(name)s is not shared yet (visit %(date)s).",
                               name=v.teacher.name if v.teacher else "", date=_fmt(_when(v))),
                     "url": url_for("feedback.visit", visit_uuid=v.uuid)})
@@ -211,7 +211,8 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
                     else _("%(name)s's next step is due %(date)s: %(text)s", name=s.teacher.name if s.teacher else "",
                            date=s.due_on.isoformat(), text=s.text))
         target = s.visit
-        out.append({"kind": "next_step_due", "at": now, "text": text,
+        out.append({"kind": "next_step_due", "key": f"next_step_{'overdue' if overdue else 'due'}:{s.uuid}",
+                    "at": now, "text": text,
                     "url": url_for("feedback.visit", visit_uuid=target.uuid) if target else url_for("feedback.index")})
 
     horizon = now + dt.timedelta(days=PRECONFERENCE_HORIZON_DAYS)
@@ -224,7 +225,7 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
     for v in planned:
         if svc.preconference_done(v):
             continue
-        out.append({"kind": "preconference_missing", "at": v.scheduled_at,
+        out.append({"kind": "preconference_missing", "key": f"preconference_missing:{v.uuid}", "at": v.scheduled_at,
                     "text": _("The pre-conference for the visit %(date)s (%(name)s) is missing.",
                               date=_fmt(v.scheduled_at), name=v.teacher.name if v.teacher else ""),
                     "url": url_for("planning.show", visit_uuid=v.uuid)})

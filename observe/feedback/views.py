@@ -6,7 +6,8 @@ the same partial makes up the feedback page here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import click
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -423,3 +424,18 @@ def feedback_nav() -> list[tuple[str, str, bool]]:
     if perm.can_view_follow_up(current_user, school):
         links.append((url_for("feedback.follow_up"), _("Follow-up"), endpoint == "feedback.follow_up"))
     return links
+
+
+@bp.cli.command("send-reminders")
+@click.option("--base-url", default="http://localhost:5000", show_default=True,
+              help="The address staff open Observe at, for the links in the e-mails.")
+def send_reminders_command(base_url):
+    """E-mail every school's staff the reminders they have not been mailed yet (run daily, e.g. from cron)."""
+    from ..schools.models import School
+    from . import mail
+
+    total = 0
+    for school in db.session.scalars(db.select(School).order_by(School.id)):
+        with current_app.test_request_context(base_url=base_url):
+            total += mail.send_reminders(school)
+    click.echo(f"sent {total} reminder e-mails")
