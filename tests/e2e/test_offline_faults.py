@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.pwa.e2e_support import (Network, faults, login, observations, observer, record_uuid,  # noqa: F401
+from tests.pwa.e2e_support import (TIMEOUT, Network, faults, login, observations, observer, record_uuid,  # noqa: F401
                                    start_walkthrough, type_into, wait_form, wait_state, walkthrough_school)
 
 pytestmark = pytest.mark.e2e
@@ -13,16 +13,8 @@ pytestmark = pytest.mark.e2e
 EXAMPLE = "Eleverna jämför två strategier vid tavlan."
 
 
-def sync_answers(page) -> list[dict]:
-    """Collect every result the server sent to this page for POST /api/v1/sync."""
-    answers: list[dict] = []
-
-    def _on(response):
-        if response.url.endswith("/api/v1/sync") and response.request.method == "POST" and response.ok:
-            answers.extend(response.json()["results"])
-
-    page.on("response", _on)
-    return answers
+def accepted_upload(response) -> bool:
+    return response.url.endswith("/api/v1/sync") and response.request.method == "POST" and response.status == 200
 
 
 def finish_offline(page, context, base):
@@ -60,12 +52,12 @@ def test_response_lost_after_the_server_saved_is_retried_as_unchanged(app, live_
         else:
             route.continue_()
 
-    answers = sync_answers(page)
-    network.on()
     page.route("**/api/v1/sync", drop_first_complete_answer)
+    with page.expect_response(accepted_upload, timeout=TIMEOUT) as retried:  # the first answer never arrives
+        network.on()
     wait_state(page, "synced")
     assert lost and lost[0]["results"][0]["status"] in ("created", "updated")
-    assert [a["status"] for a in answers if a["uuid"] == uuid][-1] == "unchanged"
+    assert [r["status"] for r in retried.value.json()["results"] if r["uuid"] == uuid] == ["unchanged"]
     assert_one_row(app, uuid)
 
 
@@ -77,7 +69,8 @@ def test_server_errors_and_rate_limits_are_retried_until_accepted(app, live_serv
     queue = faults(500, 502, 503, {"status": 429, "retry_after": 1})
     statuses = []
     page.on("response", lambda r: r.url.endswith("/api/v1/sync") and statuses.append(r.status))
-    network.on()
+    with page.expect_response(accepted_upload, timeout=TIMEOUT):
+        network.on()
     wait_state(page, "synced")
     assert not queue  # every injected failure was met by a retry
     assert statuses == [500, 502, 503, 429, 200]
