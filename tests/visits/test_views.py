@@ -192,3 +192,18 @@ def test_my_visits_lists_only_my_own(observer, principal, teacher, make_user, ma
     make_visit(make_user(Role.PRINCIPAL), teacher, subject="Musik")
     html = observer.get("/visits/").get_data(as_text=True)
     assert "Bild" in html and "Musik" not in html
+
+
+def test_a_visit_keeps_the_form_version_it_was_filled_in_on(observer, principal, teacher, make_visit, walkthrough):
+    from observe.templates_.services import publish, save_draft, working_document
+
+    visit = make_visit(principal, teacher, answers={"W1": {"value": "yes"}})
+    template = walkthrough.template
+    document = working_document(template)
+    document["sections"][1]["items"][0]["label"] = {"sv": "Nytt syfte-påstående", "en": "New purpose item"}
+    save_draft(template, document)
+    publish(template, principal)
+    db.session.commit()
+    html = observer.get(f"/visits/{visit.uuid}").get_data(as_text=True)
+    assert "Lektionens syfte/mål är synligt eller uttalat för eleverna" in html
+    assert "Nytt syfte-påstående" not in html and "version 1" in html
