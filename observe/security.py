@@ -3,8 +3,8 @@
 The content security policy allows only our own scripts, styles and connections,
 so an injected <script> or style="" attribute does nothing even if escaping ever
 fails somewhere. Personal records must not linger in shared tablet caches, hence
-`no-store` on signed-in pages and on the whole API; static files keep the caching
-Flask gives them.
+`no-store` on signed-in pages and downloads and on the whole API; static files keep
+their caching.
 """
 from __future__ import annotations
 
@@ -50,9 +50,11 @@ def https_configured(app: Flask) -> bool:
 
 
 def _must_not_be_stored(response: Response) -> bool:
+    """The API, and signed-in pages and downloads (CSV, calendar, exports): personal records."""
     if request.path.startswith("/api/"):
         return True
-    if response.mimetype != "text/html":
+    is_download = response.headers.get("Content-Disposition", "").startswith("attachment")
+    if response.mimetype != "text/html" and not is_download:
         return False
     return bool(getattr(current_user, "is_authenticated", False))
 

@@ -77,6 +77,17 @@ def test_signed_in_pages_are_not_stored(client, login_as, principal):
         assert response.headers["Cache-Control"] == "no-store", path
 
 
+def test_signed_in_downloads_are_not_stored(client, login_as, principal, school):
+    from observe.templates_.services import install_defaults
+
+    template = install_defaults(school)[0]
+    login_as(principal)
+    response = client.get(f"/templates/{template.id}/export")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v1/sync"])
 def test_api_responses_are_not_stored(client, path):
     assert client.get(path).headers["Cache-Control"] == "no-store"
