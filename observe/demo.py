@@ -326,7 +326,7 @@ def _planned_visits(build: _Builder, school, principal, teachers, versions) -> N
     staff = [i for i in range(len(TEACHERS)) if TEACHERS[i][2] == 0]
     for n, t_index in enumerate(staff + staff[:2]):
         _s, years, subjects, skill = _teacher_profile(t_index)
-        day = build.days[8 + n * 5]
+        day = build.days[min(len(build.days) - 4, 15 + n * 6)]
         start = _local(day, rng.choice((8, 10, 13)), 0)
         subject = subjects[0]
         focus = rng.choice((["D1", "D2"], ["C1", "F4"], ["F1"], ["D3", "D5"]))
@@ -348,7 +348,10 @@ def _planned_visits(build: _Builder, school, principal, teachers, versions) -> N
                  "H3": rng.choice(DEVELOPMENT)[1]}
         answers = build.answers(version.document, skill, n / 10, texts)
         build.observation(visit, version, principal, answers, build.notes(start, rng.randint(2, 4)))
-        _feedback(build, visit, principal, steps=True)
+        # The second visit to a teacher is recent: its feedback waits to be read, its step is open.
+        second = n >= len(staff)
+        _feedback(build, visit, principal, steps=True, acknowledged=False if second else None,
+                  step_done=False if second else None)
     # What is coming: one visit later today and one next week, so "Planned for today" has something.
     for offset, t_index in ((0, 1), (7, 3)):
         day = build.today + dt.timedelta(days=offset)
