@@ -74,7 +74,7 @@ def index():
         "templates_/index.html", school=school, manage=manage,
         active=[t for t in visible if t.status == TemplateStatus.ACTIVE],
         archived=[t for t in visible if t.status == TemplateStatus.ARCHIVED and can_edit_template(current_user, t)],
-        others=others, schools={s.id: s for s in db.session.scalars(select(School))} if others else {},
+        others=others, schools={s.id: s for s in school.organisation.schools},
         can_edit=lambda t: can_edit_template(current_user, t))
 
 

@@ -49,6 +49,7 @@ def test_teachers_read_published_templates_but_do_not_edit(login_as, teacher, sc
     client = login_as(teacher)
     page = client.get("/templates/").get_data(as_text=True)
     assert "Short walkthrough" in page and "New template" not in page
+    assert 'href="/templates/" aria-current="page"' in page  # the nav link
     assert client.get("/templates/new").status_code == 403
     walkthrough = school_templates["walkthrough"]
     assert client.get(f"/templates/{walkthrough}/").status_code == 302  # to the preview
