@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..visits.models import Visit, VisitKind, VisitStatus
@@ -86,7 +87,8 @@ def local_date(value: dt.datetime) -> dt.date:
 def _held_visits(school, start, end, now):
     """Visits with a teacher that took place in [start, end) and by now: walkthroughs and planned visits."""
     return list(db.session.scalars(
-        select(Visit).where(Visit.school_id == school.id, Visit.teacher_id.is_not(None),
+        select(Visit).options(selectinload(Visit.feedback))
+        .where(Visit.school_id == school.id, Visit.teacher_id.is_not(None),
                             Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)),
                             Visit.status != VisitStatus.CANCELLED,
                             visit_time() >= start, visit_time() < end, visit_time() <= now)))
@@ -110,7 +112,8 @@ def metrics(school, term: Term, now: dt.datetime | None = None) -> dict:
     visited = {v.teacher_id for v in visits}
 
     peer_visits = [v for v in db.session.scalars(
-        select(Visit).where(Visit.school_id == school.id, Visit.kind == VisitKind.PEER,
+        select(Visit).options(selectinload(Visit.observations))
+        .where(Visit.school_id == school.id, Visit.kind == VisitKind.PEER,
                             Visit.status != VisitStatus.CANCELLED, visit_time() >= start, visit_time() < end))
         if peer.is_done(v)]
     given = {t.id: 0 for t in teachers}
@@ -178,7 +181,7 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
     late = now - dt.timedelta(days=FEEDBACK_DUE_DAYS)
     stale = now - dt.timedelta(days=FEEDBACK_REMINDER_DAYS)
     visits = db.session.scalars(
-        select(Visit).outerjoin(Feedback, Feedback.visit_id == Visit.id)
+        select(Visit).options(selectinload(Visit.teacher)).outerjoin(Feedback, Feedback.visit_id == Visit.id)
         .where(Visit.school_id == school.id, Visit.observer_id == user.id, Visit.teacher_id.is_not(None),
                Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)), Visit.status != VisitStatus.CANCELLED,
                func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) <= late,
@@ -193,7 +196,8 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
 
     soon = local_date(now) + dt.timedelta(days=STEP_DUE_SOON_DAYS)
     steps = db.session.scalars(
-        select(NextStep).outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
+        select(NextStep).options(selectinload(NextStep.teacher), selectinload(NextStep.visit))
+        .outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
         .where(NextStep.school_id == school.id, NextStep.status != NextStepStatus.DONE,
                NextStep.due_on.is_not(None), NextStep.due_on <= soon,
                or_(NextStep.teacher_id == user.id, Feedback.author_id == user.id),
@@ -217,7 +221,8 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
 
     horizon = now + dt.timedelta(days=PRECONFERENCE_HORIZON_DAYS)
     planned = db.session.scalars(
-        select(Visit).where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED,
+        select(Visit).options(selectinload(Visit.teacher))
+        .where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED,
                             Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= now,
                             Visit.scheduled_at <= horizon,
                             or_(Visit.teacher_id == user.id, Visit.observer_id == user.id))

@@ -11,6 +11,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
 from ..auth.models import Role
@@ -127,7 +128,8 @@ def is_done(visit) -> bool:
 
 
 def peer_visits_of_group(group) -> list[Visit]:
-    return list(db.session.scalars(select(Visit).where(Visit.peer_group_id == group.id,
+    return list(db.session.scalars(select(Visit).options(selectinload(Visit.observations))
+                                   .where(Visit.peer_group_id == group.id,
                                                        Visit.status != VisitStatus.CANCELLED)
                                    .order_by(Visit.scheduled_at)))
 
@@ -172,7 +174,8 @@ def summary(visit) -> dict:
 
 def shared_summaries(school, start: dt.datetime, end: dt.datetime) -> list[dict]:
     visits = db.session.scalars(
-        select(Visit).where(Visit.school_id == school.id, Visit.kind == VisitKind.PEER,
+        select(Visit).options(selectinload(Visit.observations))
+        .where(Visit.school_id == school.id, Visit.kind == VisitKind.PEER,
                             Visit.summary_to_principal.is_(True), Visit.status != VisitStatus.CANCELLED,
                             Visit.scheduled_at >= start, Visit.scheduled_at < end)
         .order_by(Visit.scheduled_at))
