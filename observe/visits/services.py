@@ -66,11 +66,6 @@ def walkthrough_version(school):
     return latest_version_for(school, "walkthrough")
 
 
-def find_observation(school, observation_uuid) -> Observation | None:
-    return db.session.scalar(select(Observation).where(Observation.school_id == school.id,
-                                                       Observation.uuid == observation_uuid))
-
-
 def parse_uuid(value) -> uuid_mod.UUID | None:
     try:
         return uuid_mod.UUID(str(value))

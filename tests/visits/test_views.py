@@ -187,11 +187,19 @@ def test_observed_teacher_does_not_see_a_draft_observation(client, login_as, pri
     assert "Hemligt utkast" not in html
 
 
-def test_my_visits_lists_only_my_own(observer, principal, teacher, make_user, make_visit):
+def test_my_visits_lists_only_my_own_with_planned_ones_first(observer, principal, teacher, make_user, make_visit):
+    import datetime as dt
+
     make_visit(principal, teacher, subject="Bild")
+    make_visit(principal, teacher, kind="planned", status="planned", observation=False, subject="Teknik",
+               started_at=None, scheduled_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))
     make_visit(make_user(Role.PRINCIPAL), teacher, subject="Musik")
     html = observer.get("/visits/").get_data(as_text=True)
-    assert "Bild" in html and "Musik" not in html
+    assert "Musik" not in html
+    coming = html.split('id="h-coming"')[1].split("</section>")[0]
+    made = html.split('id="h-made"')[1].split("</section>")[0]
+    assert "Teknik" in coming and "Bild" not in coming
+    assert "Bild" in made and "Teknik" not in made
 
 
 def test_a_visit_keeps_the_form_version_it_was_filled_in_on(observer, principal, teacher, make_visit, walkthrough):
