@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, validate
+from marshmallow import EXCLUDE, Schema, validate
 from marshmallow import fields as ma
 
 from ..visits.models import ObservationStatus, VisitKind
@@ -32,7 +32,13 @@ def _text(max_length: int, **kwargs) -> ma.String:
 
 
 class DeviceSchema(Schema):
-    """What a device reports about itself on every sync (shown to admins)."""
+    """What a device reports about itself on every sync (shown to admins).
+
+    Diagnostics only, so keys a newer client adds are ignored rather than failing the sync.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
 
     uuid = ma.UUID(required=True, metadata={"description": "Stable id the browser generated for itself."})
     pending = ma.Integer(load_default=0, validate=validate.Range(min=0),
@@ -58,7 +64,8 @@ class NoteSchema(Schema):
     """A timestamped quick note typed during the visit."""
 
     at = _when(required=True)
-    text = ma.String(required=True, validate=validate.Length(min=1, max=5000))
+    text = ma.String(required=True, validate=validate.Length(max=5000),
+                     metadata={"description": "Empty notes are dropped."})
 
 
 def _form_fields(**kwargs) -> ma.Dict:

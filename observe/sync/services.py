@@ -199,7 +199,7 @@ def parse_fields(version: TemplateVersion, form_fields: dict, status: str) -> di
 
 
 def _notes(notes: list[dict]) -> list[dict]:
-    return [{"at": _iso(n["at"]), "text": n["text"]} for n in notes]
+    return [{"at": _iso(n["at"]), "text": n["text"]} for n in notes if n["text"].strip()]
 
 
 def _content(visit_kind: str, visit_values: dict, version_id: int, answers: dict, notes: list, status: str) -> dict:
@@ -296,11 +296,12 @@ def _observed_on(visit: Visit) -> dt.date:
     return (visit.started_at or utcnow()).astimezone(zone).date()
 
 
-def write_answer_rows(obs: Observation, visit: Visit, version: TemplateVersion) -> None:
+def write_answer_rows(obs: Observation, visit: Visit, version: TemplateVersion, *, new: bool = False) -> None:
     """Replace the observation's ObservationAnswer rows; only complete observations feed insights."""
     from ..templates_ import items
 
-    db.session.execute(delete(ObservationAnswer).where(ObservationAnswer.observation_id == obs.id))
+    if not new:
+        db.session.execute(delete(ObservationAnswer).where(ObservationAnswer.observation_id == obs.id))
     if obs.status != ObservationStatus.COMPLETE:
         return
     base = {"observation_id": obs.id, "school_id": obs.school_id, "visit_kind": visit.kind,
@@ -353,7 +354,7 @@ class ObservationRecord(RecordType):
                 if existing is not None:
                     return existing, False
                 continue  # the visit appeared meanwhile, or this author already has an observation on it
-            write_answer_rows(obs, visit, version)
+            write_answer_rows(obs, visit, version, new=True)
             record_revision(obs, self.name, 0, data["device_uuid"], user)
             audit.record("observation.create", obs, user_id=user.id, via="sync")
             return obs, True

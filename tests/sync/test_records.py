@@ -252,3 +252,12 @@ def test_another_writer_in_between_still_makes_a_conflict(api, version):
     assert online["status"] == "updated"
     [stale] = api.results({**record, "base_revision": 2, "fields": {"a.W9": ["y"]}})
     assert stale["status"] == "conflict"
+
+
+def test_empty_notes_are_dropped_and_extra_device_keys_ignored(api, version):
+    record = observation(version.id)
+    record["notes"].append({"at": "2026-11-23T08:05:00Z", "text": "  "})
+    device = {"uuid": str(uuid.uuid4()), "pending": 1, "battery": "low"}
+    [result] = api.results(record, device=device)
+    assert result["status"] == "created"
+    assert stored(record).notes == [{"at": "2026-11-23T08:02:00+00:00", "text": "Eleverna diskuterar i par"}]
