@@ -135,9 +135,10 @@ def index():
 @login_required
 def visit(visit_uuid):
     visit = _visit_or_404(visit_uuid)
+    audit.record("visit.view", visit, page="feedback")
     if visit.feedback is not None and perm.can_view_feedback(current_user, visit.feedback):
         audit.record("feedback.view", visit.feedback)
-        db.session.commit()
+    db.session.commit()
     return _page(visit)
 
 
@@ -394,6 +395,8 @@ def follow_up():
     today = svc.utc_to_local(svc.now()).date()
     term = followup.Term.parse(request.args.get("term"), followup.Term.of(today))
     data = followup.metrics(school, term)
+    audit.record("follow_up.view", school_id=school.id, term=term.key)  # names teachers without a visit
+    db.session.commit()
     return render_template("feedback/follow_up.html", m=data, term=term)
 
 

@@ -164,3 +164,12 @@ def test_peer_step_of_pair_not_shown_before_a_principals_visit(app, teacher, pri
     db.session.commit()
     planned = make_planned()
     assert "Parets hemliga steg" not in text(client_for(app, principal).get(f"/planning/{planned.uuid}"))
+
+
+def test_reading_a_peer_visit_is_audited(app, colleague, make_pair, make_peer_visit):
+    from observe.audit.models import AuditEvent
+
+    visit = make_peer_visit(make_pair(), done=True)
+    assert client_for(app, colleague).get(f"/feedback/visit/{visit.uuid}").status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "visit.view"))
+    assert event.user_id == colleague.id and event.object_id == str(visit.uuid)
