@@ -129,7 +129,7 @@ def comparison(board) -> dict:
         twin = other.get(item.key)
         a = item.headline if item.shown else None
         b = twin.headline if twin is not None and twin.shown else None
-        rows.append({"item": item, "twin": twin, "label": short(f"{item.key} {item.label}", 28),
+        rows.append({"item": item, "twin": twin, "label": short(f"{item.key} {item.label}", 24),
                      "a_w": round(plot * _norm(a, item.scale), 1) if a is not None else None,
                      "b_w": round(plot * _norm(b, item.scale), 1) if b is not None else None,
                      "a": item.headline_display if a is not None else None,
