@@ -356,7 +356,7 @@ class ObservationRecord(RecordType):
                 continue  # the visit appeared meanwhile, or this author already has an observation on it
             write_answer_rows(obs, visit, version, new=True)
             record_revision(obs, self.name, 0, data["device_uuid"], user)
-            audit.record("observation.create", obs, user_id=user.id, via="sync")
+            audit.record("observation.create", obs, user_id=user.id)
             return obs, True
         # Same visit, same author, another uuid: the visit was filled in on another device.
         visit = _find_visit(school, data["visit"]["uuid"])
@@ -381,13 +381,13 @@ class ObservationRecord(RecordType):
                 school, self.name, obs, data["base_revision"], data["device_uuid"])):
             self._update(obs, visit, version, values, answers, notes, data["status"], data.get("client_schema_version"))
             record_revision(obs, self.name, data["base_revision"], data["device_uuid"], user)
-            audit.record("observation.update", obs, user_id=user.id, via="sync", revision=obs.revision)
+            audit.record("observation.update", obs, user_id=user.id, revision=obs.revision)
             return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
         return _conflict(user, school, "observation", data["uuid"], data["base_revision"], obs, raw)
 
     @staticmethod
     def _update(obs, visit, version, values, answers, notes, status, client_schema_version=None) -> None:
-        if visit.kind == VisitKind.SPONTANEOUS:
+        if visit.kind == VisitKind.SPONTANEOUS and values["teacher_id"] != visit.teacher_id:
             _check_teacher(visit.school_id, values["teacher_id"])
         _apply_visit_values(visit, values, status)
         was_complete = obs.status == ObservationStatus.COMPLETE
@@ -439,7 +439,7 @@ def _conflict(user, school, record_type: str, record_uuid, base_revision: int, o
                                 record_uuid=record_uuid, base_revision=base_revision,
                                 server_revision=obs.revision, payload=raw)
         db.session.add(conflict)
-        audit.record("observation.conflict", obs, user_id=user.id, via="sync", base_revision=base_revision)
+        audit.record("observation.conflict", obs, user_id=user.id, base_revision=base_revision)
     return {"uuid": str(record_uuid), "status": CONFLICT, "revision": obs.revision, "server": server_copy(obs)}
 
 
@@ -514,7 +514,7 @@ def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict
         for other in open_conflicts(user, school):
             if other.record_uuid == conflict.record_uuid:
                 other.resolved_at = now
-        audit.record("observation.merge", obs, user_id=user.id, via="sync", revision=obs.revision)
+        audit.record("observation.merge", obs, user_id=user.id, revision=obs.revision)
         db.session.commit()
         return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
     except Rejected as exc:

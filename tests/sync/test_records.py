@@ -261,3 +261,14 @@ def test_empty_notes_are_dropped_and_extra_device_keys_ignored(api, version):
     [result] = api.results(record, device=device)
     assert result["status"] == "created"
     assert stored(record).notes == [{"at": "2026-11-23T08:02:00+00:00", "text": "Eleverna diskuterar i par"}]
+
+
+def test_walkthrough_of_a_teacher_who_left_can_still_be_finished(api, version, teacher):
+    from observe.auth.models import Membership
+
+    record = observation(version.id, teacher_id=teacher.id)
+    api.results(record)
+    db.session.execute(db.delete(Membership).where(Membership.user_id == teacher.id))
+    db.session.commit()
+    [result] = api.results({**record, "base_revision": 1, "status": "complete"})
+    assert result["status"] == "updated" and stored(record).visit.teacher_id == teacher.id
