@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import EmailField, HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (EmailField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .services import MIN_PASSWORD, role_choices
@@ -60,7 +61,8 @@ class ConfirmForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileAllowed(["csv", "txt"], _l("Choose a .csv file."))])
+    file = FileField(_l("CSV file"), validators=[FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
+                     render_kw={"accept": ".csv,text/csv,.txt", "class": "file-input"})
     text = TextAreaField(_l("…or paste the rows here"), validators=[Optional(), Length(max=500_000)],
                          render_kw={"rows": 8, "spellcheck": "false"})
 
@@ -72,3 +74,14 @@ class ImportConfirmForm(FlaskForm):
 class GroupForm(FlaskForm):
     name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=200)])
     members = CheckboxesField(_l("Members"), coerce=int, validate_choice=True)
+
+
+class RetentionForm(FlaskForm):
+    """How long personal records are kept at this school (the domain's suggested defaults prefilled)."""
+
+    walkthrough_deidentify_days = IntegerField(
+        _l("Walkthroughs: remove the teacher's name after (days)"), validators=[InputRequired(), NumberRange(1, 365)])
+    planned_delete_months_after_follow_up = IntegerField(
+        _l("Planned visits: delete after the follow-up (months)"), validators=[InputRequired(), NumberRange(1, 60)])
+    peer_delete_months = IntegerField(
+        _l("Peer notes: delete at the latest after (months)"), validators=[InputRequired(), NumberRange(1, 60)])

@@ -14,8 +14,8 @@ from ..extensions import db
 from ..schools import services as schools
 from ..schools.models import TeacherGroup
 from . import services
-from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, PasswordForm, RolesForm, SchoolForm,
-                    StaffForm)
+from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, PasswordForm, RetentionForm, RolesForm,
+                    SchoolForm, StaffForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -250,3 +250,16 @@ def delete_group(group_id: int):
 @admin_required
 def devices():
     return render_template("admin/devices.html", devices=services.devices_with_unsynced_data(current_school()))
+
+
+# --- retention -----------------------------------------------------------------------------
+
+@bp.route("/retention", methods=["GET", "POST"])
+@admin_required
+def retention():
+    school = current_school()
+    form = RetentionForm(data=schools.retention_of(school) if request.method == "GET" else None)
+    if form.validate_on_submit() and _apply(form, lambda: schools.set_retention(school, form.data) or True,
+                                            lambda _done: _("The retention periods were saved.")):
+        return redirect(url_for("admin.retention"))
+    return render_template("admin/retention.html", form=form), 400 if form.errors else 200

@@ -8,7 +8,7 @@ from ..audit import services as audit
 from ..auth.models import Membership, Role, User
 from ..errors import ValidationFailed
 from ..extensions import db
-from .models import Organisation, School, TeacherGroup
+from .models import DEFAULT_RETENTION, Organisation, School, TeacherGroup
 
 
 def get_or_create_school(name: str, organisation_name: str | None = None) -> School:
@@ -83,3 +83,16 @@ def save_group(school: School, group: TeacherGroup | None, name: str, member_ids
 def delete_group(group: TeacherGroup) -> None:
     audit.record("group.delete", group, name=group.name)
     db.session.delete(group)
+
+
+def retention_of(school: School) -> dict:
+    """The school's retention settings, with the suggested default for anything unset."""
+    return {**DEFAULT_RETENTION, **(school.retention or {})}
+
+
+def set_retention(school: School, values: dict) -> None:
+    """Store new retention periods (whole numbers, validated by the form); the change is audited."""
+    before = retention_of(school)
+    after = {key: int(values[key]) for key in DEFAULT_RETENTION}
+    school.retention = after  # a new dict, so the JSON column is written
+    audit.record("school.retention", school_id=school.id, before=before, after=after)
