@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.permissions import admin_required, current_school, get_in_school, is_org_admin, staff_member_or_404
+from ..auth.permissions import (admin_required, can_manage_account, current_school, get_in_school, is_org_admin,
+                                staff_member_or_404)
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..schools import services as schools
@@ -113,16 +114,25 @@ def edit_staff(user_id: int):
     return _staff_page(person, roles_form=form), 400 if form.errors else 200
 
 
+def _manageable_staff_member(user_id: int):
+    """A staff member whose whole account this admin may change (see can_manage_account); else 403."""
+    person = staff_member_or_404(user_id)
+    if not can_manage_account(current_user, person):
+        abort(403)
+    return person
+
+
 def _staff_page(person, roles_form=None, password_form=None):
     return render_template("admin/staff_edit.html", person=person, roles_form=roles_form or RolesForm(
         data={"roles": sorted(person.roles_in(current_school().id))}), password_form=password_form or PasswordForm(),
-        confirm_form=ConfirmForm(), is_self=person.id == current_user.id)
+        confirm_form=ConfirmForm(), is_self=person.id == current_user.id,
+        manageable=can_manage_account(current_user, person))
 
 
 @bp.route("/staff/<int:user_id>/password", methods=["POST"])
 @admin_required
 def staff_password(user_id: int):
-    person = staff_member_or_404(user_id)
+    person = _manageable_staff_member(user_id)
     form = PasswordForm()
     if form.validate_on_submit():
         services.set_temporary_password(current_school(), person, form.password.data)
@@ -137,7 +147,7 @@ def staff_password(user_id: int):
 @bp.route("/staff/<int:user_id>/reactivate", methods=["POST"], endpoint="reactivate_staff")
 @admin_required
 def set_staff_active(user_id: int):
-    person = staff_member_or_404(user_id)
+    person = _manageable_staff_member(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     active = request.endpoint == "admin.reactivate_staff"

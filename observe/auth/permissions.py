@@ -232,6 +232,14 @@ def is_org_admin(user, organisation_id: int) -> bool:
     return any(m.role == Role.ADMIN and m.school_id in org_school_ids for m in user.memberships)
 
 
+def can_manage_account(user, person) -> bool:
+    """Account-wide changes (password, deactivation) reach every school the person works at,
+    so they need the admin role at each of them: an admin of one school must not take over
+    someone who also works, perhaps as admin, at a school they do not run."""
+    admin_at = {m.school_id for m in user.memberships if m.role == Role.ADMIN}
+    return set(person.school_ids) <= admin_at
+
+
 def staff_member_or_404(user_id: int):
     """A user holding a role at the current school; anyone else (other schools included) is 404."""
     from .models import Membership, User

@@ -11,7 +11,7 @@ from observe.auth.passwords import verify_password
 from observe.auth.services import find_user
 from observe.auth.sessions import WebSession
 from observe.extensions import db
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 
 def add(post, **fields):
@@ -155,3 +155,29 @@ def test_temporary_password_replaces_the_old_one_and_ends_sessions(app, as_admin
     assert tablet.get("/password").status_code == 302
     db.session.refresh(teacher)
     assert verify_password(teacher.password_hash, "new temp pass") and teacher.password_change_required
+
+
+def test_an_account_reaching_a_school_one_does_not_run_cannot_be_taken_over(
+        client, as_admin, post, make_school, make_user, school):
+    sister = make_school("Lönnskolan", organisation=school.organisation)
+    other_admin = make_user(Role.TEACHER, school=school, email="dubbel@example.se")
+    db.session.add(Membership(user_id=other_admin.id, school_id=sister.id, role=Role.ADMIN))
+    db.session.commit()
+    page = f"/admin/staff/{other_admin.id}"
+    assert "also works at a school where you are not an administrator" in client.get(page).get_data(as_text=True)
+    assert post(f"{page}/password", {"password": "taken over!"}, page=page).status_code == 403
+    assert post(f"{page}/deactivate", page=page).status_code == 403
+    db.session.refresh(other_admin)
+    assert other_admin.active and verify_password(other_admin.password_hash, PASSWORD)
+    assert post(page, {"roles": ["principal"]}).status_code == 302  # roles here are this school's business
+
+
+def test_an_admin_of_both_schools_may_manage_the_account(as_admin, post, admin_user, make_school, make_user,
+                                                         school):
+    sister = make_school("Lönnskolan", organisation=school.organisation)
+    colleague = make_user(Role.TEACHER, school=school)
+    db.session.add_all([Membership(user_id=colleague.id, school_id=sister.id, role=Role.TEACHER),
+                        Membership(user_id=admin_user.id, school_id=sister.id, role=Role.ADMIN)])
+    db.session.commit()
+    page = f"/admin/staff/{colleague.id}"
+    assert post(f"{page}/password", {"password": "fresh start"}, page=page).status_code == 302
