@@ -137,3 +137,30 @@ def comparison(board) -> dict:
     for i, row in enumerate(rows):
         row["y"] = i * (ROW_H * 1.6)
     return {"width": WIDTH, "height": max(len(rows), 1) * ROW_H * 1.6, "label_w": LABEL_W, "rows": rows}
+
+
+def interval_timeline(item: dict, value) -> dict:
+    """One visit's interval coding as a timeline: a row per code (teacher codes, then student
+    codes), a column per interval, a filled cell where the code was ticked. Rows without
+    any tick are dropped so the picture shows what happened."""
+    from .services import label_text
+
+    cells = value if isinstance(value, list) else []
+    minutes = item.get("interval_minutes", 2)
+    groups = (("teacher", item.get("teacher_codes", [])), ("students", item.get("student_codes", [])))
+    rows = []
+    for who, codes in groups:
+        for code in codes:
+            ticks = [i for i, cell in enumerate(cells) if code["key"] in (cell or {}).get(who, [])]
+            if ticks:
+                rows.append({"who": who, "label": short(label_text(code.get("label")) or code["key"], 22),
+                             "full": label_text(code.get("label")) or code["key"], "ticks": set(ticks)})
+    n = len(cells)
+    cell_w = max(18.0, (WIDTH - LABEL_W) / max(n, 1))
+    for r, row in enumerate(rows):
+        row["y"] = 24 + r * 24
+        row["cells"] = [{"x": round(LABEL_W + i * cell_w, 1), "on": i in row["ticks"]} for i in range(n)]
+    return {"width": round(LABEL_W + cell_w * n, 1), "height": 24 + len(rows) * 24 + 4, "cell_w": round(cell_w, 1),
+            "rows": rows, "labels": [{"x": round(LABEL_W + i * cell_w + cell_w / 2, 1), "text": f"{i * minutes}′"}
+                                     for i in range(n)],
+            "intervals": n, "minutes": minutes}

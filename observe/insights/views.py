@@ -24,6 +24,12 @@ def _nav_link():
     return {"show_insights_link": may_view_insights(current_user)}
 
 
+@bp.app_template_global("interval_timeline_geometry")
+def _interval_timeline_geometry(item, value):
+    """For templates/insights/_interval_timeline.html, usable from any page (e.g. a visit page)."""
+    return charts.interval_timeline(item, value)
+
+
 def _board():
     """Parse the filters (choices limited to what the viewer may see) and compute the dashboard."""
     schools = insights_schools(current_user)
