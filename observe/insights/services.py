@@ -396,12 +396,14 @@ class Dashboard:
     observations: int = 0
     compare: "Dashboard | None" = None
     label: str = ""  # how the page names this column when two are compared
+    catalogue: list = field(default_factory=list)  # the template items (reused by a comparison)
 
 
-def dashboard(filters: Filters, threshold: Threshold) -> Dashboard:
+def dashboard(filters: Filters, threshold: Threshold, catalogue: list[dict] | None = None) -> Dashboard:
     """Everything the page draws for these filters (one pair of GROUP BY queries)."""
     data = aggregate(filters, threshold)
-    catalogue = item_catalogue(filters.school_ids, filters.template_key)
+    if catalogue is None:
+        catalogue = item_catalogue(filters.school_ids, filters.template_key)
     by_key = {item["key"]: item for item in catalogue}
     keys = [item["key"] for item in catalogue if item["key"] in data]
     keys += sorted(key for key in data if key not in by_key)
@@ -421,7 +423,8 @@ def dashboard(filters: Filters, threshold: Threshold) -> Dashboard:
         result.scale = _headline_scale(item, kind, entry)
         items.append(result)
     observations = _observation_count(filters)
-    return Dashboard(filters=filters, threshold=threshold, months=months, items=items, observations=observations)
+    return Dashboard(filters=filters, threshold=threshold, months=months, items=items, observations=observations,
+                     catalogue=catalogue)
 
 
 def _observation_count(filters: Filters) -> int:
@@ -441,7 +444,7 @@ def _headline_scale(item: dict, kind: str, entry: dict) -> tuple[float, float]:
 
 def with_comparison(current: Dashboard, label: str = "", **changes) -> Dashboard:
     """Add a second column: the same filters with `changes` (another period or another group)."""
-    current.compare = dashboard(replace(current.filters, **changes), current.threshold)
+    current.compare = dashboard(replace(current.filters, **changes), current.threshold, current.catalogue)
     current.compare.label = label or f"{current.compare.filters.start} – {current.compare.filters.end}"
     return current
 

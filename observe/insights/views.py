@@ -76,7 +76,7 @@ def _board():
         item_key=form.item.data or None, kind=form.kind.data or None, subject=form.subject.data or None,
         year_group=form.year_group.data or None, group_id=group_id)
     threshold = services.Threshold.for_organisation(schools[0].organisation)
-    board = services.dashboard(filters, threshold)
+    board = services.dashboard(filters, threshold, catalogue)
     board.label = f"{start} – {end}"
     if form.compare.data == "previous":
         first, last = services.previous_period(start, end, form.period.data)
