@@ -119,7 +119,7 @@ def _parse_value(item: dict, f: _Fields, errors: dict):
     if kind == "text":
         value = f.one(name)
         if len(value) > item.get("max_length", 4000):
-            errors.setdefault(name, []).append(str(_l("Keep it under %(n)d characters.", n=item.get("max_length", 4000))))
+            errors.setdefault(name, []).append(str(_l("At most %(n)d characters.", n=item.get("max_length", 4000))))
         return value or None
     if kind == "checklist":
         allowed = choice_values(item)
@@ -179,7 +179,7 @@ def _parse_log(item: dict, f: _Fields, errors: dict):
         for part in ("teacher", "students"):
             if len(row[part]) > MAX_LOG_CELL:
                 errors.setdefault(field_name(key, index, part), []).append(
-                    str(_l("Keep it under %(n)d characters.", n=MAX_LOG_CELL)))
+                    str(_l("At most %(n)d characters.", n=MAX_LOG_CELL)))
         rows.append(row)
     if len(rows) > item.get("max_rows", 200):
         errors.setdefault(field_name(key), []).append(str(_l("At most %(n)d rows.", n=item.get("max_rows", 200))))
@@ -231,7 +231,7 @@ def parse_answers(document: dict, fields, *, complete: bool = False) -> tuple[di
             evidence = f.one(field_name(key, "evidence"))
             if len(evidence) > MAX_EVIDENCE:
                 errors.setdefault(field_name(key, "evidence"), []).append(
-                    str(_l("Keep it under %(n)d characters.", n=MAX_EVIDENCE)))
+                    str(_l("At most %(n)d characters.", n=MAX_EVIDENCE)))
             elif evidence:
                 answer["evidence"] = evidence
         if answer:

@@ -81,7 +81,7 @@ def test_required_evidence_only_when_complete(document):
     ({"a.log.0.time": ["25:99"], "a.log.0.teacher": ["Säger"]}, "a.log.0.time", "hh:mm"),
     ({"a.iv.0.teacher": ["nope"]}, "a.iv.0.teacher", "listed codes"),
     ({"a.iv.7.teacher": ["lec"]}, "a.iv.7.teacher", "only 3 intervals"),
-    ({"a.tx": ["x" * 4001]}, "a.tx", "under 4000"),
+    ({"a.tx": ["x" * 4001]}, "a.tx", "At most 4000 characters"),
 ])
 def test_bad_values_give_errors_on_the_exact_input(document, fields, name, words):
     answers, errors = parse_answers(document, fields)
