@@ -26,6 +26,7 @@ from .models import Template, TemplateStatus
 from .schemas import TemplateFormatError, export_json, items_of
 
 bp = Blueprint("templates_", __name__, url_prefix="/templates")
+KIND_ORDER = {"walkthrough": 0, "planned": 1, "peer": 2, "any": 3}
 
 
 @bp.app_template_global("item_levels")
@@ -59,8 +60,8 @@ def _teachers(school) -> list[User]:
 @login_required
 def index():
     school = current_school_or_404()
-    templates = db.session.scalars(select(Template).where(Template.school_id == school.id)
-                                   .order_by(Template.kind, Template.id)).all()
+    templates = sorted(db.session.scalars(select(Template).where(Template.school_id == school.id)),
+                       key=lambda t: (KIND_ORDER.get(t.kind, 9), t.id))
     visible = [t for t in templates if can_view_template(current_user, t)]
     manage = can_manage_templates(current_user, school)
     others = []
