@@ -16,8 +16,9 @@ def register(app: Flask) -> None:
     @click.option("--organisation", "org_name", default=None, help="Organisation (huvudman) of a new school.")
     @click.option("--role", "roles", multiple=True, type=click.Choice(["admin", "principal", "teacher"]),
                   default=["teacher"], show_default=True)
+    @click.option("--org-leader", is_flag=True, help="Sees de-identified figures of every school of the organisation.")
     @click.password_option()
-    def create_user(email, name, school_name, org_name, roles, password):
+    def create_user(email, name, school_name, org_name, roles, org_leader, password):
         """Create a user with roles at a school."""
         from .admin.services import normalise_email
         from .auth.services import create_user as make_user, find_user
@@ -32,10 +33,35 @@ def register(app: Flask) -> None:
         if len(password) < 8:
             raise click.ClickException("the password must have at least 8 characters")
         school = get_or_create_school(school_name, org_name)
-        make_user(organisation_id=school.organisation_id, email=email, name=name, password=password,
-                  roles={school.id: list(roles)})
+        user = make_user(organisation_id=school.organisation_id, email=email, name=name, password=password,
+                         roles={school.id: list(roles)})
+        user.is_org_leader = org_leader
         db.session.commit()
         click.echo(f"created {email} ({', '.join(roles)}) at {school.name}")
+
+    @app.cli.command("set-password")
+    @click.option("--email", required=True)
+    @click.option("--temporary", is_flag=True, help="The user must choose their own password at the next login.")
+    @click.password_option()
+    def set_password(email, temporary, password):
+        """Give a user a new password (e.g. the only admin forgot theirs); ends their sessions."""
+        from .audit import services as audit
+        from .auth.passwords import hash_password
+        from .auth.services import end_all_sessions, find_user
+        from .auth.sessions import end_sessions_of
+
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"no user with e-mail {email}")
+        if len(password) < 8:
+            raise click.ClickException("the password must have at least 8 characters")
+        user.password_hash = hash_password(password)
+        user.password_change_required = temporary
+        end_all_sessions(user)
+        end_sessions_of(user.id)
+        audit.record("password.cli", user, subject=user.email, user_id=user.id, temporary=temporary)
+        db.session.commit()
+        click.echo(f"new password set for {user.email}; their sessions were ended")
 
     @app.cli.command("demo")
     def demo():

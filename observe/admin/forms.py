@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (EmailField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -85,3 +85,7 @@ class RetentionForm(FlaskForm):
         _l("Planned visits: delete after the follow-up (months)"), validators=[InputRequired(), NumberRange(1, 60)])
     peer_delete_months = IntegerField(
         _l("Peer notes: delete at the latest after (months)"), validators=[InputRequired(), NumberRange(1, 60)])
+
+
+class OrgLeaderForm(FlaskForm):
+    is_org_leader = BooleanField(_l("Organisation leader: sees de-identified figures of every school"))

@@ -135,6 +135,14 @@ def set_active(school, user: User, active: bool, *, acting: User) -> None:
     audit.record("staff.activate" if active else "staff.deactivate", user, school_id=school.id)
 
 
+def set_org_leader(school, user: User, value: bool) -> None:
+    """Organisation leaders (huvudman, ledningsgrupp) see de-identified aggregates across schools."""
+    if user.organisation_id != school.organisation_id:
+        raise ValidationFailed(_("This person belongs to another organisation."))
+    user.is_org_leader = value
+    audit.record("staff.org_leader", user, school_id=school.id, value=value)
+
+
 def set_temporary_password(school, user: User, password: str) -> None:
     """The user logs in with it once and must then choose their own; older sessions end."""
     if len(password) < MIN_PASSWORD:

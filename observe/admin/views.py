@@ -8,15 +8,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.permissions import (admin_required, can_manage_account, current_school, get_in_school, is_org_admin,
-                                staff_member_or_404)
+from ..auth.permissions import (admin_required, can_appoint_org_leaders, can_manage_account, current_school,
+                                get_in_school, is_org_admin, staff_member_or_404)
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..schools import services as schools
 from ..schools.models import TeacherGroup
 from . import services
-from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, PasswordForm, RetentionForm, RolesForm,
-                    SchoolForm, StaffForm)
+from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, OrgLeaderForm, PasswordForm, RetentionForm,
+                    RolesForm, SchoolForm, StaffForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -126,7 +126,9 @@ def _staff_page(person, roles_form=None, password_form=None):
     return render_template("admin/staff_edit.html", person=person, roles_form=roles_form or RolesForm(
         data={"roles": sorted(person.roles_in(current_school().id))}), password_form=password_form or PasswordForm(),
         confirm_form=ConfirmForm(), is_self=person.id == current_user.id,
-        manageable=can_manage_account(current_user, person))
+        manageable=can_manage_account(current_user, person),
+        leader_form=OrgLeaderForm(data={"is_org_leader": person.is_org_leader})
+        if can_appoint_org_leaders(current_user, current_school().organisation_id) else None)
 
 
 @bp.route("/staff/<int:user_id>/password", methods=["POST"])
@@ -141,6 +143,22 @@ def staff_password(user_id: int):
                 name=person.name), "success")
         return redirect(url_for("admin.edit_staff", user_id=person.id))
     return _staff_page(person, password_form=form), 400
+
+
+@bp.route("/staff/<int:user_id>/org-leader", methods=["POST"])
+@admin_required
+def staff_org_leader(user_id: int):
+    person = staff_member_or_404(user_id)
+    if not can_appoint_org_leaders(current_user, current_school().organisation_id):
+        abort(403)
+    form = OrgLeaderForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_org_leader(current_school(), person, form.is_org_leader.data)
+    db.session.commit()
+    flash(_("%(name)s is now an organisation leader.", name=person.name) if person.is_org_leader else
+          _("%(name)s is no longer an organisation leader.", name=person.name), "success")
+    return redirect(url_for("admin.edit_staff", user_id=person.id))
 
 
 @bp.route("/staff/<int:user_id>/deactivate", methods=["POST"], endpoint="deactivate_staff")

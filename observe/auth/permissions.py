@@ -240,6 +240,17 @@ def can_manage_account(user, person) -> bool:
     return set(person.school_ids) <= admin_at
 
 
+def can_appoint_org_leaders(user, organisation_id: int) -> bool:
+    """Organisation leaders see de-identified aggregates of every school of the organisation,
+    so only an admin of every one of those schools may appoint them."""
+    from ..schools.models import School
+
+    org_school_ids = set(db.session.scalars(
+        db.select(School.id).where(School.organisation_id == organisation_id)))
+    admin_at = {m.school_id for m in user.memberships if m.role == Role.ADMIN}
+    return bool(org_school_ids) and org_school_ids <= admin_at
+
+
 def staff_member_or_404(user_id: int):
     """A user holding a role at the current school; anyone else (other schools included) is 404."""
     from .models import Membership, User

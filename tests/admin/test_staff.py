@@ -181,3 +181,27 @@ def test_an_admin_of_both_schools_may_manage_the_account(as_admin, post, admin_u
     db.session.commit()
     page = f"/admin/staff/{colleague.id}"
     assert post(f"{page}/password", {"password": "fresh start"}, page=page).status_code == 302
+
+
+def test_an_admin_of_every_school_appoints_organisation_leaders(client, as_admin, post, teacher):
+    page = f"/admin/staff/{teacher.id}"
+    assert "Organisation leadership" in client.get(page).get_data(as_text=True)
+    assert post(f"{page}/org-leader", {"is_org_leader": "y"}, page=page).status_code == 302
+    db.session.refresh(teacher)
+    assert teacher.is_org_leader
+    assert "Organisation leader" in client.get("/admin/staff").get_data(as_text=True)
+    assert post(f"{page}/org-leader", {}, page=page).status_code == 302
+    db.session.refresh(teacher)
+    assert not teacher.is_org_leader
+    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "staff.org_leader")).all() \
+        == ["staff.org_leader"] * 2
+
+
+def test_an_admin_of_one_school_among_several_cannot_appoint_them(client, as_admin, post, make_school, teacher,
+                                                                  school):
+    make_school("Lönnskolan", organisation=school.organisation)
+    page = f"/admin/staff/{teacher.id}"
+    assert "Organisation leadership" not in client.get(page).get_data(as_text=True)
+    assert post(f"{page}/org-leader", {"is_org_leader": "y"}, page=page).status_code == 403
+    db.session.refresh(teacher)
+    assert not teacher.is_org_leader

@@ -48,3 +48,32 @@ def test_a_second_user_joins_the_existing_school(runner, ctx):
     assert create(runner).exit_code == 0
     assert create(runner, email="bo@example.se").exit_code == 0
     assert db.session.query(School).filter_by(name="Ekskolan").count() == 1
+
+
+def test_create_user_can_make_an_organisation_leader(runner, ctx):
+    assert create(runner, "--org-leader").exit_code == 0
+    assert find_user("ada@example.se").is_org_leader
+    assert create(runner, email="bo@example.se").exit_code == 0
+    assert not find_user("bo@example.se").is_org_leader
+
+
+def test_set_password_replaces_the_password_and_ends_sessions(app, runner, ctx, client):
+    from tests.conftest import login
+
+    assert create(runner).exit_code == 0
+    assert login(client, "ada@example.se", "long enough pw").status_code == 302
+    result = runner.invoke(args=["set-password", "--email", "ADA@example.se", "--temporary",
+                                 "--password", "a new one!"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    user = find_user("ada@example.se")
+    assert verify_password(user.password_hash, "a new one!") and user.password_change_required
+    assert client.get("/").status_code == 302  # the old session is gone
+
+
+def test_set_password_names_what_is_wrong(runner, ctx):
+    assert "no user with e-mail nobody@example.se" in runner.invoke(
+        args=["set-password", "--email", "nobody@example.se", "--password", "long enough"]).output
+    assert create(runner).exit_code == 0
+    result = runner.invoke(args=["set-password", "--email", "ada@example.se", "--password", "short"])
+    assert result.exit_code != 0 and "at least 8 characters" in result.output
