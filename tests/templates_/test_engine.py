@@ -144,3 +144,12 @@ def test_not_applicable_appears_only_where_allowed(app, document):
     html, _ = render(app, document)
     assert 'name="a.sc" value="na"' in html
     assert 'name="a.custom" value="na"' not in html
+
+
+def test_help_and_errors_are_announced_with_their_control(app):
+    document = load_document(default_documents()[0])
+    answers, errors = parse_answers(document, {"a.W3.x": ["9"], "a.W3.y": ["4"]})
+    html, _ = render(app, document, answers, errors)
+    assert '<fieldset class="engine-choices" aria-describedby="f-a-W1-help">' in html
+    assert 'id="f-a-W1-help"' in html
+    assert 'aria-invalid="true" aria-describedby="f-a-W3-x-error"' in html
