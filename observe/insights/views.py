@@ -108,8 +108,9 @@ def dashboard():
     form, board, org_level, scope = _board()
     hits = None
     if form.q.data and not org_level:  # organisation level: de-identified aggregates only
-        hits = services.search_evidence(current_user, board.filters, form.q.data)
-        record("insights.evidence", school_id=board.filters.school_ids[0], query=form.q.data, hits=len(hits))
+        term = form.q.data.strip()[:100]
+        hits = services.search_evidence(current_user, board.filters, term)
+        record("insights.evidence", school_id=board.filters.school_ids[0], query=term, hits=len(hits))
     record("insights.view", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
            filters=request.args.to_dict())
     page = render_template("insights/dashboard.html", form=form, board=board, scope=scope, hits=hits,
