@@ -223,32 +223,33 @@ def can_view_follow_up(user, school) -> bool:
 admin_required = roles_required(Role.ADMIN)
 
 
-def is_org_admin(user, organisation_id: int) -> bool:
-    """An admin at any school of the organisation may add schools to it."""
+def _org_school_ids(organisation_id: int) -> set[int]:
     from ..schools.models import School
 
-    org_school_ids = set(db.session.scalars(
-        db.select(School.id).where(School.organisation_id == organisation_id)))
-    return any(m.role == Role.ADMIN and m.school_id in org_school_ids for m in user.memberships)
+    return set(db.session.scalars(db.select(School.id).where(School.organisation_id == organisation_id)))
+
+
+def _admin_school_ids(user) -> set[int]:
+    return {m.school_id for m in user.memberships if m.role == Role.ADMIN}
+
+
+def is_org_admin(user, organisation_id: int) -> bool:
+    """An admin at any school of the organisation may add schools to it."""
+    return bool(_admin_school_ids(user) & _org_school_ids(organisation_id))
 
 
 def can_manage_account(user, person) -> bool:
     """Account-wide changes (password, deactivation) reach every school the person works at,
     so they need the admin role at each of them: an admin of one school must not take over
     someone who also works, perhaps as admin, at a school they do not run."""
-    admin_at = {m.school_id for m in user.memberships if m.role == Role.ADMIN}
-    return set(person.school_ids) <= admin_at
+    return set(person.school_ids) <= _admin_school_ids(user)
 
 
 def can_appoint_org_leaders(user, organisation_id: int) -> bool:
     """Organisation leaders see de-identified aggregates of every school of the organisation,
     so only an admin of every one of those schools may appoint them."""
-    from ..schools.models import School
-
-    org_school_ids = set(db.session.scalars(
-        db.select(School.id).where(School.organisation_id == organisation_id)))
-    admin_at = {m.school_id for m in user.memberships if m.role == Role.ADMIN}
-    return bool(org_school_ids) and org_school_ids <= admin_at
+    org_school_ids = _org_school_ids(organisation_id)
+    return bool(org_school_ids) and org_school_ids <= _admin_school_ids(user)
 
 
 def staff_member_or_404(user_id: int):
