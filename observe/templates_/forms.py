@@ -48,6 +48,8 @@ class MetaForm(FlaskForm):
 class SectionForm(FlaskForm):
     title_sv = StringField(_l("Section title (Swedish)"), validators=[DataRequired(), Length(max=500)])
     title_en = StringField(_l("Section title (English)"), validators=[Optional(), Length(max=500)])
+    help_sv = TextAreaField(_l("Guidance for the section (Swedish)"), validators=[Optional(), Length(max=2000)])
+    help_en = TextAreaField(_l("Guidance for the section (English)"), validators=[Optional(), Length(max=2000)])
 
 
 class NewItemForm(FlaskForm):

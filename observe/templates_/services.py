@@ -251,13 +251,16 @@ def add_section(template: Template, title: dict) -> dict:
     return save_draft(template, document)
 
 
-def change_section(template: Template, section_key: str, op: str, title: dict | None = None) -> dict:
-    """Rename (title), move up/down, or delete a section."""
+def change_section(template: Template, section_key: str, op: str, title: dict | None = None,
+                   help: dict | None = None) -> dict:
+    """Rename (title and guidance), move up/down, or delete a section."""
     document = working_document(template)
     sections = document["sections"]
     index = _find_section(document, section_key)
     if op == "rename" and title is not None:
         sections[index]["title"] = title
+        if help is not None:
+            sections[index]["help"] = help
     elif op in ("up", "down"):
         other = index - 1 if op == "up" else index + 1
         if 0 <= other < len(sections):

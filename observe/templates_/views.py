@@ -187,15 +187,15 @@ def add_section(template_id: int):
 def section_op(template_id: int, section_key: str):
     template = template_for(current_user, template_id, edit=True)
     op = request.form.get("op", "")
-    title = None
+    title = guidance = None
     if op == "rename":
         form = SectionForm()
         if not form.validate():
             flash(_("Give the section a title."), "error")
             return _designer(template, f"section-{section_key}")
-        title = _bi(form, "title")
+        title, guidance = _bi(form, "title"), _bi(form, "help")
     try:
-        services.change_section(template, section_key, op, title)
+        services.change_section(template, section_key, op, title, guidance)
     except (services.DesignError, TemplateFormatError) as exc:
         db.session.rollback()
         flash(str(exc), "error")

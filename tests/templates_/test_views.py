@@ -255,8 +255,11 @@ def test_sections_add_move_rename_delete(login_as, principal, school_templates):
     sections = working_document(template_by_id(tid))["sections"]
     assert [s["key"] for s in sections] == ["lesson", "observation", "s3"]
     post(client, f"/templates/{tid}/sections/s3", {"op": "up"})
-    post(client, f"/templates/{tid}/sections/s3", {"op": "rename", "title_sv": "Slut", "title_en": "End"})
+    post(client, f"/templates/{tid}/sections/s3", {"op": "rename", "title_sv": "Slut", "title_en": "End",
+                                                   "help_sv": "Titta på avslutningen."})
     sections = working_document(template_by_id(tid))["sections"]
     assert [s["key"] for s in sections] == ["lesson", "s3", "observation"] and sections[1]["title"]["sv"] == "Slut"
+    assert sections[1]["help"] == {"sv": "Titta på avslutningen.", "en": ""}
+    assert "Titta på avslutningen." in client.get(f"/templates/{tid}/preview").get_data(as_text=True)
     post(client, f"/templates/{tid}/sections/s3", {"op": "delete"})
     assert [s["key"] for s in working_document(template_by_id(tid))["sections"]] == ["lesson", "observation"]
