@@ -82,8 +82,10 @@ _OPEN_WITH_TEMPORARY_PASSWORD = {"auth.change_password", "auth.logout", "static"
 @bp.before_app_request
 def _require_own_password():
     """After an admin set a temporary password, the user must choose their own before working.
-    The sync API is exempt so observations held offline are never stuck on a tablet."""
-    if request.endpoint in _OPEN_WITH_TEMPORARY_PASSWORD or request.path.startswith("/api/"):
+    The sync API and the offline client's files (service worker, manifest, page list) are
+    exempt, so observations held offline are never stuck on a tablet."""
+    if (request.endpoint in _OPEN_WITH_TEMPORARY_PASSWORD or request.blueprint == "pwa"
+            or request.path.startswith("/api/")):
         return None
     if current_user.is_authenticated and current_user.password_change_required:
         return redirect(url_for("auth.change_password"))

@@ -51,3 +51,13 @@ def test_new_password_must_be_long_enough_and_repeated(client, login_as, teacher
     login_as(teacher)
     assert "at least 8 characters" in change(client, new="short").get_data(as_text=True)
     assert "The two new passwords differ." in change(client, repeat="something else").get_data(as_text=True)
+
+
+def test_sync_api_and_offline_files_still_answer_during_a_forced_change(client, teacher):
+    teacher.password_change_required = True
+    db.session.commit()
+    login(client, teacher)
+    assert client.get("/visits/").status_code == 302
+    for path in ("/sw.js", "/manifest.webmanifest", "/api/v1/ping"):
+        response = client.get(path)
+        assert response.status_code in (200, 204), path
