@@ -572,7 +572,9 @@ def csv_rows(board: Dashboard) -> list[list[str]]:
             if cell is None:
                 continue
             value = fmt_headline(item.type, headline(item.type, cell.stats)) if cell.shown else hidden
-            rows.append(["month", item.key, item.label, month, str(cell.observations), value])
+            # No per-month counts (the page shows none either): with the item's total they would
+            # let a reader subtract their way to a hidden month.
+            rows.append(["month", item.key, item.label, month, "", value])
     if board.compare is not None:
         other = {item.key: item for item in board.compare.items}
         for item in board.items:
