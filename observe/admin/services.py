@@ -124,6 +124,20 @@ def set_roles(school, user: User, roles, *, acting: User) -> None:
     audit.record("staff.roles", user, school_id=school.id, before=sorted(before), after=sorted(wanted))
 
 
+def remove_from_school(school, user: User, *, acting: User) -> None:
+    """Take away every role the person has at this school, and their places in its teacher groups.
+    Their account, their roles elsewhere and the records they are part of stay."""
+    if user.id == acting.id:
+        raise ValidationFailed(_("You cannot remove yourself from the school."))
+    before = user.roles_in(school.id)
+    for membership in [m for m in user.memberships if m.school_id == school.id]:
+        user.memberships.remove(membership)
+    for group in school.groups:
+        if user in group.members:
+            group.members.remove(user)
+    audit.record("staff.remove", user, school_id=school.id, roles=sorted(before))
+
+
 def set_active(school, user: User, active: bool, *, acting: User) -> None:
     """Deactivate (which ends every session at once) or reactivate an account."""
     if user.id == acting.id:

@@ -145,6 +145,23 @@ def staff_password(user_id: int):
     return _staff_page(person, password_form=form), 400
 
 
+@bp.route("/staff/<int:user_id>/remove", methods=["POST"])
+@admin_required
+def remove_staff(user_id: int):
+    person = staff_member_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_from_school(current_school(), person, acting=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("admin.edit_staff", user_id=person.id))
+    db.session.commit()
+    flash(_("%(name)s no longer has a role at this school. Their records stay.", name=person.name), "success")
+    return redirect(url_for("admin.staff"))
+
+
 @bp.route("/staff/<int:user_id>/org-leader", methods=["POST"])
 @admin_required
 def staff_org_leader(user_id: int):

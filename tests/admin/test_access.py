@@ -25,7 +25,7 @@ GET_PAGES = ["/admin/", "/admin/schools", "/admin/staff", "/admin/staff/new", "/
              "/admin/staff/import", "/admin/groups", "/admin/groups/new", "/admin/groups/{group}", "/admin/devices",
              "/admin/retention"]
 POST_ACTIONS = ["/admin/schools", "/admin/staff/new", "/admin/staff/{user}", "/admin/staff/{user}/password",
-                "/admin/staff/{user}/org-leader",
+                "/admin/staff/{user}/org-leader", "/admin/staff/{user}/remove",
                 "/admin/staff/{user}/deactivate", "/admin/staff/{user}/reactivate", "/admin/staff/import",
                 "/admin/staff/import/confirm", "/admin/groups/new", "/admin/groups/{group}",
                 "/admin/groups/{group}/delete", "/admin/retention"]

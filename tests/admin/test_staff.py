@@ -205,3 +205,30 @@ def test_an_admin_of_one_school_among_several_cannot_appoint_them(client, as_adm
     assert post(f"{page}/org-leader", {"is_org_leader": "y"}, page=page).status_code == 403
     db.session.refresh(teacher)
     assert not teacher.is_org_leader
+
+
+def test_removing_someone_from_the_school_keeps_their_account_and_other_schools(
+        client, as_admin, post, make_school, make_user, school):
+    from observe.schools.models import TeacherGroup
+
+    sister = make_school("Lönnskolan", organisation=school.organisation)
+    mover = make_user(Role.TEACHER, Role.PRINCIPAL, school=school, name="Maja Flyttar")
+    db.session.add(Membership(user_id=mover.id, school_id=sister.id, role=Role.TEACHER))
+    group = TeacherGroup(school_id=school.id, name="Arbetslag 2", members=[mover])
+    db.session.add(group)
+    db.session.commit()
+    page = f"/admin/staff/{mover.id}"
+    assert post(f"{page}/remove", page=page).status_code == 302
+    db.session.refresh(mover)
+    assert mover.school_ids == [sister.id] and mover.active
+    db.session.refresh(group)
+    assert group.members == []
+    assert "Maja Flyttar</a>" not in client.get("/admin/staff").get_data(as_text=True)  # gone from the list
+    assert client.get(page).status_code == 404  # no longer this school's staff
+
+
+def test_an_admin_cannot_remove_themselves(as_admin, post, admin_user, school):
+    page = f"/admin/staff/{admin_user.id}"
+    assert post(f"{page}/remove", page=page).status_code == 302
+    db.session.refresh(admin_user)
+    assert admin_user.roles_in(school.id) == {Role.ADMIN}
