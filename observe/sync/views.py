@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -39,7 +40,12 @@ def _after(response):
 
 
 def _same_origin(origin: str) -> bool:
-    return origin.rstrip("/") == request.host_url.rstrip("/")
+    """Same host and port. An https Origin on a plain-http request is the same site seen through
+    a TLS-terminating proxy (when OBSERVE_PROXY_HOPS is not set), so it passes too."""
+    parsed = urlsplit(origin)
+    if parsed.netloc.lower() != request.host.lower():
+        return False
+    return parsed.scheme in (request.scheme, "https")
 
 
 @bp.before_request
@@ -253,7 +259,8 @@ def set_faults():
       {"status": 429, "retry_after": 1}   -> that status with a Retry-After header
       "drop_response"                     -> processed and committed, then answered 500,
                                              as if the response was lost on the way back
-    GET answers {"faults": [...]} with what is still queued.
+    GET answers {"faults": [...]} with what is still queued. In-process tests may fill the
+    same queue directly: app.extensions["observe_sync_faults"] (a collections.deque).
     """
     if not faults_enabled():
         return error_response(404, "not_found")

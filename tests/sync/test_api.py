@@ -46,10 +46,16 @@ def test_sync_needs_json_content_type(api):
     assert form.status_code == 415
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost:8080", "null"])
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost:8080", "null",
+                                    "http://localhost.evil.example", "https://evil.example/http://localhost"])
 def test_foreign_origin_is_403(api, version, origin):
     response = api.sync(observation(version.id), headers={"Origin": origin})
     assert response.status_code == 403 and response.get_json()["error"] == "origin"
+
+
+def test_https_origin_through_a_tls_proxy_is_the_same_site(api, version):
+    response = api.sync(observation(version.id), headers={"Origin": "https://localhost"})
+    assert response.status_code == 200
 
 
 def test_request_without_origin_header_is_allowed(api, version):
