@@ -4,7 +4,7 @@ Every page needs the admin role at the current school; records of other schools 
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -226,6 +226,15 @@ def import_staff():
                                    confirm=ImportConfirmForm(csv=text)), 200 if preview.ok else 422
         form.file.errors = [_("Choose a CSV file or paste the rows.")]
     return render_template("admin/import.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/staff/import/staff-template.csv")
+@admin_required
+def import_template():
+    """An empty list to fill in, with the BOM Excel needs to read å, ä and ö correctly."""
+    body = "\ufeffname,email,roles\nAnna Andersson,anna.andersson@skola.se,teacher\n"
+    return current_app.response_class(body, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=staff-template.csv"})
 
 
 @bp.route("/staff/import/confirm", methods=["POST"])

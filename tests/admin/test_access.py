@@ -23,7 +23,7 @@ def records(make_user, school, other_school, outsider):
 
 GET_PAGES = ["/admin/", "/admin/schools", "/admin/staff", "/admin/staff/new", "/admin/staff/{user}",
              "/admin/staff/import", "/admin/groups", "/admin/groups/new", "/admin/groups/{group}", "/admin/devices",
-             "/admin/retention"]
+             "/admin/retention", "/admin/staff/import/staff-template.csv"]
 POST_ACTIONS = ["/admin/schools", "/admin/staff/new", "/admin/staff/{user}", "/admin/staff/{user}/password",
                 "/admin/staff/{user}/org-leader", "/admin/staff/{user}/remove",
                 "/admin/staff/{user}/deactivate", "/admin/staff/{user}/reactivate", "/admin/staff/import",

@@ -124,3 +124,9 @@ def test_a_colleague_of_the_same_organisation_gets_roles_here(as_admin, post, ma
     assert set(colleague.school_ids) == {school.id, sister.id}
     assert db.session.scalar(select(func.count()).select_from(Membership).where(
         Membership.user_id == colleague.id)) == 2
+
+
+def test_the_downloadable_template_imports_as_it_is(client, as_admin, post):
+    response = client.get("/admin/staff/import/staff-template.csv")
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    assert preview(post, file=response.data).status_code == 200
