@@ -301,6 +301,15 @@ def replace_item(template: Template, key: str, new_item: dict) -> dict:
     return save_draft(template, document)
 
 
+def preview_item(template: Template, key: str, new_item: dict) -> dict:
+    """The edited item as it would be stored (validated with its whole document), without saving."""
+    document = working_document(template)
+    section, index = _find_item(document, key)
+    section["items"][index] = new_item
+    loaded = load_document(document)
+    return next(item for item in items_of(loaded) if item["key"] == new_item["key"])
+
+
 def change_item(template: Template, key: str, op: str) -> dict:
     """Move an item up/down (across section borders at the ends), duplicate or delete it."""
     document = working_document(template)

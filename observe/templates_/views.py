@@ -250,21 +250,27 @@ def item(template_id: int, item_key: str):
         abort(404)
     form = ItemForm()
     general: list[str] = []
+    shown = current  # what the preview pane draws
+    previewing = request.form.get("action") == "preview"
     if request.method == "GET":
         form.fill_from(current)
     elif form.validate():
         try:
-            services.replace_item(template, item_key, form.to_item())
+            if previewing:  # draw the edited item without saving anything
+                shown = services.preview_item(template, item_key, form.to_item())
+            else:
+                services.replace_item(template, item_key, form.to_item())
         except TemplateFormatError as exc:
             db.session.rollback()
             general = _item_form_errors(form, exc)
         else:
-            db.session.commit()
-            flash(_("Item saved in the draft."), "success")
-            return _designer(template, f"edit-{form.key.data.strip()}")
-    status = 422 if request.method == "POST" else 200
+            if not previewing:
+                db.session.commit()
+                flash(_("Item saved in the draft."), "success")
+                return _designer(template, f"edit-{form.key.data.strip()}")
+    status = 422 if request.method == "POST" and (form.errors or general) else 200
     return render_template("templates_/item.html", template=template, item=current, form=form,
-                           general_errors=general), status
+                           general_errors=general, shown=shown), status
 
 
 @bp.post("/<int:template_id>/items/<item_key>/op")

@@ -79,4 +79,36 @@ function showTypeOptions() {
   update();
 }
 
+// Item editor: redraw the preview pane (rendered by the server, nothing saved) while typing.
+function livePreview() {
+  const form = document.querySelector(".tpl-item-form");
+  const pane = document.getElementById("item-preview");
+  if (!form || !pane) return;
+  let timer = null;
+  let latest = 0;
+  const refresh = async () => {
+    const body = new FormData(form);
+    body.set("action", "preview");
+    const ticket = ++latest;
+    try {
+      // (form.action would be the button named "action", so read the attribute)
+      const response = await fetch(form.getAttribute("action") || location.href, { method: "POST", body, credentials: "same-origin" });
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("item-preview");
+      if (fresh && ticket === latest) {
+        pane.replaceChildren(...fresh.childNodes);
+        enhance(pane);
+      }
+    } catch {
+      // Offline or the server is busy: the "Preview without saving" button still works.
+    }
+  };
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  };
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+}
+
 showTypeOptions();
+livePreview();

@@ -52,6 +52,13 @@ def test_build_publish_and_fill_in_a_template(live_server, page, principal):
     page.keyboard.press("Enter")
     expect(page.locator(".tpl-item").nth(2)).to_have_id("edit-Q1")
 
+    # The item editor previews while typing (drawn by the server, nothing saved until "Save item").
+    page.click("#edit-Q5 >> text=Edit")
+    page.fill("input[name=label_sv]", "Välj ett alternativ")
+    expect(page.locator("#item-preview legend")).to_contain_text("Välj ett alternativ")
+    page.click("text=Save item")
+    expect(page.locator("#edit-Q5")).to_contain_text("Välj ett alternativ")
+
     page.click("text=Publish version 1")
     page.wait_for_selector("text=Published as version 1")
 

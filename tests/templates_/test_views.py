@@ -263,3 +263,18 @@ def test_sections_add_move_rename_delete(login_as, principal, school_templates):
     assert "Titta på avslutningen." in client.get(f"/templates/{tid}/preview").get_data(as_text=True)
     post(client, f"/templates/{tid}/sections/s3", {"op": "delete"})
     assert [s["key"] for s in working_document(template_by_id(tid))["sections"]] == ["lesson", "observation"]
+
+
+def test_item_preview_draws_the_edit_without_saving(login_as, principal, school_templates):
+    client = login_as(principal)
+    tid = school_templates["walkthrough"]
+    data = {"key": "W4", "type": "choice", "label_sv": "Arbetsform just nu", "evidence": "none",
+            "options": "solo | Enskilt | Alone\nduo | Par | Pairs", "action": "preview"}
+    response = post(client, f"/templates/{tid}/items/W4", data)
+    page = response.get_data(as_text=True)
+    preview = page[page.index('id="item-preview"'):]
+    assert response.status_code == 200 and 'type="radio" name="a.W4" value="duo"' in preview
+    assert template_by_id(tid).draft is None  # nothing saved
+    data["options"] = "solo | A\nsolo | B"
+    response = post(client, f"/templates/{tid}/items/W4", data)
+    assert response.status_code == 422 and "used twice" in response.get_data(as_text=True)
