@@ -170,3 +170,15 @@ def test_visit_detail_page_includes_the_shared_feedback(app, held, teacher, make
     page = client_for(app, teacher).get(f"/visits/{held.uuid}")
     assert page.status_code == 200
     assert "Sammanfattning för läraren" in text(page)
+
+
+def test_anonymous_walkthrough_has_no_feedback_panel(app, school, principal, planned_version):
+    from observe.visits.models import Visit
+
+    visit = Visit(school_id=school.id, kind="spontaneous", status="completed", observer_id=principal.id,
+                  teacher_id=None, template_version_id=planned_version.id, focus_item_keys=[], preconference={})
+    db.session.add(visit)
+    db.session.commit()
+    c = client_for(app, principal)
+    assert 'id="feedback"' not in text(c.get(f"/visits/{visit.uuid}"))
+    assert post(c, f"/feedback/visit/{visit.uuid}/draft", DRAFT).status_code == 403
