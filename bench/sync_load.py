@@ -1,0 +1,385 @@
+"""Sync server under load: 100 simulated tablets posting sync batches to gunicorn.
+
+Prints observations stored per second, p50/p95/p99 latency and errors for
+POST /api/v1/sync, checks that every record is stored exactly once, and in the
+same run measures a minimal Flask endpoint that only inserts one row (the
+practical limit of this machine, database and server settings) and the ratio.
+
+    .venv/bin/python bench/sync_load.py                 # SQLite (WAL, BEGIN IMMEDIATE)
+    .venv/bin/python bench/sync_load.py --db postgres   # a fresh PostgreSQL database at 127.0.0.1:5432
+
+Everything is bounded: each tablet sends --batches batches of --records records.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-password-1"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+MINIMAL_APP = '''
+import os
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+app = Flask(__name__)
+engine = create_engine(os.environ["OBSERVE_DATABASE_URL"], pool_pre_ping=True)
+if engine.dialect.name == "sqlite":
+    from sqlalchemy import event
+    @event.listens_for(engine, "connect")
+    def _c(conn, _r):
+        conn.isolation_level = None
+        for p in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=NORMAL"):
+            conn.execute("PRAGMA " + p)
+    @event.listens_for(engine, "begin")
+    def _b(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+@app.post("/insert")
+def insert():
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO bench_rows (payload) VALUES (:p)"), {"p": request.get_data(as_text=True)})
+    return "", 204
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+# --- database and app set-up ----------------------------------------------------------
+
+class Database:
+    def __init__(self, kind: str, workdir: Path):
+        self.kind = kind
+        if kind == "sqlite":
+            self.url = f"sqlite:///{workdir / 'bench.sqlite'}"
+        else:
+            self.name = f"observe_bench_{os.getpid()}"
+            self._psql(f'CREATE DATABASE "{self.name}"')
+            self.url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.name}"
+
+    def _psql(self, sql: str) -> None:
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
+
+    def drop(self) -> None:
+        if self.kind == "postgres":
+            self._psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def seed(url: str, tablets: int, instance: Path) -> dict:
+    """Migrate, create a school with the default templates and one principal per tablet."""
+    from flask_migrate import upgrade
+
+    from observe import create_app
+    from observe.auth.models import Membership, Role, User
+    from observe.auth.passwords import hash_password
+    from observe.extensions import db
+    from observe.schools.services import get_or_create_school
+    from observe.templates_.services import latest_version_for
+
+    app = create_app({"OBSERVE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url}, instance_path=str(instance))
+    with app.app_context():
+        upgrade()
+        school = get_or_create_school("Bänkskolan", "Bänk kommun")
+        password_hash = hash_password(PASSWORD)
+        emails = []
+        for n in range(tablets):
+            email = f"rektor{n}@bench.observe"
+            user = User(organisation_id=school.organisation_id, email=email, name=f"Rektor {n}",
+                        password_hash=password_hash)
+            user.memberships.append(Membership(school_id=school.id, role=Role.PRINCIPAL))
+            db.session.add(user)
+            emails.append(email)
+        version = latest_version_for(school, "spontaneous")
+        db.session.commit()
+        info = {"emails": emails, "version_id": version.id, "document": version.document}
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+def realistic_fields(document: dict, rnd: random.Random) -> dict:
+    """Answers a principal would give on the walkthrough, as the form posts them."""
+    from observe.templates_.items import choice_values
+
+    fields: dict[str, list[str]] = {}
+    for section in document["sections"]:
+        for item in section["items"]:
+            key, kind = item["key"], item["type"]
+            name = f"a.{key}"
+            if kind in ("scale", "yes_no", "choice"):
+                fields[name] = [rnd.choice(choice_values(item))]
+            elif kind == "checklist":
+                options = [o["value"] for o in item.get("options", [])]
+                fields[name] = rnd.sample(options, k=min(len(options), rnd.randint(1, 2)))
+            elif kind == "x_of_y":
+                y = rnd.randint(18, 28)
+                fields[f"{name}.x"], fields[f"{name}.y"] = [str(rnd.randint(y // 2, y))], [str(y)]
+            elif kind == "counter":
+                fields[name] = [str(rnd.randint(0, 12))]
+            elif kind == "text":
+                fields[name] = ["Eleverna förklarar för varandra hur de tänker kring tiotalsövergången."]
+            if item.get("evidence") in ("optional", "required") and rnd.random() < 0.5:
+                fields[f"{name}.evidence"] = ["Läraren frågar: 'Hur vet du det?' och väntar in svar."]
+    return fields
+
+
+# --- servers --------------------------------------------------------------------------
+
+class Gunicorn:
+    def __init__(self, target: str, env: dict, workers: int, threads: int, cwd: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-k", "gthread",
+                   "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60", target]
+        self.process = subprocess.Popen(command, env={**os.environ, **env}, cwd=str(cwd))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1):
+                    return
+            except urllib.error.HTTPError:
+                return  # answering (the minimal app has no /healthz)
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start: {target}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --- the load ---------------------------------------------------------------------------
+
+class Tablet:
+    def __init__(self, base: str, email: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        html = self.opener.open(base + "/login", timeout=30).read().decode()
+        token = CSRF_RE.search(html).group(1)
+        body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
+        self.opener.open(urllib.request.Request(base + "/login", data=body), timeout=30).read()
+
+    def sync(self, records: list[dict]) -> tuple[int, list[dict]]:
+        token = json.loads(self.opener.open(self.base + "/api/v1/csrf", timeout=30).read())["csrf_token"]
+        body = json.dumps({"client_schema_version": 1, "device": {"uuid": str(uuid.uuid4()), "pending": len(records)},
+                           "records": records}).encode()
+        request = urllib.request.Request(self.base + "/api/v1/sync", data=body, headers={
+            "Content-Type": "application/json", "X-CSRFToken": token, "Origin": self.base})
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status, json.loads(response.read())["results"]
+        except urllib.error.HTTPError as exc:
+            return exc.code, []
+
+
+def run_sync_load(base: str, info: dict, batches: int, records: int) -> dict:
+    tablets = [None] * len(info["emails"])
+
+    login_errors: list[str] = []
+
+    def login(i: int) -> None:
+        try:
+            tablets[i] = Tablet(base, info["emails"][i])
+        except OSError as exc:  # reported below; the tablet sits the run out
+            login_errors.append(f"login {info['emails'][i]}: {exc}")
+
+    threads = [threading.Thread(target=login, args=(i,)) for i in range(len(tablets))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    latencies: list[float] = []
+    errors: list[str] = list(login_errors)
+    sent: set[str] = set()
+    lock = threading.Lock()
+    start_gate = threading.Barrier(len(tablets) + 1)
+
+    def work(i: int) -> None:
+        rnd = random.Random(i)
+        start_gate.wait()
+        if tablets[i] is None:
+            return
+        for _ in range(batches):
+            batch = []
+            for _ in range(records):
+                record = {
+                    "type": "observation", "uuid": str(uuid.uuid4()), "base_revision": 0,
+                    "visit": {"uuid": str(uuid.uuid4()), "kind": "spontaneous", "teacher_id": None,
+                              "subject": rnd.choice(["Matematik", "Svenska", "NO", "Engelska"]),
+                              "year_group": str(rnd.randint(1, 9)), "started_at": "2026-11-23T08:00:00Z",
+                              "ended_at": "2026-11-23T08:08:00Z"},
+                    "template_version_id": info["version_id"],
+                    "fields": realistic_fields(info["document"], rnd),
+                    "notes": [{"at": "2026-11-23T08:02:00Z", "text": "Par diskuterar strategier."}],
+                    "status": "complete",
+                }
+                batch.append(record)
+            began = time.perf_counter()
+            status, results = tablets[i].sync(batch)
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                if status != 200:
+                    errors.append(f"HTTP {status}")
+                for result in results:
+                    if result["status"] != "created":
+                        errors.append(f"{result['status']}: {result.get('fields')}")
+                sent.update(r["uuid"] for r in batch)
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(len(tablets))]
+    for t in workers:
+        t.start()
+    start_gate.wait()
+    began = time.perf_counter()
+    for t in workers:
+        t.join()
+    wall = time.perf_counter() - began
+    return {"wall": wall, "latencies": latencies, "errors": errors, "sent": sent}
+
+
+def run_minimal_load(base: str, clients: int, requests_each: int) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    gate = threading.Barrier(clients + 1)
+
+    def work(i: int) -> None:
+        opener = urllib.request.build_opener()
+        gate.wait()
+        for n in range(requests_each):
+            request = urllib.request.Request(base + "/insert", data=f"{i}-{n}".encode(), method="POST")
+            began = time.perf_counter()
+            try:
+                opener.open(request, timeout=60).read()
+                ok = True
+            except OSError as exc:
+                ok = False
+                error = str(exc)
+            with lock:
+                latencies.append(time.perf_counter() - began)
+                if not ok:
+                    errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    gate.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    return {"wall": time.perf_counter() - began, "latencies": latencies, "errors": errors}
+
+
+def count_rows(url: str, sql: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(text(sql)).scalar()
+    engine.dispose()
+    return int(value)
+
+
+def report(name: str, items: int, run: dict) -> float:
+    lat = run["latencies"]
+    rate = items / run["wall"]
+    print(f"{name}: {items} stored in {run['wall']:.2f} s = {rate:.0f}/s; "
+          f"latency p50 {percentile(lat, .5) * 1000:.0f} ms, p95 {percentile(lat, .95) * 1000:.0f} ms, "
+          f"p99 {percentile(lat, .99) * 1000:.0f} ms; errors {len(run['errors'])}")
+    for error in run["errors"][:5]:
+        print(f"  error: {error}")
+    return rate
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--tablets", type=int, default=100)
+    parser.add_argument("--batches", type=int, default=3, help="sync requests per tablet")
+    parser.add_argument("--records", type=int, default=5, help="observations per sync request")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2 cores here)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="observe-bench-"))
+    database = Database(args.db, workdir)
+    servers: list[Gunicorn] = []
+    try:
+        info = seed(database.url, args.tablets, workdir / "instance")
+        env = {"OBSERVE_DATABASE_URL": database.url, "OBSERVE_ENV": "development", "OBSERVE_DEMO": "0",
+               "OBSERVE_SECRET_KEY": "bench-" + "x" * 40, "OBSERVE_LOGIN_MAX_FAILURES_IP": "100000"}
+        print(f"sync load on {args.db}: {args.tablets} tablets x {args.batches} batches x {args.records} records, "
+              f"gunicorn {args.workers} workers x {args.threads} threads, {os.cpu_count()} cores")
+        app_server = Gunicorn("observe:create_app()", env, args.workers, args.threads, ROOT)
+        servers.append(app_server)
+        sync_run = run_sync_load(app_server.url, info, args.batches, args.records)
+        app_server.stop()
+        expected = len(sync_run["sent"])
+        stored = count_rows(database.url, "SELECT count(*) FROM observations")
+        distinct = count_rows(database.url, "SELECT count(DISTINCT uuid) FROM observations")
+        sync_rate = report("sync    ", stored, sync_run)
+        print(f"exactly once: sent {expected}, stored {stored}, distinct {distinct} -> "
+              f"{'OK' if expected == stored == distinct else 'MISMATCH'}")
+
+        count_rows(database.url, "SELECT 1")
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(database.url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY "
+                              + ("AUTOINCREMENT" if args.db == "sqlite" else "GENERATED ALWAYS AS IDENTITY")
+                              + ", payload TEXT)"))
+        engine.dispose()
+        (workdir / "minimal_app.py").write_text(MINIMAL_APP)
+        minimal = Gunicorn("minimal_app:app", env, args.workers, args.threads, workdir)
+        servers.append(minimal)
+        minimal_requests = max(1, (args.batches * args.records))
+        minimal_run = run_minimal_load(minimal.url, args.tablets, minimal_requests)
+        minimal.stop()
+        rows = count_rows(database.url, "SELECT count(*) FROM bench_rows")
+        limit_rate = report("minimal ", rows, minimal_run)
+        print(f"ratio sync/minimal: {sync_rate / limit_rate:.2f} (goal >= 0.5)")
+        ok = expected == stored == distinct and not sync_run["errors"]
+        return 0 if ok else 1
+    finally:
+        for server in servers:
+            if server.process.poll() is None:
+                server.stop()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
