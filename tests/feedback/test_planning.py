@@ -156,3 +156,17 @@ def test_observer_cancels_a_planned_visit(client, principal, make_planned):
     assert post(client, f"/planning/{visit.uuid}/cancel", {}).status_code == 302
     db.session.refresh(visit)
     assert visit.status == "cancelled"
+
+
+def test_calendar_lines_fold_at_75_octets_without_splitting_characters():
+    from observe.feedback import ics
+
+    text_value = "Målet: eleverna jämför bråk, ordnar dem på tallinjen och förklarar varför; " * 4
+    start = dt.datetime(2026, 11, 25, 8, 15, tzinfo=dt.timezone.utc)
+    raw = ics.calendar([ics.event("x@observe", start, start + dt.timedelta(minutes=40), "Besök", text_value)])
+    lines = raw.encode("utf-8").split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    for line in lines:
+        line.decode("utf-8")  # raises if a fold split a character
+    unfolded = raw.replace("\r\n ", "")
+    assert "DESCRIPTION:" + text_value.replace(",", "\\,").replace(";", "\\;") in unfolded
