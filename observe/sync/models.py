@@ -41,6 +41,8 @@ class SyncConflict(db.Model):
     base_revision: Mapped[int] = mapped_column(Integer)
     server_revision: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict] = mapped_column(JSONDoc)  # the record exactly as the device sent it
+    # The device that sent it: its next change built on the server copy is its merge and closes this.
+    device_uuid: Mapped[uuid_mod.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

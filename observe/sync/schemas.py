@@ -94,6 +94,49 @@ class ObservationRecordSchema(Schema):
                            validate=validate.OneOf([s.value for s in ObservationStatus]))
 
 
+class StrengthSchema(Schema):
+    text = ma.String(load_default="", validate=validate.Length(max=4000))
+    evidence = ma.String(load_default="", validate=validate.Length(max=4000),
+                         metadata={"description": "What was said or done that shows the strength."})
+
+
+class NextStepSchema(Schema):
+    text = ma.String(load_default="", validate=validate.Length(max=4000))
+    due_on = ma.Date(allow_none=True, load_default=None)
+
+
+class FeedbackRecordSchema(Schema):
+    """The observer's feedback draft for a visit (shared feedback is changed online only)."""
+
+    type = ma.String(required=True, validate=validate.Equal("feedback"))
+    uuid = ma.UUID(required=True, metadata={"description": "Client-generated; the record's identity forever."})
+    base_revision = ma.Integer(required=True, validate=validate.Range(min=0))
+    visit_uuid = ma.UUID(required=True)
+    summary = _text(10000)
+    strengths = ma.List(ma.Nested(StrengthSchema), load_default=list, validate=validate.Length(max=10))
+    development_area = _text(4000)
+    next_step = ma.Nested(NextStepSchema, allow_none=True, load_default=None)
+
+
+class StoredNextStepSchema(Schema):
+    text = ma.String()
+    due_on = ma.String(allow_none=True, metadata={"description": "ISO date."})
+
+
+class FeedbackCopySchema(Schema):
+    """The server's copy of a feedback draft, sent back with a conflict."""
+
+    uuid = ma.UUID()
+    revision = ma.Integer()
+    visit_uuid = ma.UUID()
+    summary = ma.String(allow_none=True)
+    strengths = ma.List(ma.Nested(StrengthSchema))
+    development_area = ma.String(allow_none=True)
+    next_step = ma.Nested(StoredNextStepSchema, allow_none=True)
+    status = ma.String()
+    updated_at = ma.AwareDateTime()
+
+
 class SyncRequestSchema(Schema):
     """POST /api/v1/sync. Records are validated one by one, so a bad one never blocks the rest."""
 

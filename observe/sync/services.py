@@ -61,6 +61,10 @@ class RecordType:
         """Upsert the validated `data` inside the open write transaction; return the result."""
         raise NotImplementedError
 
+    def conflict_copies(self, school, conflict) -> dict:
+        """{"server": the current server copy or None, ...extra keys for the merge view}."""
+        raise NotImplementedError
+
 
 RECORD_TYPES: dict[str, RecordType] = {}
 
@@ -381,9 +385,24 @@ class ObservationRecord(RecordType):
                 school, self.name, obs, data["base_revision"], data["device_uuid"])):
             self._update(obs, visit, version, values, answers, notes, data["status"], data.get("client_schema_version"))
             record_revision(obs, self.name, data["base_revision"], data["device_uuid"], user)
+            close_seen_conflicts(user, school, self.name, obs.uuid, data["base_revision"], data["device_uuid"])
             audit.record("observation.update", obs, user_id=user.id, revision=obs.revision)
             return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
-        return _conflict(user, school, "observation", data["uuid"], data["base_revision"], obs, raw)
+        return conflict_result(user, school, self.name, data["uuid"], data["base_revision"], obs, raw,
+                               server_copy(obs), data["device_uuid"])
+
+    def conflict_copies(self, school, conflict) -> dict:
+        obs = _observation_for_conflict(school, conflict)
+        device_answers: dict = {}
+        version_id = conflict.payload.get("template_version_id")
+        version = db.session.execute(
+            select(TemplateVersion).filter_by(id=version_id, school_id=school.id)
+        ).scalar_one_or_none() if isinstance(version_id, int) else None
+        if version is not None:
+            from ..templates_ import items
+
+            device_answers, _errors = items.parse_answers(version.document, conflict.payload.get("fields") or {})
+        return {"server": server_copy(obs) if obs is not None else None, "device_answers": _jsonable(device_answers)}
 
     @staticmethod
     def _update(obs, visit, version, values, answers, notes, status, client_schema_version=None) -> None:
@@ -428,7 +447,21 @@ def _continues_own_writes(school, record_type: str, row, base_revision: int, dev
             and all(writer == device_uuid for writer in writers.values()))
 
 
-def _conflict(user, school, record_type: str, record_uuid, base_revision: int, obs: Observation, raw: dict) -> dict:
+def close_seen_conflicts(user, school, record_type: str, record_uuid, base_revision: int, device_uuid) -> None:
+    """The conflicting device's next accepted change, built on the server copy it was shown, is its merge.
+
+    Only that device's: a change from anywhere else never closes a conflict its author has not seen.
+    """
+    if device_uuid is None:
+        return
+    for conflict in open_conflicts(user, school):
+        if (conflict.record_type, conflict.record_uuid, conflict.device_uuid) == (
+                record_type, record_uuid, device_uuid) and conflict.server_revision <= base_revision:
+            conflict.resolved_at = utcnow()
+
+
+def conflict_result(user, school, record_type: str, record_uuid, base_revision: int, row, raw: dict,
+                    copy: dict, device_uuid=None) -> dict:
     """Keep the device's copy beside the server's (once per distinct copy); overwrite nothing."""
     existing = db.session.execute(
         select(SyncConflict).filter_by(school_id=school.id, user_id=user.id, record_type=record_type,
@@ -437,10 +470,10 @@ def _conflict(user, school, record_type: str, record_uuid, base_revision: int, o
     if not any(c.payload == raw for c in existing):
         conflict = SyncConflict(school_id=school.id, user_id=user.id, record_type=record_type,
                                 record_uuid=record_uuid, base_revision=base_revision,
-                                server_revision=obs.revision, payload=raw)
+                                server_revision=row.revision, payload=raw, device_uuid=device_uuid)
         db.session.add(conflict)
-        audit.record("observation.conflict", obs, user_id=user.id, base_revision=base_revision)
-    return {"uuid": str(record_uuid), "status": CONFLICT, "revision": obs.revision, "server": server_copy(obs)}
+        audit.record(f"{record_type}.conflict", row, user_id=user.id, base_revision=base_revision)
+    return {"uuid": str(record_uuid), "status": CONFLICT, "revision": row.revision, "server": copy}
 
 
 # --- conflicts --------------------------------------------------------------------------
@@ -467,21 +500,12 @@ def _observation_for_conflict(school, conflict: SyncConflict) -> Observation | N
 
 def describe_conflict(school, conflict: SyncConflict) -> dict:
     """Both versions, ready to show side by side: the device's as sent and parsed, and the server's."""
-    obs = _observation_for_conflict(school, conflict)
-    device_answers: dict = {}
-    version_id = conflict.payload.get("template_version_id")
-    version = db.session.execute(
-        select(TemplateVersion).filter_by(id=version_id, school_id=school.id)
-    ).scalar_one_or_none() if isinstance(version_id, int) else None
-    if version is not None:
-        from ..templates_ import items
-
-        device_answers, _errors = items.parse_answers(version.document, conflict.payload.get("fields") or {})
+    record_type = RECORD_TYPES.get(conflict.record_type)
+    copies = record_type.conflict_copies(school, conflict) if record_type else {"server": None}
     return {
         "id": conflict.id, "record_type": conflict.record_type, "record_uuid": conflict.record_uuid,
         "base_revision": conflict.base_revision, "server_revision": conflict.server_revision,
-        "created_at": conflict.created_at, "device": conflict.payload, "device_answers": _jsonable(device_answers),
-        "server": server_copy(obs) if obs is not None else None,
+        "created_at": conflict.created_at, "device": conflict.payload, **copies,
     }
 
 
@@ -498,6 +522,9 @@ def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict
     _start_unit_of_work()
     try:
         conflict = db.session.get(SyncConflict, conflict.id)
+        if conflict.record_type != ObservationRecord.name:
+            raise Rejected({"record": [_("Send the merged record again through sync, from the server's "
+                                         "revision.")]})
         obs = _observation_for_conflict(school, conflict)
         if obs is None or conflict.resolved_at is not None:
             raise Rejected({"record": [_("This conflict has already been resolved.")]})

@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from ..auth.permissions import current_school, sync_conflict_for
 from ..errors import error_response
 from ..extensions import csrf
+from . import feedback_records  # noqa: F401  (registers the "feedback" record type with the app)
 from . import schemas, services
 from .openapi import documented
 

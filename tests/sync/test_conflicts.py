@@ -1,6 +1,8 @@
 """Conflicts: the author sees both versions and the merge becomes the next revision."""
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from observe.auth.models import Role
@@ -87,3 +89,20 @@ def test_resolve_needs_csrf(api, version):
     response = api.client.post(f"/api/v1/conflicts/{conflict_id}/resolve",
                                json={"base_revision": 2, "fields": {}})
     assert response.status_code == 403
+
+
+def test_the_conflicting_device_closes_it_by_syncing_its_merge_from_the_server_revision(api, version):
+    tablet, desktop = ({"uuid": str(uuid.uuid4()), "pending": 1} for _ in range(2))
+    record = observation(version.id)
+    api.results(record, device=desktop)
+    api.results({**record, "base_revision": 1, "fields": {"a.W1": ["no"]}}, device=desktop)
+    assert api.results({**record, "base_revision": 1, "fields": {"a.W9": ["Surfplattan"]}},
+                       device=tablet)[0]["status"] == "conflict"
+    # The desktop goes on editing from revision 2: the tablet's copy is still waiting to be merged.
+    api.results({**record, "base_revision": 2, "fields": {"a.W1": ["yes"]}}, device=desktop)
+    assert len(api.client.get("/api/v1/conflicts").get_json()["conflicts"]) == 1
+    # The tablet merges on top of what it was shown and syncs.
+    [result] = api.results({**record, "base_revision": 3, "fields": {"a.W1": ["yes"], "a.W9": ["Surfplattan"]}},
+                           device=tablet)
+    assert result["status"] == "updated" and result["revision"] == 4
+    assert api.client.get("/api/v1/conflicts").get_json() == {"conflicts": []}

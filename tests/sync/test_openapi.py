@@ -39,5 +39,5 @@ def test_openapi_shapes_follow_the_marshmallow_schemas(client):
     sync = document["paths"]["/api/v1/sync"]["post"]
     assert sync["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SyncRequest"}
     assert schemas["SyncRequest"]["properties"]["records"]["items"] == {
-        "oneOf": [{"$ref": "#/components/schemas/ObservationRecord"}]}
+        "oneOf": [{"$ref": "#/components/schemas/ObservationRecord"}, {"$ref": "#/components/schemas/FeedbackRecord"}]}
     assert {"200", "401", "403", "415", "422"} <= set(sync["responses"])

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 56e3f380ebf5
+Revision ID: 0fcf98fc71d1
 Revises: 
-Create Date: 2026-11-23 07:46:44.585066
+Create Date: 2026-11-23 08:27:04.987979
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '56e3f380ebf5'
+revision = '0fcf98fc71d1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -136,6 +136,7 @@ def upgrade():
     sa.Column('base_revision', sa.Integer(), nullable=False),
     sa.Column('server_revision', sa.Integer(), nullable=False),
     sa.Column('payload', observe.dbtypes.JSONDoc(), nullable=False),
+    sa.Column('device_uuid', sa.Uuid(), nullable=True),
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_sync_conflicts_school_id_schools'), ondelete='CASCADE'),

@@ -1,0 +1,129 @@
+"""The `feedback` record type: the observer's feedback draft, written offline and synced.
+
+The rules for feedback are area G's (`observe.feedback.services.save_draft`: strengths
+tied to evidence, a next step needs a due date, shared feedback is no longer editable);
+this module only adds what syncing needs: identity by client uuid, idempotent resends,
+and conflicts instead of overwrites.
+"""
+from __future__ import annotations
+
+import uuid as uuid_mod
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.permissions import can_write_feedback
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..feedback.models import Feedback, FeedbackStatus
+from .schemas import FeedbackCopySchema, FeedbackRecordSchema
+from .services import (CREATED, UNCHANGED, UPDATED, RecordType, Rejected, _continues_own_writes, _find_visit,
+                       _jsonable, close_seen_conflicts, conflict_result, record_revision, register_record_type)
+
+
+def _content(summary, strengths, development_area, next_step_text, next_step_due) -> dict:
+    """What makes two copies of a draft the same, normalised as the feedback rules store it."""
+    from ..feedback.services import clean_strengths
+
+    return _jsonable({
+        "summary": (summary or "").strip() or None,
+        "strengths": clean_strengths([(s.get("text", ""), s.get("evidence", "")) for s in strengths or []]),
+        "development_area": (development_area or "").strip() or None,
+        "next_step": {"text": next_step_text.strip(), "due_on": next_step_due} if (next_step_text or "").strip()
+        else None,
+    })
+
+
+def _incoming(data: dict) -> dict:
+    step = data["next_step"] or {}
+    return _content(data["summary"], data["strengths"], data["development_area"], step.get("text", ""),
+                    step.get("due_on"))
+
+
+def _server(feedback: Feedback) -> dict:
+    step = feedback.next_steps[0] if feedback.next_steps else None
+    return _content(feedback.summary, feedback.strengths, feedback.development_area,
+                    step.text if step else "", step.due_on if step else None)
+
+
+def feedback_copy(feedback: Feedback) -> dict:
+    content = _server(feedback)
+    return FeedbackCopySchema().dump({
+        "uuid": feedback.uuid, "revision": feedback.revision, "visit_uuid": feedback.visit.uuid,
+        "summary": content["summary"], "strengths": content["strengths"],
+        "development_area": content["development_area"], "next_step": content["next_step"],
+        "status": feedback.status, "updated_at": feedback.updated_at,
+    })
+
+
+class FeedbackRecord(RecordType):
+    name = "feedback"
+    schema = FeedbackRecordSchema
+
+    def apply(self, user, school, data: dict, raw: dict) -> dict:
+        visit = _find_visit(school, data["visit_uuid"])
+        if visit is None or not can_write_feedback(user, visit):
+            raise Rejected({"visit_uuid": [_("This visit does not exist or you do not write its feedback.")]})
+        feedback = self._find(school, data["uuid"])
+        if feedback is None:
+            try:
+                with db.session.begin_nested():
+                    feedback = Feedback(uuid=data["uuid"], school_id=school.id, visit=visit, author_id=user.id,
+                                        status=FeedbackStatus.DRAFT, strengths=[], revision=0)
+                    db.session.add(feedback)
+                    db.session.flush()
+            except IntegrityError:
+                # Another request created it first, or the visit already has feedback (another device).
+                feedback = self._find(school, data["uuid"]) or db.session.execute(
+                    select(Feedback).filter_by(visit_id=visit.id)).scalar_one()
+            else:
+                self._save(visit, user, data)
+                record_revision(feedback, self.name, 0, data["device_uuid"], user)
+                return {"uuid": str(feedback.uuid), "status": CREATED, "revision": feedback.revision}
+        return self._against_existing(user, school, visit, feedback, data, raw)
+
+    @staticmethod
+    def _find(school, record_uuid) -> Feedback | None:
+        return db.session.execute(
+            select(Feedback).filter_by(school_id=school.id, uuid=record_uuid)).scalar_one_or_none()
+
+    @staticmethod
+    def _save(visit, user, data: dict) -> None:
+        from ..feedback.services import save_draft
+
+        step = data["next_step"] or {}
+        try:
+            save_draft(visit, user, summary=data["summary"] or "",
+                       strengths=[(s["text"], s["evidence"]) for s in data["strengths"]],
+                       development_area=data["development_area"] or "",
+                       next_step_text=step.get("text", ""), next_step_due=step.get("due_on"))
+        except ValidationFailed as exc:
+            raise Rejected(exc.fields or {"record": [exc.message]}) from exc
+        db.session.flush()
+
+    def _against_existing(self, user, school, visit, feedback: Feedback, data: dict, raw: dict) -> dict:
+        if feedback.author_id != user.id or feedback.visit_id != visit.id:
+            raise Rejected({"uuid": [_("This record does not exist or is not yours to change.")]})
+        same_record = feedback.uuid == data["uuid"]
+        if same_record and _incoming(data) == _server(feedback):
+            return {"uuid": str(feedback.uuid), "status": UNCHANGED, "revision": feedback.revision}
+        if same_record and (data["base_revision"] == feedback.revision or _continues_own_writes(
+                school, self.name, feedback, data["base_revision"], data["device_uuid"])):
+            self._save(visit, user, data)
+            record_revision(feedback, self.name, data["base_revision"], data["device_uuid"], user)
+            close_seen_conflicts(user, school, self.name, feedback.uuid, data["base_revision"], data["device_uuid"])
+            return {"uuid": str(feedback.uuid), "status": UPDATED, "revision": feedback.revision}
+        return conflict_result(user, school, self.name, data["uuid"], data["base_revision"], feedback, raw,
+                               feedback_copy(feedback), data["device_uuid"])
+
+    def conflict_copies(self, school, conflict) -> dict:
+        feedback = self._find(school, conflict.record_uuid)
+        if feedback is None:
+            visit_uuid = conflict.payload.get("visit_uuid")
+            visit = _find_visit(school, uuid_mod.UUID(visit_uuid)) if visit_uuid else None
+            feedback = visit.feedback if visit is not None else None
+        return {"server": feedback_copy(feedback) if feedback is not None else None}
+
+
+register_record_type(FeedbackRecord())
