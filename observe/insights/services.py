@@ -15,7 +15,10 @@ observations; it is shown only when that population holds at least
 `min_cell_observations` observations and, if any observation names a teacher, at
 least `min_cell_teachers` distinct teachers (organisation settings, never below
 3 / 2). Anonymous walkthroughs name nobody, so they count as observations only.
-Nothing is ever grouped or ordered by teacher.
+Nothing is ever grouped or ordered by teacher. Known limit: comparing two overlapping
+filter settings (say a whole term and the same term minus one month) can still reveal
+by subtraction what a hidden cell held; the threshold protects each figure, not every
+difference between figures.
 """
 from __future__ import annotations
 
