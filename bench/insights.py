@@ -206,7 +206,7 @@ def main() -> None:
     global PASSWORD_HASH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--observations", type=int, default=50000)
-    parser.add_argument("--keep", help="write the database here (default: a temporary file)")
+    parser.add_argument("--keep", help="write the database here and keep it (default: a temporary file, removed)")
     parser.add_argument("--reuse", action="store_true", help="time an existing --keep database again")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="observe-bench-")
@@ -256,6 +256,10 @@ def main() -> None:
         for label, service, page, sql in rows:
             print(f"{label:44} {service[index] * 1000:6.0f} ms {page[index] * 1000:7.0f} ms "
                   f"{sql[index] * 1000:6.0f} ms {service[index] / sql[index]:11.2f}x {page[index] / sql[index]:8.2f}x")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)  # the generated file is ~230 MB
     print(f"\n(medians of {REPEAT} runs after one warm-up; SQLite {sqlite3.sqlite_version}; "
           f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
 
