@@ -10,6 +10,7 @@ import pytest
 from observe.auth.models import Role
 from observe.extensions import db
 from observe.templates_.models import Template, TemplateVersion
+from observe.visits.models import Visit
 from tests.auth.conftest import client  # noqa: F401  (each request in its own app context, as in production)
 from tests.conftest import login
 
@@ -53,6 +54,28 @@ def publish_version(school, number: int = 1, *, drop_item: str | None = None) ->
 @pytest.fixture
 def version(ctx, school):
     return publish_version(school)
+
+
+@pytest.fixture
+def planned_visit(ctx, school, principal, teacher, version):
+    """A planned visit the principal observed, ready for feedback."""
+    visit = Visit(school_id=school.id, kind="planned", status="completed", observer_id=principal.id,
+                  teacher_id=teacher.id, template_version_id=version.id)
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def feedback_record(visit, *, base: int = 0, **changes) -> dict:
+    record = {
+        "type": "feedback", "uuid": str(changes.pop("uuid", uuid.uuid4())), "base_revision": base,
+        "visit_uuid": str(visit.uuid), "summary": "Tydlig start, eleverna visste vad de skulle göra.",
+        "strengths": [{"text": "Målet på tavlan", "evidence": "Läraren läste målet högt och pekade på det"}],
+        "development_area": "Fler öppna frågor",
+        "next_step": {"text": "Planera tre öppna frågor", "due_on": "2026-12-04"},
+    }
+    record.update(changes)
+    return record
 
 
 def observation(version_id: int, *, visit_uuid=None, kind: str = "spontaneous", base: int = 0,
@@ -124,4 +147,4 @@ def at(hours: int) -> str:
     return (dt.datetime(2026, 11, 23, 8, tzinfo=dt.timezone.utc) + dt.timedelta(hours=hours)).isoformat()
 
 
-__all__ = ["Role", "observation", "publish_version", "at"]
+__all__ = ["Role", "feedback_record", "observation", "publish_version", "at"]

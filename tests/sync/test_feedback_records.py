@@ -3,34 +3,13 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from sqlalchemy import select
 
 from observe.auth.models import Role
 from observe.extensions import db
 from observe.feedback.models import Feedback
-from observe.visits.models import Visit
 
-
-@pytest.fixture
-def visit(ctx, school, principal, teacher, version):
-    visit = Visit(school_id=school.id, kind="planned", status="completed", observer_id=principal.id,
-                  teacher_id=teacher.id, template_version_id=version.id)
-    db.session.add(visit)
-    db.session.commit()
-    return visit
-
-
-def feedback_record(visit, *, base: int = 0, **changes) -> dict:
-    record = {
-        "type": "feedback", "uuid": str(changes.pop("uuid", uuid.uuid4())), "base_revision": base,
-        "visit_uuid": str(visit.uuid), "summary": "Tydlig start, eleverna visste vad de skulle göra.",
-        "strengths": [{"text": "Målet på tavlan", "evidence": "Läraren läste målet högt och pekade på det"}],
-        "development_area": "Fler öppna frågor",
-        "next_step": {"text": "Planera tre öppna frågor", "due_on": "2026-12-04"},
-    }
-    record.update(changes)
-    return record
+from .conftest import feedback_record
 
 
 def stored(record) -> Feedback:
@@ -38,11 +17,11 @@ def stored(record) -> Feedback:
     return db.session.execute(select(Feedback).filter_by(uuid=uuid.UUID(record["uuid"]))).scalar_one()
 
 
-def test_draft_is_created_then_resent_unchanged_then_updated(api, visit, principal):
-    record = feedback_record(visit)
+def test_draft_is_created_then_resent_unchanged_then_updated(api, planned_visit, principal):
+    record = feedback_record(planned_visit)
     assert api.results(record) == [{"uuid": record["uuid"], "status": "created", "revision": 1}]
     feedback = stored(record)
-    assert (feedback.author_id, feedback.visit_id, feedback.status) == (principal.id, visit.id, "draft")
+    assert (feedback.author_id, feedback.visit_id, feedback.status) == (principal.id, planned_visit.id, "draft")
     assert feedback.strengths == [{"text": "Målet på tavlan",
                                    "evidence": "Läraren läste målet högt och pekade på det"}]
     assert feedback.next_steps[0].text == "Planera tre öppna frågor"
@@ -54,22 +33,22 @@ def test_draft_is_created_then_resent_unchanged_then_updated(api, visit, princip
     assert db.session.scalar(select(db.func.count()).select_from(Feedback)) == 1
 
 
-def test_feedback_rules_reject_with_field_messages(api, visit):
-    record = feedback_record(visit, strengths=[{"text": "Bra", "evidence": ""}],
+def test_feedback_rules_reject_with_field_messages(api, planned_visit):
+    record = feedback_record(planned_visit, strengths=[{"text": "Bra", "evidence": ""}],
                              next_step={"text": "Något", "due_on": None})
     [result] = api.results(record)
     assert result["status"] == "rejected"
     assert {"strength_evidence_0", "next_step_due"} <= set(result["fields"])
 
 
-def test_only_the_visits_observer_writes_its_feedback(api_as, make_user, visit, teacher):
+def test_only_the_visits_observer_writes_its_feedback(api_as, make_user, planned_visit, teacher):
     for user in (make_user(Role.PRINCIPAL), teacher):
-        [result] = api_as(user).results(feedback_record(visit))
+        [result] = api_as(user).results(feedback_record(planned_visit))
         assert result["status"] == "rejected" and "visit_uuid" in result["fields"]
 
 
-def test_shared_feedback_is_not_changed_by_a_late_upload(api, visit):
-    record = feedback_record(visit)
+def test_shared_feedback_is_not_changed_by_a_late_upload(api, planned_visit):
+    record = feedback_record(planned_visit)
     api.results(record)
     feedback = stored(record)
     feedback.status = "shared"
@@ -79,9 +58,9 @@ def test_shared_feedback_is_not_changed_by_a_late_upload(api, visit):
     assert stored(record).summary.startswith("Tydlig start")
 
 
-def test_stale_feedback_is_a_conflict_and_a_resend_from_the_server_copy_closes_it(api, visit):
+def test_stale_feedback_is_a_conflict_and_a_resend_from_the_server_copy_closes_it(api, planned_visit):
     tablet = {"uuid": str(uuid.uuid4()), "pending": 1}
-    record = feedback_record(visit)
+    record = feedback_record(planned_visit)
     api.results(record)
     api.results({**record, "base_revision": 1, "summary": "Från datorn"})  # revision 2
     stale = {**record, "base_revision": 1, "summary": "Från surfplattan"}
@@ -95,8 +74,8 @@ def test_stale_feedback_is_a_conflict_and_a_resend_from_the_server_copy_closes_i
     assert api.client.get("/api/v1/conflicts").get_json() == {"conflicts": []}
 
 
-def test_second_device_with_another_uuid_meets_the_first_draft_as_a_conflict(api, visit):
-    first, second = feedback_record(visit), feedback_record(visit, summary="Annan text")
+def test_second_device_with_another_uuid_meets_the_first_draft_as_a_conflict(api, planned_visit):
+    first, second = feedback_record(planned_visit), feedback_record(planned_visit, summary="Annan text")
     api.results(first)
     [result] = api.results(second)
     assert result["status"] == "conflict" and result["server"]["uuid"] == first["uuid"]
