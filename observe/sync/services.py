@@ -87,7 +87,8 @@ def apply_record(user, school, record: dict, *, client_schema_version: int | Non
     if not isinstance(record, dict):
         return rejected(None, {"record": [_("A record must be a JSON object.")]})
     record_uuid = uuid_text(record.get("uuid"))
-    record_type = RECORD_TYPES.get(record.get("type"))
+    kind = record.get("type")
+    record_type = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
     if record_type is None:
         return rejected(record_uuid, {"type": [_("Unknown record type.")]})
     try:

@@ -131,8 +131,10 @@ def test_server_owned_fields_cannot_be_sent(api, version, make_school):
 
 def test_malformed_records_are_rejected_one_by_one(api, version):
     good = observation(version.id)
-    results = api.results("not an object", {"type": "mystery", "uuid": "x"}, {"type": "observation"}, good)
-    assert [r["status"] for r in results] == ["rejected", "rejected", "rejected", "created"]
+    results = api.results("not an object", {"type": "mystery", "uuid": "x"}, {"type": "observation"},
+                          {"type": ["observation"], "uuid": good["uuid"]}, good)
+    assert [r["status"] for r in results] == ["rejected", "rejected", "rejected", "rejected", "created"]
+    assert results[3]["fields"] == {"type": ["Unknown record type."]}
     assert results[1]["fields"] == {"type": ["Unknown record type."]}
     assert "uuid" in results[2]["fields"] and "visit" in results[2]["fields"]
 
