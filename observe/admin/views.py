@@ -1,4 +1,4 @@
-"""Admin pages: schools, staff (one by one and CSV import), roles, teacher groups, unsynced devices.
+"""Admin pages: schools, staff (one by one and CSV import), roles, teacher groups, unsynced devices, retention.
 
 Every page needs the admin role at the current school; records of other schools answer 404.
 """
