@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 

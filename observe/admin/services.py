@@ -221,8 +221,8 @@ def _read_heading(text: str) -> tuple[str, list[str] | None, str | None]:
     heading = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter), [])]
     unknown = [h for h in heading if h not in COLUMN_WORDS]
     if unknown:
-        return delimiter, None, _("Unknown column \"%(column)s\" in the first row. The columns are: name, email, roles.",
-                                  column=unknown[0])
+        return delimiter, None, _(
+            "Unknown column \"%(column)s\" in the first row. The columns are: name, email, roles.", column=unknown[0])
     columns = [COLUMN_WORDS[h] for h in heading]
     missing = [c for c in COLUMNS if c not in columns]
     if missing:
