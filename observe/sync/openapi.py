@@ -56,7 +56,7 @@ def _operation(spec: APISpec, doc: dict, path_params: list[str]) -> dict:
 _DESCRIPTIONS = {
     200: "OK.", 204: "Reachable.", 400: "Malformed JSON or request shape.", 401: "Session ended: log in again.",
     403: "CSRF token or Origin refused: fetch a new token and retry once.", 404: "Not found.",
-    409: "The server copy changed since the merge was built.",
+    409: "The server copy changed since the merge was built.", 413: "Too large: send fewer records at once.",
     415: "Send Content-Type: application/json.", 422: "Unknown client_schema_version: update the app; "
     "or, for a single record, its field messages.", 429: "Too many requests: honour Retry-After.",
     500: "Server error: retry with backoff.",

@@ -124,14 +124,14 @@ def csrf_token():
 @documented("Upload records; one result per record, in request order.",
             request_schema=schemas.SyncRequestSchema,
             responses={200: schemas.SyncResponseSchema, 400: schemas.ErrorSchema, 401: schemas.ErrorSchema,
-                       403: schemas.ErrorSchema, 415: schemas.ErrorSchema, 422: schemas.ErrorSchema,
-                       429: schemas.ErrorSchema, 500: schemas.ErrorSchema})
+                       403: schemas.ErrorSchema, 413: schemas.ErrorSchema, 415: schemas.ErrorSchema,
+                       422: schemas.ErrorSchema, 429: schemas.ErrorSchema, 500: schemas.ErrorSchema})
 def sync():
     body, error = _json_body()
     if error:
         return error
     version = body.get("client_schema_version") if isinstance(body, dict) else None
-    if version not in schemas.SUPPORTED_CLIENT_SCHEMA_VERSIONS:
+    if type(version) is not int or version not in schemas.SUPPORTED_CLIENT_SCHEMA_VERSIONS:  # not True, not 1.0
         return error_response(422, "client_outdated", schemas.outdated_client_message(),
                               {"client_schema_version": [schemas.outdated_client_message()]})
     try:

@@ -98,7 +98,7 @@ def test_request_shape_errors_are_400_with_fields(api):
     assert {"records", "extra"} <= set(response.get_json()["fields"])
 
 
-@pytest.mark.parametrize("version_sent", [0, 2, 99, "1", None])
+@pytest.mark.parametrize("version_sent", [0, 2, 99, "1", None, True, 1.0])
 def test_unknown_client_schema_version_is_422_asking_to_update(api, version, version_sent):
     body = {"client_schema_version": version_sent, "records": [observation(version.id)]}
     response = api.post("/api/v1/sync", body)
