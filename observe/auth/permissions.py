@@ -86,6 +86,29 @@ def can_edit_observation(user, visit) -> bool:
     return visit.school_id in user.school_ids and visit.observer_id == user.id
 
 
+def can_view_observation(user, visit, observation) -> bool:
+    """What was recorded: its author; the pair on a peer visit; the school's principals once
+    complete; the observed teacher only once the feedback is shared (drafts stay private)."""
+    if not can_view_visit(user, visit):
+        return False
+    if observation.author_id == user.id:
+        return True
+    if visit.kind == "peer":
+        return can_view_peer_notes(user, visit)
+    if observation.status != "complete":
+        return False
+    if user.id == visit.teacher_id and user.id != visit.observer_id:
+        return visit.feedback is not None and visit.feedback.status == "shared"
+    return user.has_role(visit.school_id, Role.PRINCIPAL)
+
+
+def can_view_quick_notes(user, visit, observation) -> bool:
+    """Quick notes are the observer's own jottings; on a peer visit they belong to the pair."""
+    if visit.kind == "peer":
+        return can_view_peer_notes(user, visit)
+    return observation.author_id == user.id
+
+
 def visit_for(user, visit_uuid, *, edit: bool = False):
     """The visit with this uuid if `user` may see (or, with edit, change) it; else 404."""
     from ..visits.models import Visit
@@ -95,23 +118,6 @@ def visit_for(user, visit_uuid, *, edit: bool = False):
     if not allowed:
         abort(404)
     return visit
-
-
-# --- sync (area D) ------------------------------------------------------------
-
-def can_start_spontaneous_visit(user, school_id: int) -> bool:
-    """Walkthroughs are started by the school's principals (rektor, biträdande rektor)."""
-    return school_id in user.school_ids and user.has_role(school_id, Role.PRINCIPAL)
-
-
-def sync_conflict_for(user, conflict_id: int):
-    """An unresolved sync conflict of `user` in the current school; else 404 (only its author merges it)."""
-    from ..sync.models import SyncConflict
-
-    conflict = get_in_school(SyncConflict, id=conflict_id, user_id=user.id)
-    if conflict.resolved_at is not None:
-        abort(404)
-    return conflict
 
 
 # --- feedback loop: plans, feedback, next steps, peer observation (area G) ---------------
@@ -291,6 +297,23 @@ def insights_schools(user) -> list:
 def may_view_insights(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         user.is_org_leader or bool(insights_schools(user)))
+
+
+# --- sync (area D) ------------------------------------------------------------
+
+def can_start_spontaneous_visit(user, school_id: int) -> bool:
+    """Walkthroughs are started by the school's principals (rektor, biträdande rektor)."""
+    return school_id in user.school_ids and user.has_role(school_id, Role.PRINCIPAL)
+
+
+def sync_conflict_for(user, conflict_id: int):
+    """An unresolved sync conflict of `user` in the current school; else 404 (only its author merges it)."""
+    from ..sync.models import SyncConflict
+
+    conflict = get_in_school(SyncConflict, id=conflict_id, user_id=user.id)
+    if conflict.resolved_at is not None:
+        abort(404)
+    return conflict
 
 
 # --- templates (area B) -----------------------------------------------------------------

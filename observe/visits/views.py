@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit import services as audit
-from ..auth.permissions import can_start_spontaneous_visit, current_school, get_in_school, visit_for
+from ..auth.permissions import (can_start_spontaneous_visit, can_view_observation, can_view_quick_notes,
+                                current_school, get_in_school, visit_for)
 from ..extensions import db
 from ..templates_.models import TemplateVersion
 from . import services
 from .display import readable_answers
-from .models import ObservationStatus, VisitKind
+from .models import VisitKind
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -81,6 +82,8 @@ def observe(visit_uuid):
     """Continue filling in a visit you observe (a draft walkthrough, a planned or peer visit)."""
     visit = visit_for(current_user, visit_uuid, edit=True)
     observation = next((o for o in visit.observations if o.author_id == current_user.id), None)
+    audit.record("visit.view", visit, page="observe")  # the form shows the record's answers
+    db.session.commit()
     if observation is None:
         values = services.new_visit_values(visit.teacher_id, visit.subject, visit.year_group)
         values.update(visit_uuid=str(visit.uuid), kind=visit.kind,
@@ -129,9 +132,9 @@ def save():
 @login_required
 def detail(visit_uuid):
     visit = visit_for(current_user, visit_uuid)
-    observations = [o for o in visit.observations
-                    if o.status == ObservationStatus.COMPLETE or o.author_id == current_user.id]
-    shown = [(o, readable_answers(o.template_version.document, o.answers or {})) for o in observations]
+    observations = [o for o in visit.observations if can_view_observation(current_user, visit, o)]
+    shown = [(o, readable_answers(o.template_version.document, o.answers or {}),
+              can_view_quick_notes(current_user, visit, o)) for o in observations]
     audit.record("visit.view", visit)
     db.session.commit()
     return render_template("visits/detail.html", visit=visit, shown=shown,
