@@ -31,7 +31,12 @@ def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
         db.session.commit()
         return LoginResult(retry_after=wait)
     user = find_user(email)
-    ok = verify_password(user.password_hash if user else None, password)
+    stored_hash = user.password_hash if user else None
+    # End the read before hashing: on SQLite a request's transaction holds the write lock
+    # (BEGIN IMMEDIATE), and argon2 takes ~0.1 s of CPU, so 100 tablets logging in at once
+    # would queue every other request behind the hashing and time out ("database is locked").
+    db.session.commit()
+    ok = verify_password(stored_hash, password)
     if not ok or user is None or not user.active:
         audit.record(throttle.FAILURE, subject=email, user_id=user.id if user else None)
         db.session.commit()
