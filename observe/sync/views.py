@@ -145,7 +145,10 @@ def sync():
     version = request_data["client_schema_version"]
     device_uuid = request_data["device"]["uuid"] if request_data["device"] else None
     results = [_apply_one(user, school, record, version, device_uuid) for record in request_data["records"]]
-    services.report_device(user, request_data["device"], request.user_agent.string)
+    try:
+        services.report_device(user, request_data["device"], request.user_agent.string)
+    except Exception:  # noqa: BLE001 - diagnostics must never cost the device its confirmations
+        current_app.logger.exception("sync: device report failed")
     if g.pop("drop_response", False):
         return error_response(500, "server_error")  # test fault: processed and committed, answer "lost"
     return jsonify(schemas.SyncResponseSchema().dump({"results": results}))

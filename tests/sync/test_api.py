@@ -152,3 +152,16 @@ def test_schema_errors_read_as_plain_messages(api, version):
     [result] = api.results(record)
     assert result["fields"]["base_revision"] == ["This is required."]
     assert result["fields"]["visit.teacher_id"] == ["Enter a whole number."]
+
+
+def test_a_failing_device_report_does_not_cost_the_confirmations(api, version, monkeypatch):
+    from observe.sync import services
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("device table unavailable")
+
+    monkeypatch.setattr(services, "report_device", broken)
+    record = observation(version.id)
+    response = api.sync(record, device={"uuid": "6f1c2a7e-1b2c-4d5e-8f90-123456789abc", "pending": 1})
+    assert response.status_code == 200
+    assert response.get_json()["results"][0]["status"] == "created"
