@@ -28,7 +28,7 @@ CONTENT_SECURITY_POLICY = "; ".join((
 # Observe needs none of these; denying them means an injected script cannot ask for them
 # either (and matches the data-protection rule: no photo, audio or video by default).
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
-    "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "hid",
+    "camera", "microphone", "geolocation", "payment", "usb", "serial", "hid",
     "midi", "display-capture", "accelerometer", "gyroscope", "magnetometer",
 ))
 

@@ -1,5 +1,6 @@
 """In Chromium, under the real policy, no page of any role is refused a script, a style or
-a connection: the CSP holds and nothing on our pages depends on what it forbids."""
+a connection: the CSP holds and nothing on our pages depends on what it forbids. The
+browser also understands every feature our Permissions-Policy names."""
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ def test_no_page_breaks_the_policy_in_the_browser(live_server, page, demo, email
     base = live_server.url
     refused: list[str] = []
     page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text else None)
+            if "Content Security Policy" in message.text or "Permissions-Policy" in message.text else None)
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{base}/login")
     page.fill("#email", email)
@@ -60,7 +61,7 @@ def test_no_page_breaks_the_policy_in_the_browser(live_server, page, demo, email
             continue
         queue.extend(same_site_links(page, base))
     assert visited > 3
-    assert not refused, "the CSP refused something:\n" + "\n".join(refused)
+    assert not refused, "the browser refused or did not understand a policy:\n" + "\n".join(refused)
 
 
 def test_the_browser_enforces_the_policy(live_server, page):
