@@ -128,6 +128,10 @@ MATRIX: dict[str, R] = {
     "templates_.add_item": R("change", {"admin", "principal"}, "template_id"),
     "templates_.item": R("change", {"admin", "principal"}, "template_id"),
     "templates_.item_op": R("change", {"admin", "principal"}, "template_id"),
+    # --- privacy: one's own data, the school's audit log -----------------------------------------
+    "privacy.about_me": R("read", SIGNED_IN),  # only the signed-in person's own records
+    "privacy.export": R("export", SIGNED_IN),  # ditto, JSON and CSV
+    "privacy.audit_log": R("read", {"admin", "foreign"}),  # the admin's own school only
     # --- sync API (JSON; 401 instead of the login page) -----------------------------------------
     "sync.csrf_token": R("read", SIGNED_IN),
     "sync.sync": R("change", SIGNED_IN),  # each record is checked on its own (tests/sync)
@@ -138,7 +142,7 @@ MATRIX: dict[str, R] = {
 
 # --- machinery ----------------------------------------------------------------------------------
 
-FIXED_ARGS = {"lang": "sv", "filename": "css/app.css", "action": "confirm"}
+FIXED_ARGS = {"lang": "sv", "filename": "css/app.css", "action": "confirm", "fmt": "json"}
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 
