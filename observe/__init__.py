@@ -97,6 +97,9 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (core_bp, auth_bp, admin_bp, templates_bp, visits_bp, feedback_bp, insights_bp, sync_bp, pwa_bp):
         app.register_blueprint(bp)
     from .visits.planning import bp as planning_bp; app.register_blueprint(planning_bp)  # noqa: E702
+    from .privacy.views import bp as privacy_bp
+
+    app.register_blueprint(privacy_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
