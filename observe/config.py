@@ -91,7 +91,7 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT": _int(
             "OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT", env.get("OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT"), 5),
         "OBSERVE_LOGIN_MAX_FAILURES_IP": _int(
-            "OBSERVE_LOGIN_MAX_FAILURES_IP", env.get("OBSERVE_LOGIN_MAX_FAILURES_IP"), 20),
+            "OBSERVE_LOGIN_MAX_FAILURES_IP", env.get("OBSERVE_LOGIN_MAX_FAILURES_IP"), 100),
         "OBSERVE_LOGIN_WINDOW_SECONDS": _int(
             "OBSERVE_LOGIN_WINDOW_SECONDS", env.get("OBSERVE_LOGIN_WINDOW_SECONDS"), 900),
         # Server-side sessions (observe/auth/sessions.py): idle and absolute lifetimes.
@@ -100,6 +100,8 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "OBSERVE_SESSION_MAX_HOURS": _int("OBSERVE_SESSION_MAX_HOURS", env.get("OBSERVE_SESSION_MAX_HOURS"), 7 * 24),
         # The __Host- prefix pins the cookie to this host and path / over HTTPS.
         "SESSION_COOKIE_NAME": "__Host-observe" if https else "observe_session",
+        # Largest request body accepted (a CSV import, a sync batch); larger ones get 413.
+        "MAX_CONTENT_LENGTH": _int("OBSERVE_MAX_UPLOAD_BYTES", env.get("OBSERVE_MAX_UPLOAD_BYTES"), 16 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

@@ -20,7 +20,7 @@ from .services import authenticate, change_password as change_user_password
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site relative paths; anything else goes home (no open redirect).
 
     Browsers read a backslash as a slash and drop tabs and newlines, so a target like
@@ -46,7 +46,7 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         if result.retry_after:
             minutes = max(1, round(result.retry_after / 60))
             flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")

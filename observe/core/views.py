@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..auth.models import Role
+from ..auth.views import safe_next
 from ..auth.permissions import current_roles, current_school
 from ..extensions import db
 
@@ -62,5 +63,4 @@ def set_school():
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else url_for("core.home")
+    return safe_next(request.form.get("next"))

@@ -61,3 +61,30 @@ def test_bad_environment_value_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("OBSERVE_ENV", "staging")
     with pytest.raises(ConfigError, match="OBSERVE_ENV must be one of"):
         create_app(instance_path=str(tmp_path))
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example"])
+def test_language_switch_never_redirects_off_site(client, target):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/login")
+    response = client.post("/language", data={"lang": "en", "next": target, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_language_switch_returns_to_the_page(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/login")
+    response = client.post("/language", data={"lang": "sv", "next": "/login?x=1", "csrf_token": token})
+    assert response.headers["Location"] == "/login?x=1"
+
+
+def test_oversized_request_body_is_refused_with_413(app, client, principal, login_as):
+    body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    page = client.post("/login", data=body, content_type="application/x-www-form-urlencoded")
+    assert page.status_code == 413 and "too large" in page.get_data(as_text=True)
+    login_as(principal)
+    api = client.post("/api/v1/sync", data=body, content_type="application/json")
+    assert api.status_code == 413 and api.get_json()["error"]
