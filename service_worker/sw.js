@@ -28,7 +28,7 @@ self.addEventListener('message', (event) => {
   const reply = (message) => event.source && event.source.postMessage(message);
   if (data.type === 'skip-waiting') {
     // Sent by the page only after the user agreed and no form holds unsaved input.
-    self.skipWaiting();
+    event.waitUntil(self.skipWaiting());
   } else if (data.type === 'warm' && data.user && Array.isArray(data.urls)) {
     event.waitUntil(warmPages(data.user, data.urls).then((result) => reply({ type: 'warmed', ...result })));
   } else if (data.type === 'logout') {

@@ -14,7 +14,9 @@ async function registerWorker(status) {
   const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
   const offer = (worker) => status && status.offerUpdate(() => {
     navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
-    worker.postMessage({ type: 'skip-waiting' });
+    // The worker waiting now (a later update may have replaced the one that raised the prompt).
+    const waiting = registration.waiting || worker;
+    waiting.postMessage({ type: 'skip-waiting' });
   });
   // A new version waits (never activates by itself) until the user agrees in the status bar.
   if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);

@@ -90,7 +90,6 @@ export class Outbox extends EventTarget {
       return next;
     }, { durability: final ? 'strict' : 'default' });
     this.changed();
-    this.registerBackgroundSync();
     this.schedule(final ? 0 : SOON_MS);
     return result;
   }
@@ -176,6 +175,7 @@ export class Outbox extends EventTarget {
         }
         if (!(await ping())) {
           this.offline = true;
+          this.registerBackgroundSync(); // let the browser wake us when the network is back
           await this.backoff(due, null);
           outcome = Outcome.OFFLINE;
           break;
@@ -202,6 +202,7 @@ export class Outbox extends EventTarget {
         else if (answer.outcome === Outcome.UPDATE) this.updateNeeded = true;
         else {
           if (answer.outcome === Outcome.OFFLINE) this.offline = true;
+          this.registerBackgroundSync();
           await this.backoff(due, answer.retryAfter);
         }
         break;

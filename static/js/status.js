@@ -163,10 +163,13 @@ export class StatusBar {
     const box = this.root.querySelector('[data-sync-update]');
     box.hidden = false;
     box.querySelector('[data-update-reload]').onclick = async () => {
+      box.dataset.step = 'asked';
       if (await this.hasUnsavedInput()) {
+        box.dataset.step = 'refused';
         this.showAlert(_('Some of your input is not saved on this device yet. Wait a moment, then reload.'));
         return;
       }
+      box.dataset.step = 'activating';
       activate();
     };
   }

@@ -55,7 +55,7 @@ def test_same_files_same_worker_and_a_new_build_a_new_cache_name(app, client):
 def test_worker_never_activates_itself(client):
     body = client.get("/sw.js").get_data(as_text=True)
     calls = [line.strip() for line in body.splitlines() if "skipWaiting()" in line and not line.strip().startswith("//")]
-    assert calls == ["self.skipWaiting();"]
+    assert calls == ["event.waitUntil(self.skipWaiting());"]
     assert "data.type === 'skip-waiting'" in body
 
 
