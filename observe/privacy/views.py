@@ -61,4 +61,6 @@ def audit_log():
                            action=action or "", person=person, title=_("Audit log"))
 
 
-from . import cli  # noqa: E402,F401  (registers `flask retention` on the blueprint)
+from . import cli, logout  # noqa: E402  (cli registers `flask retention` on the blueprint)
+
+logout.init(bp)
