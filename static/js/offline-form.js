@@ -163,6 +163,7 @@ export class OfflineForm {
     this.form.addEventListener('submit', (event) => this.submit(event));
     this.outbox.addEventListener('change', () => this.refreshState());
     this.form.dataset.offlineReady = 'true'; // restored and listening
+    performance.mark('observe:form-ready'); // bench/offline_load.py: time to interactive
   }
 
   /** Unconfirmed work on this device beats the page; a confirmed copy only if the page is older. */
@@ -231,6 +232,7 @@ export class OfflineForm {
   }
 
   async write({ finish = false } = {}) {
+    const began = performance.now(); // bench/keystroke.py: from reading the form to stored on the device
     const fields = formFields(this.form);
     const record = recordFromFields(fields, { finish });
     if (finish) {
@@ -241,6 +243,8 @@ export class OfflineForm {
       this.local = await this.outbox.save({
         uuid: record.uuid, record, form: fields, title: this.title(), url: this.url(),
       }, { final: finish });
+      performance.clearMeasures('observe:saved'); // keep only the latest (a long visit types thousands)
+      performance.measure('observe:saved', { start: began });
       this.failed = false;
       this.problem.hidden = true;
       delete this.problem.dataset.storeError;
