@@ -15,6 +15,7 @@ from ..auth.permissions import (can_start_spontaneous_visit, can_view_observatio
 from ..extensions import db
 from ..templates_.models import TemplateVersion
 from . import services
+from ..privacy.pin import fields_with_pin
 from .display import readable_answers
 from .models import VisitKind
 
@@ -113,6 +114,9 @@ def save():
     record = services.record_from_form(request.form, kind=kind, finish=action == "finish")
     result = apply_record(current_user, school, record)
     db.session.commit()
+    if fields_with_pin(request.form):  # minimisation: a warning, never a block
+        flash(_("Something you wrote looks like a personal identity number. Observations never need one: "
+                "please remove it."), "warning")
     if result.get("status") == "rejected":
         return _render_rejected(school, record, result.get("fields") or {}, visit)
     if result.get("status") == "conflict":
