@@ -1,4 +1,8 @@
-// Visit pages: filter the teacher picker while typing (the search button still works without JS).
+// Visit pages: filter the teacher picker while typing, the walkthrough's running timer and
+// timestamped quick notes. Every control also works without JavaScript (search button,
+// "Add note" posts the form and the server stamps the time).
+import { _ } from "./i18n.js";
+
 const search = document.querySelector("[data-filter-list]");
 if (search) {
   const list = document.getElementById(search.dataset.filterList);
@@ -7,4 +11,99 @@ if (search) {
     const wanted = search.value.trim().toLowerCase();
     for (const row of rows) row.hidden = wanted !== "" && !row.dataset.name.includes(wanted);
   });
+}
+
+/** "2026-11-23T08:42:36Z" — the shape the server and the offline client write. */
+const isoNow = () => new Date().toISOString().slice(0, 19) + "Z";
+
+/** Local clock time of an ISO timestamp (naive ones are UTC, as the server writes them). */
+function clockTime(iso) {
+  const at = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+  if (Number.isNaN(at.getTime())) return null;
+  return at;
+}
+
+function formatClock(at) {
+  return at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+}
+
+/** Elapsed time as m:ss (h:mm:ss after an hour). */
+export function formatElapsed(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/**
+ * The running timer. started_at is read on every tick, not once: the offline client may
+ * restore a saved draft (or give a cached page a fresh start) after this script ran.
+ * The clock is role="timer" with aria-live="off", so screen readers are not told every second.
+ */
+function startTimer(form, timer) {
+  const clock = timer.querySelector("[data-timer-clock]");
+  const startText = timer.querySelector("[data-timer-start]");
+  const running = timer.querySelector("[data-timer-running]");
+  if (!clock || !running) return;
+  running.hidden = false;
+  let shownStart = null;
+  const tick = () => {
+    const startedValue = form.elements.namedItem("started_at")?.value || "";
+    const started = clockTime(startedValue);
+    if (!started) return;
+    if (startText && startedValue !== shownStart) {
+      shownStart = startedValue;
+      startText.dateTime = startedValue;
+      startText.textContent = formatClock(started);
+    }
+    const ended = clockTime(form.elements.namedItem("ended_at")?.value || "");
+    clock.textContent = formatElapsed((ended || new Date()) - started);
+    timer.dataset.elapsedMinutes = String(Math.floor(((ended || new Date()) - started) / 60000));
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
+/** One note row, the same markup as the server's and the offline client's. */
+function noteRow(at, text) {
+  const item = document.createElement("li");
+  const time = document.createElement("time");
+  time.dateTime = at;
+  time.textContent = formatClock(clockTime(at));
+  const hidden = (name, value) => Object.assign(document.createElement("input"), { type: "hidden", name, value });
+  item.append(time, ` ${text}`, hidden("note_at", at), hidden("note_text", text));
+  return item;
+}
+
+/**
+ * "Add note" without a page round trip: the note gets the device's time and hidden
+ * note_at/note_text inputs (what the no-JS path posts), then an input event tells the
+ * offline client to save the form on the device.
+ */
+function enableNotes(form) {
+  const button = form.querySelector("[data-add-note]");
+  const list = form.querySelector("[data-note-list]");
+  const field = form.elements.namedItem("note");
+  const status = form.querySelector("[data-note-status]");
+  if (!button || !list || !field) return;
+  button.addEventListener("click", (event) => {
+    event.preventDefault(); // no submit: neither a page load nor the offline client's submit handler
+    const text = field.value.trim();
+    if (text) {
+      const at = isoNow();
+      list.append(noteRow(at, text));
+      field.value = "";
+      form.dispatchEvent(new Event("input", { bubbles: true }));
+      if (status) status.textContent = _("Note added at %(time)s.", { time: formatClock(clockTime(at)) });
+    }
+    field.focus();
+  });
+}
+
+const visitForm = document.querySelector("form.visit-form");
+if (visitForm) {
+  const timer = document.querySelector("[data-visit-timer]");
+  if (timer) startTimer(visitForm, timer);
+  enableNotes(visitForm);
 }
