@@ -40,6 +40,14 @@ def healthz():
     return response
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own (no <link> read yet): point them at our SVG icon, not a 404."""
+    response = redirect(url_for("static", filename="icons/icon.svg"))
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.route("/language", methods=["POST"])
 def set_language():
     lang = request.form.get("lang", "")
