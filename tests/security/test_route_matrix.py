@@ -40,6 +40,7 @@ MATRIX: dict[str, R] = {
     # --- public: no personal data -------------------------------------------------------------
     "static": R("public", ALL),
     "core.healthz": R("public", ALL),
+    "core.favicon": R("public", ALL),
     "core.set_language": R("public", ALL),
     "auth.login": R("public", ALL),
     "i18n.catalog_json": R("public", ALL),
