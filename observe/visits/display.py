@@ -41,7 +41,10 @@ def _parts(item: dict, value) -> list:
 
 
 def readable_answers(document: dict, answers: dict) -> list[dict]:
-    """[{title, rows: [{key, label, type, parts, evidence}]}] for each section with something recorded."""
+    """[{title, rows: [{key, label, type, parts, evidence, item, value}]}] for each section with something recorded.
+
+    `item` and `value` let the page draw more than text, e.g. an interval item's timeline.
+    """
     sections = []
     for section in document.get("sections", []):
         rows = []
@@ -51,7 +54,7 @@ def readable_answers(document: dict, answers: dict) -> list[dict]:
             parts = _parts(item, value) if value not in (None, "", [], {}) else []
             if parts or answer.get("evidence"):
                 rows.append({"key": item["key"], "label": item["label"], "type": item["type"],
-                             "parts": parts, "evidence": answer.get("evidence")})
+                             "parts": parts, "evidence": answer.get("evidence"), "item": item, "value": value})
         if rows:
             sections.append({"title": section.get("title"), "rows": rows})
     return sections
