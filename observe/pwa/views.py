@@ -37,13 +37,22 @@ def manifest():
         "short_name": "Observe",
         "description": _("Classroom observation and feedback"),
         "lang": request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "sv",
+        "id": "/",
         "start_url": url_for("core.home"),
         "scope": "/",
         "display": "standalone",
         "background_color": "#f6f7f9",
         "theme_color": "#0b5cad",
-        "icons": [{"src": url_for("static", filename="icons/icon.svg"), "sizes": "any",
-                   "type": "image/svg+xml", "purpose": "any"}],
+        "icons": [  # PNGs drawn by bench/make_icons.py; maskable keeps the eye in the safe zone
+            {"src": url_for("static", filename="icons/icon.svg"), "sizes": "any", "type": "image/svg+xml",
+             "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png",
+             "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "maskable"},
+        ],
     })
     response.mimetype = "application/manifest+json"
     response.headers["Cache-Control"] = "no-cache"
