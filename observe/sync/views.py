@@ -144,7 +144,8 @@ def sync():
     user = current_user._get_current_object()
     version = request_data["client_schema_version"]
     device_uuid = request_data["device"]["uuid"] if request_data["device"] else None
-    results = [_apply_one(user, school, record, version, device_uuid) for record in request_data["records"]]
+    results = services.apply_records(user, school, request_data["records"], client_schema_version=version,
+                                     device_uuid=device_uuid)
     try:
         services.report_device(user, request_data["device"], request.user_agent.string)
     except Exception:  # noqa: BLE001 - diagnostics must never cost the device its confirmations
@@ -152,18 +153,6 @@ def sync():
     if g.pop("drop_response", False):
         return error_response(500, "server_error")  # test fault: processed and committed, answer "lost"
     return jsonify(schemas.SyncResponseSchema().dump({"results": results}))
-
-
-def _apply_one(user, school, record, client_schema_version: int, device_uuid) -> dict:
-    """One record; a server fault here is reported for this record only, never for the batch."""
-    try:
-        return services.apply_record(user, school, record, client_schema_version=client_schema_version,
-                                     device_uuid=device_uuid)
-    except Exception:  # noqa: BLE001 - the other records must still be answered
-        current_app.logger.exception("sync: record failed")
-        uuid = record.get("uuid") if isinstance(record, dict) else None
-        return services.rejected(services.uuid_text(uuid), {"record": [
-            _("The server could not save this record. Try again later; it stays on your device.")]})
 
 
 @bp.get("/conflicts")
