@@ -87,6 +87,9 @@ def register(app: Flask) -> None:
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response = app.make_response(response)
             response.headers["Retry-After"] = str(exc.retry_after)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response = app.make_response(response)  # RFC 9110: a 405 names the allowed methods
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(Exception)
