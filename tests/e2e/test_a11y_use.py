@@ -18,6 +18,13 @@ PRINCIPAL, TEACHER = "rektor@demo.observe", "larare1@demo.observe"
 TARGET = 44  # CSS px
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    """No service worker: it would keep fetching this user's offline pages after a test ends,
+    holding the database while the next test loads the demo (area E tests the worker)."""
+    return {**browser_context_args, "service_workers": "block"}
+
+
 def planned_visit_form(email: str = PRINCIPAL) -> str:
     """The observation form of a planned visit (template A2: ratings and counters) this observer may fill in."""
     from observe.auth.models import User
