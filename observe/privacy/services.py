@@ -17,7 +17,7 @@ from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..extensions import db
 from ..feedback.models import Comment, Feedback, NextStep
-from ..schools.models import School
+from ..schools.models import Organisation, School
 from ..visits.models import Visit
 
 RECORD_TYPES = ("visit", "observation", "feedback", "nextstep", "comment")
@@ -74,7 +74,10 @@ def collect(user) -> dict:
         NextStep.teacher_id == user.id, NextStep.created_by_id == user.id)).order_by(NextStep.id)).all()
     comments = db.session.scalars(select(Comment).where(or_(
         Comment.author_id == user.id, Comment.visit_id.in_(visit_ids or [-1]))).order_by(Comment.id)).all()
+    organisation = db.session.get(Organisation, user.organisation_id)
     return {
+        # The purpose travels with the data (domain.md): never salary-setting unless announced.
+        "salary_use_allowed": bool(organisation.setting("salary_use_allowed")),
         "person": {"name": user.name, "email": user.email, "locale": user.locale,
                    "schools": sorted(schools[s] for s in user.school_ids if s in schools)},
         "visits": out_visits,
