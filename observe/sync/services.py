@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
@@ -359,8 +359,9 @@ def write_answer_rows(obs: Observation, visit: Visit, version: TemplateVersion, 
     base = {"observation_id": obs.id, "school_id": obs.school_id, "visit_kind": visit.kind,
             "observed_on": _observed_on(visit), "teacher_id": visit.teacher_id,
             "template_key": version.template.key}
-    for row in items.answer_rows(version.document, obs.answers or {}):
-        db.session.add(ObservationAnswer(**{**base, **row}))
+    rows = [{**base, **row} for row in items.answer_rows(version.document, obs.answers or {})]
+    if rows:  # one multi-row INSERT, not an ORM object per answer (a record has 10-30 of them)
+        db.session.execute(insert(ObservationAnswer), rows)
 
 
 class ObservationRecord(RecordType):
