@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-1"
+ATTEMPTS = 5
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 MINIMAL_APP = '''
 import os
@@ -191,7 +192,14 @@ class Tablet:
         self.opener.open(urllib.request.Request(base + "/login", data=body), timeout=30).read()
 
     def sync(self, records: list[dict]) -> tuple[int, list[dict]]:
-        token = json.loads(self.opener.open(self.base + "/api/v1/csrf", timeout=30).read())["csrf_token"]
+        try:
+            token = json.loads(self.opener.open(self.base + "/api/v1/csrf", timeout=60).read())["csrf_token"]
+        except urllib.error.HTTPError as exc:
+            return exc.code, []
+        except OSError:
+            return 0, []
+        except OSError:
+            return 0, []  # no answer: resend later
         body = json.dumps({"client_schema_version": 1, "device": {"uuid": str(uuid.uuid4()), "pending": len(records)},
                            "records": records}).encode()
         request = urllib.request.Request(self.base + "/api/v1/sync", data=body, headers={
@@ -223,6 +231,7 @@ def run_sync_load(base: str, info: dict, batches: int, records: int) -> dict:
 
     latencies: list[float] = []
     errors: list[str] = list(login_errors)
+    retries: list[str] = []
     sent: set[str] = set()
     lock = threading.Lock()
     start_gate = threading.Barrier(len(tablets) + 1)
@@ -247,17 +256,27 @@ def run_sync_load(base: str, info: dict, batches: int, records: int) -> dict:
                     "status": "complete",
                 }
                 batch.append(record)
-            began = time.perf_counter()
-            status, results = tablets[i].sync(batch)
-            elapsed = time.perf_counter() - began
             with lock:
-                latencies.append(elapsed)
-                if status != 200:
-                    errors.append(f"HTTP {status}")
-                for result in results:
-                    if result["status"] != "created":
-                        errors.append(f"{result['status']}: {result.get('fields')}")
                 sent.update(r["uuid"] for r in batch)
+            pending = batch
+            for attempt in range(ATTEMPTS):  # like the outbox: resend what was not confirmed
+                if attempt:
+                    time.sleep(1 + rnd.random())
+                began = time.perf_counter()
+                status, results = tablets[i].sync(pending)
+                elapsed = time.perf_counter() - began
+                confirmed = {r["uuid"] for r in results if r["status"] in ("created", "unchanged")}
+                with lock:
+                    latencies.append(elapsed)
+                    if status != 200 or len(confirmed) < len(pending):
+                        retries.append(f"HTTP {status}" if status != 200 else
+                                       "; ".join(f"{r['status']}: {r.get('fields')}" for r in results
+                                                 if r["uuid"] not in confirmed))
+                pending = [r for r in pending if r["uuid"] not in confirmed]
+                if not pending:
+                    break
+            with lock:
+                errors.extend(f"not stored after {ATTEMPTS} attempts: {r['uuid']}" for r in pending)
 
     workers = [threading.Thread(target=work, args=(i,)) for i in range(len(tablets))]
     for t in workers:
@@ -267,7 +286,7 @@ def run_sync_load(base: str, info: dict, batches: int, records: int) -> dict:
     for t in workers:
         t.join()
     wall = time.perf_counter() - began
-    return {"wall": wall, "latencies": latencies, "errors": errors, "sent": sent}
+    return {"wall": wall, "latencies": latencies, "errors": errors, "sent": sent, "retries": retries}
 
 
 def run_minimal_load(base: str, clients: int, requests_each: int) -> dict:
@@ -356,6 +375,10 @@ def main() -> int:
         stored = count_rows(database.url, "SELECT count(*) FROM observations")
         distinct = count_rows(database.url, "SELECT count(DISTINCT uuid) FROM observations")
         sync_rate = report("sync    ", stored, sync_run)
+        print(f"requests answered with an error and resent (HTTP 5xx, or a record the server could not save): "
+              f"{len(sync_run['retries'])}")
+        for retry in sync_run["retries"][:3]:
+            print(f"  resent after: {retry[:200]}")
         print(f"exactly once: sent {expected}, stored {stored}, distinct {distinct} -> "
               f"{'OK' if expected == stored == distinct else 'MISMATCH'}")
 
