@@ -1,18 +1,21 @@
 /* The page shell (area J): the compact menu on narrow screens and the invitation to install
- * the app on a tablet. Both are enhancements: without this script the menu stays open and
- * no invitation is shown. */
+ * the app on a tablet. Both are enhancements: without this script the menu still opens and
+ * closes (it is a <details>) and no invitation is shown. */
 
 const NARROW = window.matchMedia('(max-width: 40rem)');
 const DISMISSED = 'observe.installInvite.dismissed';
 
-/** Menu collapsed behind its summary on a phone-sized screen, always open on wider ones. */
+/** The menu is a closed <details>; on wider screens CSS shows its links inline through
+ * ::details-content. A browser without that selector gets the menu opened here instead. */
 function compactMenu() {
   const menu = document.querySelector('[data-navmenu]');
   if (!menu) return;
   menu.classList.add('navmenu-js');
-  const fit = () => { menu.open = !NARROW.matches; };
-  fit();
-  NARROW.addEventListener('change', fit);
+  if (!CSS.supports('selector(::details-content)')) {
+    const fit = () => { menu.open = !NARROW.matches; };
+    fit();
+    NARROW.addEventListener('change', fit);
+  }
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && NARROW.matches && menu.open) {
       menu.open = false;
