@@ -221,3 +221,16 @@ def test_no_install_invitation_on_a_desktop(live_server, page, demo):
     sign_in(page, live_server.url, PRINCIPAL)
     page.wait_for_load_state("load")
     assert page.locator("[data-install-invite]").is_hidden()
+
+
+def test_chromium_finds_the_app_installable(live_server, browser_type, browser_type_launch_args, tmp_path):
+    """Chromium's own installability check (manifest, icons, start URL, standalone display).
+    A persistent profile, because Chromium never offers installation in an incognito one."""
+    context = browser_type.launch_persistent_context(tmp_path / "profile", **browser_type_launch_args)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login", wait_until="load")
+        errors = context.new_cdp_session(page).send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == []
+    finally:
+        context.close()
