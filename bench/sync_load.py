@@ -355,8 +355,12 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=3, help="sync requests per tablet")
     parser.add_argument("--records", type=int, default=5, help="observations per sync request")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2 cores here)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per gunicorn worker (default 1 on SQLite, whose one write lock makes more "
+                             "threads only queue longer, 4 on PostgreSQL)")
     args = parser.parse_args()
+    if args.threads is None:
+        args.threads = 1 if args.db == "sqlite" else 4
 
     workdir = Path(tempfile.mkdtemp(prefix="observe-bench-"))
     database = Database(args.db, workdir)
