@@ -8,6 +8,7 @@ CSRF token (fetch a new one, retry once). Every answer carries
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from functools import wraps
 from urllib.parse import urlsplit
@@ -212,6 +213,8 @@ def _valid_fault(fault) -> bool:
         return True
     if isinstance(fault, int) and not isinstance(fault, bool):
         return 400 <= fault <= 599
+    if isinstance(fault, dict) and set(fault) == {"delay"}:
+        return isinstance(fault["delay"], (int, float)) and 0 <= fault["delay"] <= 30
     if isinstance(fault, dict) and set(fault) <= {"status", "retry_after"}:
         status, retry = fault.get("status"), fault.get("retry_after", 0)
         return (isinstance(status, int) and 400 <= status <= 599 and isinstance(retry, int) and retry >= 0)
@@ -229,6 +232,9 @@ def _next_fault():
         return None
     if fault == "drop_response":
         g.drop_response = True
+        return None
+    if isinstance(fault, dict) and "delay" in fault:
+        time.sleep(fault["delay"])  # a slow network or server: answer normally, later
         return None
     spec = fault if isinstance(fault, dict) else {"status": fault}
     response = error_response(spec["status"], "injected_fault", "Injected test fault.")

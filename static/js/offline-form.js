@@ -280,7 +280,13 @@ export class OfflineForm {
     if (finish) this.appendPendingNote();
     const saved = await this.changed({ finish });
     if (!saved) return;
-    await this.outbox.run({ force: true });
+    // An autosave's sync pass may hold the lock with an older copy of this record: wait for
+    // it (briefly) and run again, so "Finish" uploads the finished version and moves on.
+    let ran = await this.outbox.run({ force: true });
+    for (let tries = 0; ran === 'busy' && tries < 40; tries += 1) {
+      await new Promise((resolve) => { setTimeout(resolve, 250); });
+      ran = await this.outbox.run({ force: true });
+    }
     const local = await this.store.get('records', this.uuid);
     if (finish && local && local.state === 'synced') {
       location.assign(`/visits/${this.form.elements.namedItem('visit_uuid').value}`);
