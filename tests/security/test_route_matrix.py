@@ -282,3 +282,20 @@ def test_the_matrix_denies_something_on_every_personal_route():
     for endpoint, row in MATRIX.items():
         if row.record:
             assert not row.allowed & {"anon", "foreign"}, endpoint
+
+
+def test_ids_beyond_the_database_integer_are_404_not_500(app, world):
+    """PostgreSQL integer columns stop at 2**31 - 1; a larger id in a URL is simply not found."""
+    a1 = world["A1"]
+    huge = {**a1.ids, "template_id": 2**31, "conflict_id": 2**63, "user_id": 2**40}
+    for endpoint in ("templates_.preview", "sync.resolve", "admin.edit_staff"):
+        role = "principal" if endpoint != "admin.edit_staff" else "admin"
+        client = _client_for(app, a1.users[role])
+        method = _methods(app, endpoint)[0]
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **{k: v for k, v in huge.items() if k in
+                                       next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint).arguments})
+        response = _ask(client, method, url.replace(str(2**31 - 1), str(2**31)), _token(client, True))
+        assert response.status_code == 404, (endpoint, url, response.status_code)
