@@ -119,7 +119,7 @@ def small_targets(page) -> list[str]:
     }""", TARGET)
 
 
-@pytest.mark.parametrize("width,height", [(1024, 768), (768, 1024), (390, 844)])
+@pytest.mark.parametrize("width,height", [(1024, 768), (768, 1024), (1024, 1366), (390, 844)])
 def test_touch_targets_are_44px_on_key_pages(live_server, page, demo, width, height):
     base = live_server.url
     page.set_viewport_size({"width": width, "height": height})
@@ -134,7 +134,7 @@ def test_touch_targets_are_44px_on_key_pages(live_server, page, demo, width, hei
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("width,height", [(1024, 768), (768, 1024)])
+@pytest.mark.parametrize("width,height", [(1024, 768), (768, 1024), (1366, 1024)])
 def test_readable_at_200_percent_zoom(live_server, page, demo, width, height):
     """200 % zoom on a tablet is the layout at half the CSS width: nothing needs sideways scrolling."""
     base = live_server.url
