@@ -28,6 +28,7 @@ def test_import_staff_on_a_phone_then_first_login(live_server, page, admin_user,
     db.session.commit()
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, base, admin_user.email, PASSWORD)
+    page.click("details.navmenu summary")  # on a phone the links sit behind the menu button
     page.click("nav.mainnav a[href='/admin/']")
     page.click(".admin-nav a[href='/admin/staff/import']")
 
