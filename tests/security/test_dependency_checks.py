@@ -58,7 +58,8 @@ def test_exceptions_file_gives_a_reason_for_each_entry():
 def test_pip_audit_finds_no_known_vulnerability():
     if not _vulnerability_service_reachable():
         pytest.skip("pip-audit needs PyPI's per-release vulnerability data (https://pypi.org/pypi/<name>/"
-                    "<version>/json), which this machine cannot reach; CI with network runs it")
+                    "<version>/json), which this workplace's package mirror does not serve (CI runs here too); "
+                    "run `pip-audit --local` where pypi.org is reachable")
     command = [str(BIN / "pip-audit"), "--local", "--progress-spinner", "off", "-f", "json"]
     for vuln_id in _accepted():
         command += ["--ignore-vuln", vuln_id]
