@@ -74,7 +74,6 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         secret = _dev_secret(instance)
 
     database_url = env.get("OBSERVE_DATABASE_URL") or f"sqlite:///{instance / 'observe.sqlite'}"
-    redis_url = env.get("OBSERVE_REDIS_URL", "")
     https = _bool(env.get("OBSERVE_HTTPS"), default=(mode == "production"))
 
     return {
@@ -84,7 +83,6 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "OBSERVE_REDIS_URL": redis_url,
         "OBSERVE_DEMO": _bool(env.get("OBSERVE_DEMO"), default=(mode == "development")),
         "OBSERVE_PROXY_HOPS": _int("OBSERVE_PROXY_HOPS", env.get("OBSERVE_PROXY_HOPS"), 0),
         # Login throttling: failures allowed per account and per client address in the window.
