@@ -1,6 +1,7 @@
-// Visit pages: filter the teacher picker while typing, the walkthrough's running timer and
-// timestamped quick notes. Every control also works without JavaScript (search button,
-// "Add note" posts the form and the server stamps the time).
+// Visit pages: filter the teacher picker while typing, the walkthrough's running timer,
+// timestamped quick notes and a warning when free text looks like a personal identity
+// number. Every control also works without JavaScript (search button, "Add note" posts the
+// form and the server stamps the time, the server warns after saving).
 import { _ } from "./i18n.js";
 
 const search = document.querySelector("[data-filter-list]");
@@ -101,9 +102,93 @@ function enableNotes(form) {
   });
 }
 
+// YYYYMMDD-XXXX, YYMMDD-XXXX, also with "+" (over 100) or a space or no separator; the same
+// rule as observe/privacy/pin.py (no lookbehind: older iPad Safari cannot parse one).
+const PIN_PATTERN = /(?:^|\D)(?:19|20)?(\d{6})[-+ ]?(\d{4})(?!\d)/g;
+
+function luhnOk(digits) {
+  let total = 0;
+  [...digits].forEach((char, index) => {
+    const value = Number(char) * (index % 2 === 0 ? 2 : 1);
+    total += value > 9 ? value - 9 : value;
+  });
+  return total % 10 === 0;
+}
+
+function pinDateOk(yymmdd) {
+  const month = Number(yymmdd.slice(2, 4));
+  let day = Number(yymmdd.slice(4, 6));
+  if (day > 60) day -= 60; // samordningsnummer: day + 60
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/** True when `text` holds a valid-looking personnummer (date part and Luhn check digit). */
+export function looksLikePin(text) {
+  for (const [, yymmdd, last4] of String(text || "").matchAll(PIN_PATTERN)) {
+    if (pinDateOk(yymmdd) && luhnOk(yymmdd + last4)) return true;
+  }
+  return false;
+}
+
+const PIN_DELAY_MS = 400;
+const isFreeText = (element) => element.matches?.("textarea, input[type=text]") && !element.matches("[data-log-time]");
+
+/**
+ * Minimisation while typing (offline too): below a free-text field that looks like it holds a
+ * personnummer, a warning in a polite live region (created empty before it is filled, so
+ * screen readers announce it) that the field names in aria-describedby. Never a block.
+ */
+function warnAboutPins(form) {
+  const timers = new WeakMap();
+  const shown = new Set();
+  const regionFor = (field) => {
+    const id = `${field.id || field.name}-pin-warning`;
+    let region = document.getElementById(id);
+    if (!region) {
+      region = Object.assign(document.createElement("div"), { id, className: "pin-warning" });
+      region.setAttribute("aria-live", "polite");
+      field.after(region);
+    }
+    return region;
+  };
+  const check = (field) => {
+    const warn = looksLikePin(field.value);
+    if (warn === shown.has(field)) return;
+    const region = regionFor(field);
+    if (warn) {
+      const text = Object.assign(document.createElement("p"), { className: "flash flash-warning" });
+      text.textContent = _("This looks like a personal identity number. Observations never need one: please remove it.");
+      region.replaceChildren(text);
+      shown.add(field);
+    } else {
+      region.replaceChildren();
+      shown.delete(field);
+    }
+    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== region.id);
+    if (warn) described.push(region.id);
+    if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+    else field.removeAttribute("aria-describedby");
+  };
+  form.addEventListener("input", (event) => {
+    const field = event.target;
+    if (field === form) { // a script changed fields (a note was added, a draft restored)
+      for (const warned of shown) check(warned);
+      return;
+    }
+    if (!isFreeText(field)) return;
+    regionFor(field);
+    clearTimeout(timers.get(field));
+    timers.set(field, setTimeout(() => check(field), PIN_DELAY_MS));
+  });
+  for (const field of form.querySelectorAll("textarea, input[type=text]")) {
+    if (isFreeText(field)) check(field); // text the page came with
+  }
+}
+
 const visitForm = document.querySelector("form.visit-form");
 if (visitForm) {
   const timer = document.querySelector("[data-visit-timer]");
   if (timer) startTimer(visitForm, timer);
   enableNotes(visitForm);
+  warnAboutPins(visitForm);
 }
