@@ -101,11 +101,13 @@ def _register_blueprints(app: Flask) -> None:
     from .feedback.views import bp as feedback_bp
     from .insights.views import bp as insights_bp
     from .pwa.views import bp as pwa_bp
+    from .sync.merge import bp as merge_bp
     from .sync.views import bp as sync_bp
     from .templates_.views import bp as templates_bp
     from .visits.views import bp as visits_bp
 
-    for bp in (core_bp, auth_bp, admin_bp, templates_bp, visits_bp, feedback_bp, insights_bp, sync_bp, pwa_bp):
+    for bp in (core_bp, auth_bp, admin_bp, templates_bp, visits_bp, feedback_bp, insights_bp, sync_bp, merge_bp,
+               pwa_bp):
         app.register_blueprint(bp)
     from .visits.planning import bp as planning_bp; app.register_blueprint(planning_bp)  # noqa: E702
     from .privacy.views import bp as privacy_bp

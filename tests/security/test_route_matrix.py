@@ -138,6 +138,9 @@ MATRIX: dict[str, R] = {
     "sync.sync": R("change", SIGNED_IN),  # each record is checked on its own (tests/sync)
     "sync.conflicts": R("read", SIGNED_IN),  # lists the caller's own conflicts only
     "sync.resolve": R("change", {"principal"}, "conflict_id"),
+    # --- merge screen (HTML beside the sync API; only the conflict's author) ----------------------
+    "merge.index": R("read", SIGNED_IN),  # lists the caller's own conflicts only
+    "merge.merge": R("change", {"principal"}, "conflict_id"),
 }
 
 
@@ -288,7 +291,7 @@ def test_ids_beyond_the_database_integer_are_404_not_500(app, world):
     """PostgreSQL integer columns stop at 2**31 - 1; a larger id in a URL is simply not found."""
     a1 = world["A1"]
     huge = {**a1.ids, "template_id": 2**31, "conflict_id": 2**63, "user_id": 2**40}
-    for endpoint in ("templates_.preview", "sync.resolve", "admin.edit_staff"):
+    for endpoint in ("templates_.preview", "sync.resolve", "merge.merge", "admin.edit_staff"):
         role = "principal" if endpoint != "admin.edit_staff" else "admin"
         client = _client_for(app, a1.users[role])
         method = _methods(app, endpoint)[0]
