@@ -10,7 +10,7 @@ import statistics
 from dataclasses import dataclass
 
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, format_time, gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -206,14 +206,15 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
     for s in steps:
         overdue = s.due_on < local_date(now)
         mine = s.teacher_id == user.id
+        due = _day(s.due_on)
         if overdue:
-            text = (_("Your next step was due %(date)s: %(text)s", date=s.due_on.isoformat(), text=s.text) if mine
+            text = (_("Your next step was due %(date)s: %(text)s", date=due, text=s.text) if mine
                     else _("%(name)s's next step was due %(date)s: %(text)s", name=s.teacher.name if s.teacher else "",
-                           date=s.due_on.isoformat(), text=s.text))
+                           date=due, text=s.text))
         else:
-            text = (_("Your next step is due %(date)s: %(text)s", date=s.due_on.isoformat(), text=s.text) if mine
+            text = (_("Your next step is due %(date)s: %(text)s", date=due, text=s.text) if mine
                     else _("%(name)s's next step is due %(date)s: %(text)s", name=s.teacher.name if s.teacher else "",
-                           date=s.due_on.isoformat(), text=s.text))
+                           date=due, text=s.text))
         target = s.visit
         out.append({"kind": "next_step_due", "key": f"next_step_{'overdue' if overdue else 'due'}:{s.uuid}",
                     "at": now, "text": text,
@@ -237,5 +238,11 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
     return out
 
 
+def _day(value: dt.date | dt.datetime) -> str:
+    """A date in the reader's language ("23 nov. 2026", "23 Nov 2026"), as the pages show them."""
+    return format_date(value, "d MMM y")
+
+
 def _fmt(value: dt.datetime) -> str:
-    return svc.utc_to_local(value).strftime("%Y-%m-%d %H:%M")
+    """Date and time in the reader's language, in the school's time zone (Flask-Babel converts)."""
+    return f"{_day(value)} {format_time(value, 'short')}"

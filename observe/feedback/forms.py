@@ -1,7 +1,7 @@
 """HTML forms of the feedback loop (plans, pre-conference, feedback, next steps, peer pairs)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, widgets)
@@ -114,7 +114,8 @@ class NextStepStatusForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [("open", _l("Open")), ("in_progress", _l("In progress")), ("done", _l("Done"))]
+        self.status.choices = [("open", lazy_pgettext("next step status", "Open")), ("in_progress", _l("In progress")),
+                               ("done", _l("Done"))]
 
 
 class PeerGroupForm(FlaskForm):
