@@ -1,6 +1,7 @@
 /* The sync status bar (templates/_sync_status.html): what is on this device, what is on the
  * server, and the last-resort export. Announced through an aria-live region. */
 import { _, formatTime, locale, ngettext } from './i18n.js';
+import { STORES, request } from './store.js';
 
 const STATE_LABELS = {
   local: () => _('Only on this device'),
@@ -76,6 +77,7 @@ export class StatusBar {
     root.querySelector('[data-sync-now]').addEventListener('click', () => this.outbox.run({ force: true }));
     root.querySelector('[data-download]').addEventListener('click', () => this.download());
     outbox.addEventListener('change', () => this.render());
+    this.settleMerged();
     setInterval(() => this.render(), 30000); // keep "oldest … ago" true
     this.guardLogout();
     this.render();
@@ -94,11 +96,37 @@ export class StatusBar {
     this.root.dataset.state = state;
     if (text !== this.lastText) { this.text.textContent = text; this.lastText = text; }
     this.root.querySelector('[data-sync-login]').hidden = !summary.authNeeded;
+    this.showConflictsLink(summary.conflicts > 0);
     // Back to exactly this page after logging in (a new visit's URL gains ?draft= once typed in).
     this.root.querySelector('[data-login-link]').href = `${this.root.dataset.loginUrl}?next=${
       encodeURIComponent(location.pathname + location.search)}`;
     this.summary = summary;
     this.renderList(records.filter((record) => record.state !== 'synced'));
+  }
+
+  /** "Compare and merge" next to the state line while the server keeps two versions (templates/sync). */
+  showConflictsLink(show) {
+    if (!this.mergeLink) {
+      this.mergeLink = Object.assign(document.createElement('a'), { href: '/conflicts/', className: 'button' });
+      this.mergeLink.textContent = _('Compare and merge');
+    }
+    if (!show) this.mergeLink.remove();
+    else if (!this.mergeLink.isConnected) this.root.querySelector('.sync-actions').append(this.mergeLink);
+  }
+
+  /** The conflicts page lists records merged lately: a conflict kept here with nothing queued is settled. */
+  async settleMerged() {
+    const marker = document.querySelector('[data-merged-records]');
+    if (!marker) return;
+    for (const { uuid, revision } of JSON.parse(marker.dataset.mergedRecords || '[]')) {
+      await this.store.run([STORES.records, STORES.outbox], 'readwrite', async (tx) => {
+        const local = await request(tx.objectStore(STORES.records).get(uuid));
+        if (!local || local.state !== 'conflict' || await request(tx.objectStore(STORES.outbox).get(uuid))) return;
+        const record = { ...local.record, base_revision: revision };
+        tx.objectStore(STORES.records).put({ ...local, record, revision, state: 'synced', syncedAt: new Date().toISOString() });
+      }).catch(() => undefined); // the record keeps showing "conflict"; nothing is lost
+    }
+    this.outbox.changed();
   }
 
   renderList(records) {
