@@ -109,6 +109,16 @@ def can_view_quick_notes(user, visit, observation) -> bool:
     return observation.author_id == user.id
 
 
+def can_view_reflective_question(user, visit) -> bool:
+    """The walkthrough's question to the teacher is the observer's draft until the visit is
+    finished: only then does it reach the observed teacher (like the rest of what is shared)."""
+    if not can_view_visit(user, visit):
+        return False
+    if user.id == visit.teacher_id and user.id != visit.observer_id:
+        return visit.status == "completed"
+    return True
+
+
 def visit_for(user, visit_uuid, *, edit: bool = False):
     """The visit with this uuid if `user` may see (or, with edit, change) it; else 404."""
     from ..visits.models import Visit

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..audit import services as audit
 from ..auth.permissions import (can_start_spontaneous_visit, can_view_observation, can_view_quick_notes,
-                                current_school, get_in_school, visit_for)
+                                can_view_reflective_question, current_school, get_in_school, visit_for)
 from ..extensions import db
 from ..templates_.models import TemplateVersion
 from . import services
@@ -142,7 +142,9 @@ def detail(visit_uuid):
     audit.record("visit.view", visit)
     db.session.commit()
     return render_template("visits/detail.html", visit=visit, shown=shown,
-                           can_edit=visit.observer_id == current_user.id)
+                           can_edit=visit.observer_id == current_user.id,
+                           reflective_question=visit.reflective_question
+                           if can_view_reflective_question(current_user, visit) else None)
 
 
 def _existing_visit(school, visit_uuid):
