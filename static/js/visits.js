@@ -102,87 +102,56 @@ function enableNotes(form) {
   });
 }
 
-// YYYYMMDD-XXXX, YYMMDD-XXXX, also with "+" (over 100) or a space or no separator; the same
-// rule as observe/privacy/pin.py (no lookbehind: older iPad Safari cannot parse one).
-const PIN_PATTERN = /(?:^|\D)(?:19|20)?(\d{6})[-+ ]?(\d{4})(?!\d)/g;
+// A personnummer in free text: the rule of observe/privacy/pin.py (YYYYMMDD-XXXX or YYMMDD-XXXX,
+// "+", space or no separator; date part and Luhn digit). No lookbehind: older iPad Safari lacks it.
+const PIN = /(?:^|\D)(?:19|20)?(\d{6})[-+ ]?(\d{4})(?!\d)/g;
+const FREE_TEXT = "textarea, input[type=text]:not([data-log-time])";
 
-function luhnOk(digits) {
-  let total = 0;
-  [...digits].forEach((char, index) => {
-    const value = Number(char) * (index % 2 === 0 ? 2 : 1);
-    total += value > 9 ? value - 9 : value;
-  });
-  return total % 10 === 0;
-}
-
-function pinDateOk(yymmdd) {
-  const month = Number(yymmdd.slice(2, 4));
-  let day = Number(yymmdd.slice(4, 6));
-  if (day > 60) day -= 60; // samordningsnummer: day + 60
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
-
-/** True when `text` holds a valid-looking personnummer (date part and Luhn check digit). */
 export function looksLikePin(text) {
-  for (const [, yymmdd, last4] of String(text || "").matchAll(PIN_PATTERN)) {
-    if (pinDateOk(yymmdd) && luhnOk(yymmdd + last4)) return true;
+  for (const [, date, last] of String(text || "").matchAll(PIN)) {
+    const month = +date.slice(2, 4), day = +date.slice(4) % 60; // samordningsnummer: day + 60
+    let sum = 0;
+    [...date + last].forEach((digit, i) => { const v = digit * (i % 2 ? 1 : 2); sum += v > 9 ? v - 9 : v; });
+    if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && sum % 10 === 0) return true;
   }
   return false;
 }
 
-const PIN_DELAY_MS = 400;
-const isFreeText = (element) => element.matches?.("textarea, input[type=text]") && !element.matches("[data-log-time]");
-
-/**
- * Minimisation while typing (offline too): below a free-text field that looks like it holds a
- * personnummer, a warning in a polite live region (created empty before it is filled, so
- * screen readers announce it) that the field names in aria-describedby. Never a block.
- */
+/** While typing, also offline: a warning in a polite live region after the field (made before it
+ * is filled, so it is announced), named by the field's aria-describedby. Never a block. */
 function warnAboutPins(form) {
-  const timers = new WeakMap();
-  const shown = new Set();
-  const regionFor = (field) => {
+  const region = (field) => {
     const id = `${field.id || field.name}-pin-warning`;
-    let region = document.getElementById(id);
-    if (!region) {
-      region = Object.assign(document.createElement("div"), { id, className: "pin-warning" });
-      region.setAttribute("aria-live", "polite");
-      field.after(region);
+    let box = document.getElementById(id);
+    if (!box) {
+      box = Object.assign(document.createElement("div"), { id, className: "pin-warning" });
+      box.setAttribute("aria-live", "polite");
+      field.after(box);
     }
-    return region;
+    return box;
   };
   const check = (field) => {
+    const box = region(field);
     const warn = looksLikePin(field.value);
-    if (warn === shown.has(field)) return;
-    const region = regionFor(field);
-    if (warn) {
-      const text = Object.assign(document.createElement("p"), { className: "flash flash-warning" });
-      text.textContent = _("This looks like a personal identity number. Observations never need one: please remove it.");
-      region.replaceChildren(text);
-      shown.add(field);
-    } else {
-      region.replaceChildren();
-      shown.delete(field);
-    }
-    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== region.id);
-    if (warn) described.push(region.id);
-    if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+    if (warn === Boolean(box.firstChild)) return;
+    const text = _("This looks like a personal identity number. Observations never need one: please remove it.");
+    const note = Object.assign(document.createElement("p"), { className: "flash flash-warning", textContent: text });
+    box.replaceChildren(...(warn ? [note] : []));
+    const ids = (field.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== box.id);
+    if (warn) ids.push(box.id);
+    if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
     else field.removeAttribute("aria-describedby");
   };
-  form.addEventListener("input", (event) => {
-    const field = event.target;
-    if (field === form) { // a script changed fields (a note was added, a draft restored)
-      for (const warned of shown) check(warned);
-      return;
+  form.addEventListener("input", ({ target }) => {
+    if (target === form) { // a script changed fields (a note was added)
+      form.querySelectorAll(".pin-warning:not(:empty)").forEach((box) => check(box.previousElementSibling));
+    } else if (target.matches(FREE_TEXT)) {
+      region(target);
+      clearTimeout(target.pinTimer);
+      target.pinTimer = setTimeout(() => check(target), 400);
     }
-    if (!isFreeText(field)) return;
-    regionFor(field);
-    clearTimeout(timers.get(field));
-    timers.set(field, setTimeout(() => check(field), PIN_DELAY_MS));
   });
-  for (const field of form.querySelectorAll("textarea, input[type=text]")) {
-    if (isFreeText(field)) check(field); // text the page came with
-  }
+  form.querySelectorAll(FREE_TEXT).forEach((field) => field.value && check(field)); // text the page came with
 }
 
 const visitForm = document.querySelector("form.visit-form");
