@@ -88,6 +88,7 @@ class MergeField:
     server_value: object = None
     mine_value: object = None
     free_text: bool = False  # a merged text may be written
+    lines: bool = False  # its parts are lines (notes, log rows, intervals), not a list of choices
     choices: tuple = (SERVER, MINE)
     errors: list = field(default_factory=list)
 
@@ -164,7 +165,7 @@ def compare(school, conflict: SyncConflict) -> Comparison:
                     server=(server_rows.get(key) or {}).get("parts") or [],
                     mine=(mine_rows.get(key) or {}).get("parts") or [],
                     server_value=ours.get("value"), mine_value=theirs.get("value"),
-                    free_text=item["type"] == "text"))
+                    free_text=item["type"] == "text", lines=item["type"] in ("timed_log", "interval")))
             if ours.get("evidence") or theirs.get("evidence"):
                 fields.append(MergeField(
                     name=f"{key}.evidence", label=item["label"],
@@ -177,7 +178,7 @@ def compare(school, conflict: SyncConflict) -> Comparison:
     if server_notes or mine_notes:
         comparison.extra.append(MergeField(
             name="notes", label=_("Notes"), server=_note_parts(server_notes), mine=_note_parts(mine_notes),
-            server_value=server_notes, mine_value=mine_notes, choices=(SERVER, MINE, BOTH)))
+            server_value=server_notes, mine_value=mine_notes, choices=(SERVER, MINE, BOTH), lines=True))
     mine_status = conflict.payload.get("status")
     mine_status = mine_status if mine_status in list(ObservationStatus) else ObservationStatus.DRAFT.value
     comparison.extra.append(MergeField(
