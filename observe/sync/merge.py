@@ -311,8 +311,8 @@ def merge(conflict_id: int):
     status, problems, moved_on = 200, [], False
     if comparison is not None and comparison.observation is not None and form.validate_on_submit():
         merged, errors = merged_record(comparison, request.form)
-        if merged is not None and str(merged["base_revision"]) != form.base_revision.data:
-            moved_on = True  # the server copy changed after this page was drawn
+        if form.base_revision.data != str(comparison.observation.revision):
+            moved_on, errors = True, {}  # the server copy changed after the page was drawn: choose again
         elif merged is not None:
             result = services.resolve_conflict(current_user._get_current_object(), school, conflict, merged)
             if result["status"] == services.UPDATED:
@@ -327,6 +327,8 @@ def merge(conflict_id: int):
                               "here is the new comparison; choose again and save."))
         status = 409 if moved_on else 422
         problems += attach_errors(comparison, errors)
+        if status == 422 and not problems:
+            problems.append(_("Nothing was saved yet: see the messages at the fields below."))
     elif request.method == "POST":
         status = 400 if comparison is not None and comparison.observation is not None else 409
         problems.append(_("The form could not be read. Please try again.") if status == 400

@@ -122,6 +122,7 @@ def test_every_differing_field_needs_a_choice(api, version):
     response = _post(api, _conflict_id(), {"pick.W1": "mine"})
     assert response.status_code == 422
     assert "Choose which version to keep." in response.get_data(as_text=True)
+    assert "Nothing was saved yet" in response.get_data(as_text=True)
     assert stored(record).revision == 2
     assert 'value="mine" required checked' in response.get_data(as_text=True)  # the choice made is kept
 
