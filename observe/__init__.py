@@ -120,6 +120,10 @@ def _register_template_helpers(app: Flask) -> None:
 
     from .auth.permissions import current_school
 
+    from .privacy.purpose import purpose_notice
+
+    app.jinja_env.globals["purpose_notice"] = purpose_notice
+
     @app.context_processor
     def _globals():
         return {"current_school": current_school(), "current_locale": str(get_locale())}

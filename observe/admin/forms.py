@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField,
+                     SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -85,6 +85,26 @@ class RetentionForm(FlaskForm):
         _l("Planned visits: delete after the follow-up (months)"), validators=[InputRequired(), NumberRange(1, 60)])
     peer_delete_months = IntegerField(
         _l("Peer notes: delete at the latest after (months)"), validators=[InputRequired(), NumberRange(1, 60)])
+
+
+class OrganisationForm(FlaskForm):
+    """Organisation-wide privacy settings: the smallest aggregate shown, and salary-setting use."""
+
+    min_cell_observations = IntegerField(
+        _l("Show a figure only when it rests on at least this many observations"),
+        validators=[InputRequired(), NumberRange(3, 100)])
+    min_cell_teachers = IntegerField(
+        _l("... and on at least this many teachers"), validators=[InputRequired(), NumberRange(2, 50)])
+    salary_use = BooleanField(_l("Records may be used in salary-setting (announced in advance)"))
+    salary_use_from = DateField(_l("First day from which new records may be used in salary-setting"),
+                                validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.salary_use.data and self.salary_use_from.data is None and not self.salary_use_from.errors:
+            self.salary_use_from.errors = [*self.salary_use_from.errors, _l("Choose the first day.")]
+            return False
+        return valid
 
 
 class OrgLeaderForm(FlaskForm):

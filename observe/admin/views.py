@@ -1,4 +1,5 @@
-"""Admin pages: schools, staff (one by one and CSV import), roles, teacher groups, unsynced devices, retention.
+"""Admin pages: schools, staff (one by one and CSV import), roles, teacher groups, unsynced devices, retention,
+and the organisation's privacy settings.
 
 Every page needs the admin role at the current school; records of other schools answer 404.
 """
@@ -15,8 +16,9 @@ from ..extensions import db
 from ..schools import services as schools
 from ..schools.models import TeacherGroup
 from . import services
-from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, OrgLeaderForm, PasswordForm, RetentionForm,
-                    RolesForm, SchoolForm, StaffForm)
+from ..privacy import purpose
+from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, OrganisationForm, OrgLeaderForm,
+                    PasswordForm, RetentionForm, RolesForm, SchoolForm, StaffForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -317,3 +319,48 @@ def retention():
                                             lambda _done: _("The retention periods were saved.")):
         return redirect(url_for("admin.retention"))
     return render_template("admin/retention.html", form=form), 400 if form.errors else 200
+
+
+# --- organisation --------------------------------------------------------------------------
+
+@bp.get("/organisation")
+@admin_required
+def organisation():
+    org = current_school().organisation
+    use = purpose.salary_use(org)
+    form = OrganisationForm(data={
+        "min_cell_observations": org.setting("min_cell_observations"),
+        "min_cell_teachers": org.setting("min_cell_teachers"),
+        "salary_use": use is not None, "salary_use_from": use and use.from_date,
+    })
+    return _organisation_page(form)
+
+
+@bp.post("/organisation")
+@admin_required
+def save_organisation():
+    """Organisation-wide rules reach every school, so only an admin of every school may change them."""
+    school = current_school()
+    org = school.organisation
+    if not can_appoint_org_leaders(current_user, org.id):
+        abort(403)
+    form = OrganisationForm()
+
+    def change():
+        schools.set_cell_minimums(org, form.min_cell_observations.data, form.min_cell_teachers.data,
+                                  school_id=school.id)
+        purpose.set_salary_use(org, form.salary_use_from.data if form.salary_use.data else None,
+                               school_id=school.id)
+        return True
+
+    if form.validate_on_submit() and _apply(form, change, lambda _done: _("The organisation's settings were saved.")):
+        return redirect(url_for("admin.organisation"))
+    return _organisation_page(form)
+
+
+def _organisation_page(form):
+    org = current_school().organisation
+    return render_template("admin/organisation.html", form=form, organisation=org,
+                           may_change=can_appoint_org_leaders(current_user, org.id),
+                           use=purpose.salary_use(org), announce_days=purpose.ANNOUNCE_DAYS), \
+        400 if form.errors else 200

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..feedback.models import Comment, Feedback, NextStep
 from ..schools.models import Organisation, School
 from ..visits.models import Visit
+from .purpose import salary_use, salary_use_applies
 
 RECORD_TYPES = ("visit", "observation", "feedback", "nextstep", "comment")
 
@@ -48,12 +49,14 @@ def collect(user) -> dict:
     names = dict(db.session.execute(select(User.id, User.name).where(
         User.organisation_id == user.organisation_id)).all())
     schools = dict(db.session.execute(select(School.id, School.name)).all())
+    organisation = db.session.get(Organisation, user.organisation_id)
+    use = salary_use(organisation)
     out_visits = []
     for visit in visits:
         feedback = visit.feedback if visit.feedback and _feedback_visible(user, visit.feedback) else None
         out_visits.append({
             "uuid": str(visit.uuid), "school": schools.get(visit.school_id), "kind": visit.kind,
-            "status": visit.status, "purpose": visit.purpose,
+            "status": visit.status, "purpose": visit.purpose, "salary_setting": salary_use_applies(use, visit),
             "your_role": "observed" if visit.teacher_id == user.id else "observer",
             "observer": _name(visit.observer_id, names), "teacher": _name(visit.teacher_id, names),
             "subject": visit.subject, "year_group": visit.year_group,
@@ -74,10 +77,9 @@ def collect(user) -> dict:
         NextStep.teacher_id == user.id, NextStep.created_by_id == user.id)).order_by(NextStep.id)).all()
     comments = db.session.scalars(select(Comment).where(or_(
         Comment.author_id == user.id, Comment.visit_id.in_(visit_ids or [-1]))).order_by(Comment.id)).all()
-    organisation = db.session.get(Organisation, user.organisation_id)
     return {
         # The purpose travels with the data (domain.md): never salary-setting unless announced.
-        "salary_use_allowed": bool(organisation.setting("salary_use_allowed")),
+        "salary_use": _salary_use(use),
         "person": {"name": user.name, "email": user.email, "locale": user.locale,
                    "schools": sorted(schools[s] for s in user.school_ids if s in schools)},
         "visits": out_visits,
@@ -89,6 +91,10 @@ def collect(user) -> dict:
         "audit": [{"at": _iso(e.at), "who": _name(e.user_id, names), "action": e.action,
                    "record": e.object_type, "id": e.object_id} for e in events_about(user)],
     }
+
+
+def _salary_use(use) -> dict | None:
+    return use and {"announced_on": use.announced_on.isoformat(), "from": use.from_date.isoformat()}
 
 
 def _visit_uuid(visit_id, visits):

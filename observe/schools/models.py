@@ -13,7 +13,9 @@ from ..extensions import db
 DEFAULT_ORG_SETTINGS = {
     "min_cell_observations": 5,  # aggregates resting on fewer are not shown (never below 3)
     "min_cell_teachers": 3,  # ... nor on fewer distinct teachers (never below 2)
-    "salary_use_allowed": False,  # observations are not for salary-setting unless announced
+    # Never for salary-setting unless announced in advance (observe/privacy/purpose.py): ISO dates.
+    "salary_use_from": None,
+    "salary_use_announced_on": None,
 }
 DEFAULT_RETENTION = {
     "walkthrough_deidentify_days": 30,

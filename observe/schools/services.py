@@ -96,3 +96,16 @@ def set_retention(school: School, values: dict) -> None:
     after = {key: int(values[key]) for key in DEFAULT_RETENTION}
     school.retention = after  # a new dict, so the JSON column is written
     audit.record("school.retention", school_id=school.id, before=before, after=after)
+
+
+def set_cell_minimums(organisation, observations: int, teachers: int, *, school_id: int | None = None) -> None:
+    """The smallest aggregate the organisation shows (never below the floors); the change is audited."""
+    from ..insights.services import MIN_OBSERVATIONS_FLOOR, MIN_TEACHERS_FLOOR
+
+    before = (organisation.setting("min_cell_observations"), organisation.setting("min_cell_teachers"))
+    after = (max(MIN_OBSERVATIONS_FLOOR, int(observations)), max(MIN_TEACHERS_FLOOR, int(teachers)))
+    if before != after:
+        organisation.settings = {**(organisation.settings or {}), "min_cell_observations": after[0],
+                                 "min_cell_teachers": after[1]}
+        audit.record("organisation.min_cell", organisation, school_id=school_id, before=list(before),
+                     after=list(after))

@@ -31,7 +31,8 @@ def test_the_teacher_exports_everything_about_them_as_json(app, ctx, password_ha
     assert "no-store" in response.headers["Cache-Control"]
     data = json.loads(response.get_data(as_text=True))
     assert data["person"]["email"] == teacher.email
-    assert data["salary_use_allowed"] is False  # the default: not for salary-setting
+    assert data["salary_use"] is None  # the default: not for salary-setting
+    assert [v["salary_setting"] for v in data["visits"]] == [False] * len(data["visits"])
     by_kind = {v["kind"]: v for v in data["visits"]}
     assert set(by_kind) == {"planned", "peer"}
     assert by_kind["planned"]["feedback"]["summary"] == "Tydlig struktur"

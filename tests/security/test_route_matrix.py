@@ -75,6 +75,8 @@ MATRIX: dict[str, R] = {
     "admin.delete_group": R("delete", {"admin"}, "group_id"),
     "admin.devices": R("read", {"admin", "foreign"}),
     "admin.retention": R("change", {"admin", "foreign"}),
+    "admin.organisation": R("read", {"admin", "foreign"}),
+    "admin.save_organisation": R("change", set()),  # needs admin of every school of the org
     "admin.schools": R("change", {"admin", "foreign"}),
     # --- visits: observer, observed teacher, the school's principals ----------------------------
     "visits.mine": R("read", SIGNED_IN),
