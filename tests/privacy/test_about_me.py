@@ -1,6 +1,8 @@
 """What is stored about me, the full export, who looked at my records, and the admin's audit log."""
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -110,3 +112,23 @@ def test_the_admin_reads_and_filters_the_school_s_audit_log(app, ctx, password_h
     only_teacher = admin.get(f"/admin/audit?user={a1.users['teacher'].id}").get_data(as_text=True)
     assert str(a1.ids["visit_uuid"]) not in only_teacher
     assert _events("audit.view")
+
+
+def test_the_audit_log_shows_local_time(app, ctx, password_hash):
+    """Stored in UTC, read in the school's time zone (Europe/Stockholm: UTC+1 in November)."""
+    import datetime as dt
+
+    from observe.audit.models import AuditEvent
+    from observe.extensions import db
+
+    world = build_world(password_hash)
+    a1 = world["A1"]
+    db.session.add(AuditEvent(action="visit.view", school_id=a1.school.id, user_id=a1.users["principal"].id,
+                              object_type="visit", object_id="marker", detail={},
+                              at=dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.timezone.utc)))
+    db.session.commit()
+
+    html = _client_for(app, a1.users["admin"]).get("/admin/audit?action=visit.").get_data(as_text=True)
+
+    shown = re.search(r'<time datetime="2026-11-20T09:05:00\+00:00">([^<]*)</time>', html).group(1)
+    assert "10:05" in shown and "2026-11-20" not in shown
