@@ -7,6 +7,8 @@ practical limit of this machine, database and server settings) and the ratio.
 
     .venv/bin/python bench/sync_load.py                 # SQLite (WAL, BEGIN IMMEDIATE)
     .venv/bin/python bench/sync_load.py --db postgres   # a fresh PostgreSQL database at 127.0.0.1:5432
+    .venv/bin/python bench/sync_load.py --in-process    # no server: SQL statements and CPU ms per record
+                                                        # (Flask test client; add --profile for cProfile)
 
 Everything is bounded: each tablet sends --batches batches of --records records.
 """
@@ -19,7 +21,6 @@ import random
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _support import load  # noqa: E402  (bench/ is this script's directory)
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-1"
 ATTEMPTS = 5
@@ -151,6 +153,87 @@ def realistic_fields(document: dict, rnd: random.Random) -> dict:
     return fields
 
 
+def new_record(info: dict, rnd: random.Random) -> dict:
+    """A completed walkthrough observation of a new spontaneous visit, as the outbox sends it."""
+    return {
+        "type": "observation", "uuid": str(uuid.uuid4()), "base_revision": 0,
+        "visit": {"uuid": str(uuid.uuid4()), "kind": "spontaneous", "teacher_id": None,
+                  "subject": rnd.choice(["Matematik", "Svenska", "NO", "Engelska"]),
+                  "year_group": str(rnd.randint(1, 9)), "started_at": "2026-11-23T08:00:00Z",
+                  "ended_at": "2026-11-23T08:08:00Z"},
+        "template_version_id": info["version_id"],
+        "fields": realistic_fields(info["document"], rnd),
+        "notes": [{"at": "2026-11-23T08:02:00Z", "text": "Par diskuterar strategier."}],
+        "status": "complete",
+    }
+
+
+# --- in process: statements and CPU per record -------------------------------------------
+
+def in_process(url: str, workdir: Path, batches: int, records: int, profile: bool) -> int:
+    """Send `batches` sync batches (each after GET /api/v1/csrf) through the Flask test client.
+
+    Prints SQL statements and CPU milliseconds per record for the csrf+sync request pair,
+    then the same batches sent again (all "unchanged", the resend after a lost answer).
+    """
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
+    from observe import create_app
+    from observe.extensions import db
+
+    info = seed(url, 1, workdir / "instance")
+    app = create_app({"OBSERVE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True},
+                     instance_path=str(workdir / "instance"))
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"email": info["emails"][0], "password": PASSWORD,
+                                "csrf_token": CSRF_RE.search(html).group(1)})
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    rnd = random.Random(1)
+    sent = [[new_record(info, rnd) for _ in range(records)] for _ in range(batches)]
+
+    def one_pass(label: str, expect: str) -> None:
+        statements.clear()
+        profiler = cProfile.Profile() if profile else None
+        cpu = time.process_time()
+        if profiler:
+            profiler.enable()
+        per_request: dict[str, int] = {}
+        for batch in sent:
+            before = len(statements)
+            token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+            per_request["csrf"] = len(statements) - before
+            before = len(statements)
+            response = client.post("/api/v1/sync", json={"client_schema_version": 1, "records": batch,
+                                                         "device": {"uuid": str(uuid.uuid4()), "pending": 5}},
+                                   headers={"X-CSRFToken": token})
+            per_request["sync"] = len(statements) - before
+            statuses = {r["status"] for r in response.get_json()["results"]}
+            if statuses != {expect}:
+                raise RuntimeError(f"{label}: expected {expect}, got {response.get_json()['results'][:1]}")
+        if profiler:
+            profiler.disable()
+        cpu = time.process_time() - cpu
+        n = batches * records
+        print(f"{label}: {n} records in {batches} batches: {len(statements) / n:.1f} SQL statements and "
+              f"{cpu * 1000 / n:.1f} ms CPU per record (last batch: csrf {per_request['csrf']}, "
+              f"sync {per_request['sync']} statements)")
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+    one_pass("warm-up ", "created")
+    sent[:] = [[new_record(info, rnd) for _ in range(records)] for _ in range(batches)]
+    one_pass("new     ", "created")
+    one_pass("resent  ", "unchanged")
+    return 0
+
+
 # --- servers --------------------------------------------------------------------------
 
 class Gunicorn:
@@ -172,6 +255,18 @@ class Gunicorn:
         self.stop()
         raise RuntimeError(f"gunicorn did not start: {target}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn and its workers (Linux /proc; 0 elsewhere)."""
+        total, ticks = 0, os.sysconf("SC_CLK_TCK")
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+            for pid in [str(self.process.pid), *children]:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            return 0.0
+        return total / ticks
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -190,6 +285,7 @@ class Tablet:
         token = CSRF_RE.search(html).group(1)
         body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
         self.opener.open(urllib.request.Request(base + "/login", data=body), timeout=30).read()
+        self.device = str(uuid.uuid4())  # one browser, one stable device id (store.deviceUuid() in static/js)
 
     def sync(self, records: list[dict]) -> tuple[int, list[dict]]:
         try:
@@ -197,10 +293,8 @@ class Tablet:
         except urllib.error.HTTPError as exc:
             return exc.code, []
         except OSError:
-            return 0, []
-        except OSError:
             return 0, []  # no answer: resend later
-        body = json.dumps({"client_schema_version": 1, "device": {"uuid": str(uuid.uuid4()), "pending": len(records)},
+        body = json.dumps({"client_schema_version": 1, "device": {"uuid": self.device, "pending": len(records)},
                            "records": records}).encode()
         request = urllib.request.Request(self.base + "/api/v1/sync", data=body, headers={
             "Content-Type": "application/json", "X-CSRFToken": token, "Origin": self.base})
@@ -211,7 +305,8 @@ class Tablet:
             return exc.code, []
 
 
-def run_sync_load(base: str, info: dict, batches: int, records: int) -> dict:
+def run_sync_load(server: Gunicorn, info: dict, batches: int, records: int) -> dict:
+    base = server.url
     tablets = [None] * len(info["emails"])
 
     login_errors: list[str] = []
@@ -242,20 +337,7 @@ def run_sync_load(base: str, info: dict, batches: int, records: int) -> dict:
         if tablets[i] is None:
             return
         for _ in range(batches):
-            batch = []
-            for _ in range(records):
-                record = {
-                    "type": "observation", "uuid": str(uuid.uuid4()), "base_revision": 0,
-                    "visit": {"uuid": str(uuid.uuid4()), "kind": "spontaneous", "teacher_id": None,
-                              "subject": rnd.choice(["Matematik", "Svenska", "NO", "Engelska"]),
-                              "year_group": str(rnd.randint(1, 9)), "started_at": "2026-11-23T08:00:00Z",
-                              "ended_at": "2026-11-23T08:08:00Z"},
-                    "template_version_id": info["version_id"],
-                    "fields": realistic_fields(info["document"], rnd),
-                    "notes": [{"at": "2026-11-23T08:02:00Z", "text": "Par diskuterar strategier."}],
-                    "status": "complete",
-                }
-                batch.append(record)
+            batch = [new_record(info, rnd) for _ in range(records)]
             with lock:
                 sent.update(r["uuid"] for r in batch)
             pending = batch
@@ -281,15 +363,18 @@ def run_sync_load(base: str, info: dict, batches: int, records: int) -> dict:
     workers = [threading.Thread(target=work, args=(i,)) for i in range(len(tablets))]
     for t in workers:
         t.start()
+    cpu = server.cpu_seconds(), time.process_time()
     start_gate.wait()
     began = time.perf_counter()
     for t in workers:
         t.join()
     wall = time.perf_counter() - began
-    return {"wall": wall, "latencies": latencies, "errors": errors, "sent": sent, "retries": retries}
+    return {"wall": wall, "latencies": latencies, "errors": errors, "sent": sent, "retries": retries,
+            "server_cpu": server.cpu_seconds() - cpu[0], "client_cpu": time.process_time() - cpu[1]}
 
 
-def run_minimal_load(base: str, clients: int, requests_each: int) -> dict:
+def run_minimal_load(server: Gunicorn, clients: int, requests_each: int) -> dict:
+    base = server.url
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -315,11 +400,13 @@ def run_minimal_load(base: str, clients: int, requests_each: int) -> dict:
     threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
+    cpu = server.cpu_seconds(), time.process_time()
     gate.wait()
     began = time.perf_counter()
     for t in threads:
         t.join()
-    return {"wall": time.perf_counter() - began, "latencies": latencies, "errors": errors}
+    return {"wall": time.perf_counter() - began, "latencies": latencies, "errors": errors,
+            "server_cpu": server.cpu_seconds() - cpu[0], "client_cpu": time.process_time() - cpu[1]}
 
 
 def count_rows(url: str, sql: str) -> int:
@@ -342,7 +429,8 @@ def report(name: str, items: int, run: dict) -> float:
         return rate
     print(f"{name}: {items} stored in {run['wall']:.2f} s = {rate:.0f}/s; "
           f"latency p50 {percentile(lat, .5) * 1000:.0f} ms, p95 {percentile(lat, .95) * 1000:.0f} ms, "
-          f"p99 {percentile(lat, .99) * 1000:.0f} ms; errors {len(run['errors'])}")
+          f"p99 {percentile(lat, .99) * 1000:.0f} ms; errors {len(run['errors'])}; CPU per row: server "
+          f"{run['server_cpu'] * 1000 / max(items, 1):.2f} ms, load generator {run['client_cpu'] * 1000 / max(items, 1):.2f} ms")
     for error in run["errors"][:5]:
         print(f"  error: {error}")
     return rate
@@ -355,6 +443,9 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=3, help="sync requests per tablet")
     parser.add_argument("--records", type=int, default=5, help="observations per sync request")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2 cores here)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="no server and no load: SQL statements and CPU ms per record (Flask test client)")
+    parser.add_argument("--profile", action="store_true", help="with --in-process: print a cProfile summary")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per gunicorn worker (default 1 on SQLite, whose one write lock makes more "
                              "threads only queue longer, 4 on PostgreSQL)")
@@ -366,19 +457,23 @@ def main() -> int:
     database = Database(args.db, workdir)
     servers: list[Gunicorn] = []
     try:
+        if args.in_process:
+            return in_process(database.url, workdir, 20 if args.batches == 3 else args.batches, args.records,
+                              args.profile)
         info = seed(database.url, args.tablets, workdir / "instance")
         env = {"OBSERVE_DATABASE_URL": database.url, "OBSERVE_ENV": "development", "OBSERVE_DEMO": "0",
                "OBSERVE_SECRET_KEY": "bench-" + "x" * 40, "OBSERVE_LOGIN_MAX_FAILURES_IP": "100000"}
         print(f"sync load on {args.db}: {args.tablets} tablets x {args.batches} batches x {args.records} records, "
-              f"gunicorn {args.workers} workers x {args.threads} threads, {os.cpu_count()} cores")
+              f"gunicorn {args.workers} workers x {args.threads} threads, {os.cpu_count()} cores, {load()}")
         app_server = Gunicorn("observe:create_app()", env, args.workers, args.threads, ROOT)
         servers.append(app_server)
-        sync_run = run_sync_load(app_server.url, info, args.batches, args.records)
+        sync_run = run_sync_load(app_server, info, args.batches, args.records)
         app_server.stop()
         expected = len(sync_run["sent"])
         stored = count_rows(database.url, "SELECT count(*) FROM observations")
         distinct = count_rows(database.url, "SELECT count(DISTINCT uuid) FROM observations")
         sync_rate = report("sync    ", stored, sync_run)
+        print(f"  ({load()} after the sync run)")
         print(f"requests answered with an error and resent (HTTP 5xx, or a record the server could not save): "
               f"{len(sync_run['retries'])}")
         for retry in sync_run["retries"][:3]:
@@ -399,10 +494,11 @@ def main() -> int:
         minimal = Gunicorn("minimal_app:app", env, args.workers, args.threads, workdir)
         servers.append(minimal)
         minimal_requests = max(1, (args.batches * args.records))
-        minimal_run = run_minimal_load(minimal.url, args.tablets, minimal_requests)
+        minimal_run = run_minimal_load(minimal, args.tablets, minimal_requests)
         minimal.stop()
         rows = count_rows(database.url, "SELECT count(*) FROM bench_rows")
         limit_rate = report("minimal ", rows, minimal_run)
+        print(f"  ({load()} after the minimal run)")
         print(f"ratio sync/minimal: {sync_rate / limit_rate:.2f} (goal >= 0.5)")
         ok = expected == stored == distinct and not sync_run["errors"]
         return 0 if ok else 1

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import has_request_context
+from flask import current_app, has_request_context, request
+from flask.globals import request_ctx
 from sqlalchemy import JSON, DateTime, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -66,9 +67,40 @@ def sqlite_pragmas(engine) -> None:
         # requests read then write (audit rows, session touch, sync upserts), and in WAL mode a
         # deferred transaction whose snapshot went stale fails at once with "database is locked"
         # instead of waiting. Requests queue on the busy timeout instead; PostgreSQL is the
-        # database for heavy concurrency.
-        immediate = has_request_context() or conn.get_execution_options().get("sqlite_immediate")
+        # database for heavy concurrency. Views marked `defer_write_lock` only read in the
+        # request's own transaction and write in `start_write` units, so theirs is a plain BEGIN.
+        immediate = conn.get_execution_options().get("sqlite_immediate") or (
+            has_request_context() and not write_lock_deferred())
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def defer_write_lock(view):
+    """Mark a view whose request transaction only reads: on SQLite it starts with a plain
+    (deferred) BEGIN instead of taking the write lock, so it never queues behind writers.
+
+    The view, and everything it calls, must write only inside `start_write` units (the
+    server-side session does so for these requests). A read-only transaction that later
+    writes would fail at once under concurrency instead of waiting (see `_on_begin`).
+    """
+    view.defers_write_lock = True
+    return view
+
+
+def write_lock_deferred() -> bool:
+    """True inside a request for a `defer_write_lock` view (known before routing: the
+    session is loaded before Flask matches the URL)."""
+    cached = request.environ.get("observe.defer_write_lock")
+    if cached is None:
+        rule = request.url_rule
+        if rule is None and request_ctx.url_adapter is not None:
+            try:
+                rule, _args = request_ctx.url_adapter.match(return_rule=True)
+            except Exception:  # noqa: BLE001 - 404/405/redirect: an ordinary request
+                rule = None
+        view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
+        cached = bool(getattr(view, "defers_write_lock", False))
+        request.environ["observe.defer_write_lock"] = cached
+    return cached
 
 
 def begin_write(session) -> None:
@@ -80,3 +112,23 @@ def begin_write(session) -> None:
     before the first query of the unit of work.
     """
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+def start_write(session) -> None:
+    """End whatever the session has open (e.g. the request's reads of the session and user
+    rows), then begin a unit of work as a writer (`begin_write`).
+
+    When the open transaction wrote nothing through the ORM, the rows it loaded (the user,
+    the school) stay loaded instead of being expired and read again in the new transaction.
+    """
+    current = session()
+    if current.in_transaction():
+        if current.new or current.dirty or current.deleted:
+            current.commit()
+        else:
+            expire, current.expire_on_commit = current.expire_on_commit, False
+            try:
+                current.commit()
+            finally:
+                current.expire_on_commit = expire
+    begin_write(session)

@@ -22,10 +22,12 @@ from sqlalchemy import ForeignKey, Index, String, Text, delete, insert, select, 
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 
-from ..dbtypes import UTCDateTime, utcnow
+from ..dbtypes import UTCDateTime, start_write, utcnow, write_lock_deferred
 from ..extensions import db
 
-# Write last_seen at most this often for an unchanged session (one UPDATE a minute, not per request).
+# Write last_seen at most this often for an unchanged session (one UPDATE a minute, not per request),
+# so most requests only read their session. The idle deadline is refreshed with it: a session may
+# end up to this much earlier than OBSERVE_SESSION_IDLE_MINUTES after the last request, never later.
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
@@ -96,6 +98,7 @@ class DatabaseSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         if session.sid and (session.rotate or not session):
+            _begin_session_write()
             db.session.execute(delete(WebSession).where(WebSession.id_hash == _hash(session.sid)))
             db.session.commit()
             session.sid = None
@@ -116,23 +119,32 @@ class DatabaseSessionInterface(SessionInterface):
         """Insert or refresh the row; False when nothing needed writing."""
         now = utcnow()
         idle, absolute = self._limits(app)
+        if session.sid is not None and not session.modified and now - session.last_seen_at < TOUCH_EVERY:
+            return False
+        _begin_session_write()
         if session.sid is None:
             session.sid, session.created_at = secrets.token_urlsafe(32), now
             db.session.execute(insert(WebSession).values(
                 id_hash=_hash(session.sid), user_id=_user_id(session),
                 data=session_json_serializer.dumps(dict(session)),
                 created_at=now, last_seen_at=now, expires_at=min(now + idle, now + absolute)))
-        elif session.modified or now - session.last_seen_at >= TOUCH_EVERY:
+        else:
             values = {"last_seen_at": now, "expires_at": min(now + idle, session.created_at + absolute)}
             if session.modified:
                 values.update(data=session_json_serializer.dumps(dict(session)), user_id=_user_id(session))
             db.session.execute(update(WebSession).where(WebSession.id_hash == _hash(session.sid)).values(**values))
-        else:
-            return False
         if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
             db.session.execute(delete(WebSession).where(WebSession.expires_at <= now))
         db.session.commit()
         return True
+
+
+def _begin_session_write() -> None:
+    """Requests that only read (`dbtypes.defer_write_lock`) read their session in a transaction
+    without SQLite's write lock; writing the session row then starts a writer unit of its own
+    rather than turning that read into a write (which fails at once under concurrency)."""
+    if write_lock_deferred():
+        start_write(db.session)
 
 
 def end_sessions_of(user_id: int) -> None:

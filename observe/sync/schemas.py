@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, validate
 from marshmallow import fields as ma
 
 from ..visits.models import ObservationStatus, VisitKind
@@ -27,6 +27,19 @@ def _when(**kwargs) -> ma.AwareDateTime:
     return ma.AwareDateTime(default_timezone=UTC, **kwargs)
 
 
+MAX_INT = 2**31 - 1  # ids, revisions and counts are 32-bit integer columns
+
+
+def _fits_column(value: int) -> None:
+    """A larger number can name nothing stored, and PostgreSQL refuses to compare it with a column."""
+    if not -MAX_INT <= value <= MAX_INT:
+        raise ValidationError(str(_l("Must be at most %(n)d.", n=MAX_INT)))
+
+
+def _int(*validators, **kwargs) -> ma.Integer:
+    return ma.Integer(validate=[*validators, _fits_column], **kwargs)
+
+
 def _text(max_length: int, **kwargs) -> ma.String:
     return ma.String(allow_none=True, load_default=None, validate=validate.Length(max=max_length), **kwargs)
 
@@ -41,7 +54,7 @@ class DeviceSchema(Schema):
         unknown = EXCLUDE
 
     uuid = ma.UUID(required=True, metadata={"description": "Stable id the browser generated for itself."})
-    pending = ma.Integer(load_default=0, validate=validate.Range(min=0),
+    pending = _int(validate.Range(min=0), load_default=0,
                              metadata={"description": "Records still waiting on the device before this sync."})
     oldest_pending_at = _when(allow_none=True, load_default=None)
 
@@ -51,7 +64,7 @@ class VisitRefSchema(Schema):
 
     uuid = ma.UUID(required=True)
     kind = ma.String(required=True, validate=validate.OneOf([k.value for k in VisitKind]))
-    teacher_id = ma.Integer(allow_none=True, load_default=None,
+    teacher_id = _int(allow_none=True, load_default=None,
                                 metadata={"description": "Observed teacher; null for an anonymous walkthrough."})
     subject = _text(100)
     year_group = _text(40)
@@ -82,11 +95,11 @@ class ObservationRecordSchema(Schema):
 
     type = ma.String(required=True, validate=validate.Equal("observation"))
     uuid = ma.UUID(required=True, metadata={"description": "Client-generated; the record's identity forever."})
-    base_revision = ma.Integer(required=True, validate=validate.Range(min=0),
+    base_revision = _int(validate.Range(min=0), required=True,
                                    metadata={"description": "0 = new on this device, else the server revision "
                                                             "the device's copy was edited from."})
     visit = ma.Nested(VisitRefSchema, required=True)
-    template_version_id = ma.Integer(required=True)
+    template_version_id = _int(required=True)
     form_fields = _form_fields(required=True, metadata={
         "description": "Exactly what the rendered form posts: input name -> list of values."})
     notes = ma.List(ma.Nested(NoteSchema), load_default=list, validate=validate.Length(max=500))
@@ -110,7 +123,7 @@ class FeedbackRecordSchema(Schema):
 
     type = ma.String(required=True, validate=validate.Equal("feedback"))
     uuid = ma.UUID(required=True, metadata={"description": "Client-generated; the record's identity forever."})
-    base_revision = ma.Integer(required=True, validate=validate.Range(min=0))
+    base_revision = _int(validate.Range(min=0), required=True)
     visit_uuid = ma.UUID(required=True)
     summary = _text(10000)
     strengths = ma.List(ma.Nested(StrengthSchema), load_default=list, validate=validate.Length(max=10))
@@ -208,7 +221,7 @@ class ConflictListSchema(Schema):
 class ResolveSchema(Schema):
     """The merged version the author chose; it becomes the next server revision."""
 
-    base_revision = ma.Integer(required=True, validate=validate.Range(min=1),
+    base_revision = _int(validate.Range(min=1), required=True,
                                    metadata={"description": "The server revision the merge was built from."})
     form_fields = _form_fields(required=True)
     notes = ma.List(ma.Nested(NoteSchema), load_default=list, validate=validate.Length(max=500))

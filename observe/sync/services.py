@@ -9,6 +9,12 @@ Idempotency rests on the database, not on a check in Python: the record is
 INSERTed inside a savepoint and the unique constraint on (school_id, uuid)
 decides who was first; the loser re-reads the winner's row and compares.
 
+A sync batch (`apply_records`) does the same work in fewer, larger steps: records are
+validated and parsed before the write transaction opens, new walkthroughs are inserted
+together in one savepoint (falling back to one savepoint per record if anything in it
+fails, e.g. a concurrent upload of the same uuid), and resends that change nothing are
+recognised from one query. See docs/performance.md, "Sync server under load".
+
 Record types live in a registry (`RECORD_TYPES`) so feedback can join later:
 register a `RecordType` subclass with `register_record_type`.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid as uuid_mod
+from collections import Counter
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -24,13 +31,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..audit import services as audit
 from ..auth.models import Membership, Role
 from ..auth.permissions import can_edit_observation, can_start_spontaneous_visit
-from ..dbtypes import begin_write, utcnow
+from ..dbtypes import start_write, utcnow
 from ..extensions import db
 from ..templates_.models import TemplateVersion
 from ..visits.models import (Observation, ObservationAnswer, ObservationStatus, Visit, VisitKind,
@@ -57,9 +67,22 @@ class RecordType:
     name: str = ""
     schema: type[Schema]
 
+    def prepare(self, school, batch: list[dict]) -> list[dict | None]:
+        """Before the write transaction opens: checks and parsing that need no lock (may add keys
+        to each record's data for `apply`). Returns, per record, the field errors that refuse it
+        or None. Default: nothing to do."""
+        return [None] * len(batch)
+
     def apply(self, user, school, data: dict, raw: dict) -> dict:
         """Upsert the validated `data` inside the open write transaction; return the result."""
         raise NotImplementedError
+
+    def apply_many(self, user, school, batch: list[dict]) -> list[dict | None]:
+        """Inside a batch's write transaction, before records are applied one by one: the results
+        of the prepared records this type can settle together, None for each record left to
+        `apply`. Whatever it writes must be undone if it raises (write inside a savepoint).
+        Default: every record is applied one by one."""
+        return [None] * len(batch)
 
     def conflict_copies(self, school, conflict) -> dict:
         """{"server": the current server copy or None, ...extra keys for the merge view}."""
@@ -87,6 +110,9 @@ def apply_record(user, school, record: dict, *, client_schema_version: int | Non
     record_type, data = _load_record(record, client_schema_version, device_uuid)
     if record_type is None:
         return data
+    [refused] = record_type.prepare(school, [data])
+    if refused:
+        return rejected(uuid_text(record.get("uuid")), refused)
     _start_unit_of_work()
     try:
         result = record_type.apply(user, school, data, _jsonable(record))
@@ -104,43 +130,84 @@ def apply_record(user, school, record: dict, *, client_schema_version: int | Non
 
 
 def apply_records(user, school, records: list, *, client_schema_version: int | None = None,
-                  device_uuid: uuid_mod.UUID | None = None) -> list[dict]:
+                  device_uuid: uuid_mod.UUID | None = None, device: dict | None = None,
+                  user_agent: str | None = None) -> list[dict]:
     """A sync batch: the same results as `apply_record` for each record, in one write transaction.
 
-    Each record runs in its own SAVEPOINT, so a rejected or failing record is undone alone and
-    never blocks the others; one COMMIT ends the batch. A commit per record, and reloading the
-    expired user and school rows after each, were most of a batch's cost under load (and on
-    SQLite every commit queues for the write lock again). If the final commit fails, nothing
-    is confirmed and the device sends the batch again (idempotent).
+    Records are validated and parsed (marshmallow, the form engine) before the transaction
+    opens, so SQLite's write lock is held only for the database work. Inside it each record
+    type first settles what it can together (`RecordType.apply_many`: new walkthroughs in a
+    few multi-row INSERTs, resends that change nothing); every other record runs in its own
+    SAVEPOINT, so a rejected or failing record is undone alone and never blocks the others.
+    The device's report (`device`, diagnostics for admins) is stored in the same transaction
+    in a savepoint of its own: it never costs the records their confirmations. One COMMIT ends
+    the batch; if it fails, nothing is confirmed and the device sends the batch again
+    (idempotent).
     """
-    results = []
-    _start_unit_of_work()
-    for record in records:
+    results: list[dict | None] = [None] * len(records)
+    loaded: dict[int, tuple[RecordType, dict]] = {}
+    for index, record in enumerate(records):
         record_type, data = _load_record(record, client_schema_version, device_uuid)
         if record_type is None:
-            results.append(data)
-            continue
-        record_uuid = uuid_text(record.get("uuid"))
-        savepoint = db.session.begin_nested()
-        try:
-            result = record_type.apply(user, school, data, _jsonable(record))
-        except Rejected as exc:
-            savepoint.rollback()
-            result = rejected(record_uuid, exc.fields)
-        except Exception:  # noqa: BLE001 - the other records must still be answered
-            current_app.logger.exception("sync: record failed")
-            if savepoint.is_active:
-                savepoint.rollback()
-            result = rejected(record_uuid, {"record": [
-                _("The server could not save this record. Try again later; it stays on your device.")]})
+            results[index] = data
         else:
-            if result["status"] == UNCHANGED:
-                savepoint.rollback()
-            else:
-                savepoint.commit()
-        results.append(result)
+            loaded[index] = (record_type, data)
+    by_type = {record_type: [i for i, (kind, _data) in loaded.items() if kind is record_type]
+               for record_type, _data in loaded.values()}
+    for record_type, indexes in by_type.items():
+        for index, refused in zip(indexes, record_type.prepare(school, [loaded[i][1] for i in indexes])):
+            if refused:
+                results[index] = rejected(uuid_text(records[index].get("uuid")), refused)
+                del loaded[index]
+    _start_unit_of_work()
+    for record_type, indexes in by_type.items():
+        indexes = [i for i in indexes if i in loaded]
+        for index, result in zip(indexes, record_type.apply_many(user, school, [loaded[i][1] for i in indexes])):
+            results[index] = result
+    for index, (record_type, data) in loaded.items():
+        if results[index] is None:
+            results[index] = _apply_in_savepoint(record_type, user, school, data, records[index])
+    if device:
+        try:
+            with db.session.begin_nested():
+                store_device(user, device, user_agent)
+        except Exception:  # noqa: BLE001 - diagnostics must never cost the device its confirmations
+            current_app.logger.exception("sync: device report failed")
     db.session.commit()
     return results
+
+
+def _apply_in_savepoint(record_type: RecordType, user, school, data: dict, record: dict) -> dict:
+    record_uuid = uuid_text(record.get("uuid"))
+    savepoint = db.session.begin_nested()
+    try:
+        result = record_type.apply(user, school, data, _jsonable(record))
+    except Rejected as exc:
+        savepoint.rollback()
+        return rejected(record_uuid, exc.fields)
+    except Exception:  # noqa: BLE001 - the other records must still be answered
+        current_app.logger.exception("sync: record failed")
+        if savepoint.is_active:
+            savepoint.rollback()
+        return rejected(record_uuid, {"record": [
+            _("The server could not save this record. Try again later; it stays on your device.")]})
+    if result["status"] == UNCHANGED:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return result
+
+
+_SCHEMAS: dict[type[Schema], Schema] = {}
+
+
+def cached_schema(schema_class: type[Schema]) -> Schema:
+    """One instance per schema class: building a marshmallow schema costs more than loading a
+    record with it, and `load` keeps no state on the instance."""
+    schema = _SCHEMAS.get(schema_class)
+    if schema is None:
+        schema = _SCHEMAS[schema_class] = schema_class()
+    return schema
 
 
 def _load_record(record, client_schema_version: int | None, device_uuid) -> tuple[RecordType | None, dict]:
@@ -153,7 +220,7 @@ def _load_record(record, client_schema_version: int | None, device_uuid) -> tupl
     if record_type is None:
         return None, rejected(record_uuid, {"type": [_("Unknown record type.")]})
     try:
-        data = record_type.schema().load(record)
+        data = cached_schema(record_type.schema).load(record)
     except ValidationError as exc:
         return None, rejected(record_uuid, flatten_errors(exc.messages))
     data["client_schema_version"] = client_schema_version
@@ -163,9 +230,7 @@ def _load_record(record, client_schema_version: int | None, device_uuid) -> tupl
 
 def _start_unit_of_work() -> None:
     """End whatever the request had open (e.g. loading the user), then begin as a writer."""
-    if db.session().in_transaction():
-        db.session.commit()
-    begin_write(db.session)
+    start_write(db.session)
 
 
 def rejected(record_uuid: str | None, fields: dict) -> dict:
@@ -273,6 +338,12 @@ def _incoming_visit_values(kind: str, visit_data: dict, visit: Visit | None) -> 
     return values
 
 
+def _incoming_content(visit: Visit, data: dict) -> tuple[dict, dict]:
+    """(the visit values, the content) of a prepared record against the existing `visit`."""
+    values = _incoming_visit_values(visit.kind, data["visit"], visit)
+    return values, _content(visit.kind, values, data["_version"].id, data["_answers"], data["_notes"], data["status"])
+
+
 def _server_content(obs: Observation) -> dict:
     visit = obs.visit
     values = {k: getattr(visit, k) for k in _visit_fields(visit.kind)}
@@ -289,11 +360,44 @@ def server_copy(obs: Observation) -> dict:
     })
 
 
-def _template_version(school, version_id: int) -> TemplateVersion:
+@dataclass(frozen=True)
+class FormVersion:
+    """What the write path needs of a template version. Published versions never change, so one
+    parsed copy of each document per process serves every request (see `form_versions`)."""
+
+    id: int
+    document: dict
+
+
+# (id, published_at, content_hash) -> FormVersion: the key identifies one published row even if a
+# database is replaced under a running process (ids reused), so a stale document is never served.
+_FORM_VERSIONS: dict[tuple, FormVersion] = {}
+_FORM_VERSIONS_MAX = 512
+
+
+def form_versions(school, version_ids) -> dict[int, FormVersion]:
+    """The versions among `version_ids` published in `school` (old versions stay valid forever):
+    one small query, plus one for documents this process has not parsed yet."""
+    ids = {i for i in version_ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(TemplateVersion.id, TemplateVersion.published_at, TemplateVersion.content_hash)
+        .where(TemplateVersion.school_id == school.id, TemplateVersion.id.in_(ids))).all()
+    keys = {row.id: (row.id, row.published_at, row.content_hash) for row in rows}
+    missing = [version_id for version_id, key in keys.items() if key not in _FORM_VERSIONS]
+    if missing:
+        if len(_FORM_VERSIONS) + len(missing) > _FORM_VERSIONS_MAX:
+            _FORM_VERSIONS.clear()
+        for version_id, document in db.session.execute(
+                select(TemplateVersion.id, TemplateVersion.document).where(TemplateVersion.id.in_(missing))):
+            _FORM_VERSIONS[keys[version_id]] = FormVersion(version_id, document)
+    return {version_id: _FORM_VERSIONS[key] for version_id, key in keys.items() if key in _FORM_VERSIONS}
+
+
+def _template_version(school, version_id: int) -> FormVersion:
     """Any version ever published in this school (old versions stay valid forever)."""
-    version = db.session.execute(
-        select(TemplateVersion).filter_by(id=version_id, school_id=school.id)
-    ).scalar_one_or_none()
+    version = form_versions(school, [version_id]).get(version_id)
     if version is None:
         raise Rejected({"template_version_id": [_("This form version does not exist at your school.")]})
     return version
@@ -336,48 +440,164 @@ def _visit_for_record(user, school, visit_data: dict) -> Visit | None:
     return visit
 
 
+def _visit_status(current: str, observation_status: str) -> str:
+    """A visit is completed with its observation (a cancelled visit stays cancelled)."""
+    if current == VisitStatus.CANCELLED:
+        return current
+    return VisitStatus.COMPLETED if observation_status == ObservationStatus.COMPLETE else VisitStatus.IN_PROGRESS
+
+
 def _apply_visit_values(visit: Visit, values: dict, status: str) -> None:
     for key, value in values.items():
         setattr(visit, key, value)
-    if visit.status != VisitStatus.CANCELLED:
-        visit.status = VisitStatus.COMPLETED if status == ObservationStatus.COMPLETE else VisitStatus.IN_PROGRESS
+    visit.status = _visit_status(visit.status, status)
 
 
-def _observed_on(visit: Visit) -> dt.date:
+def _observed_on(started_at: dt.datetime | None) -> dt.date:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return (visit.started_at or utcnow()).astimezone(zone).date()
+    return (started_at or utcnow()).astimezone(zone).date()
 
 
-def write_answer_rows(obs: Observation, visit: Visit, version: TemplateVersion, *, new: bool = False) -> None:
-    """Replace the observation's ObservationAnswer rows; only complete observations feed insights."""
+def answer_row_values(observation_id: int, school_id: int, visit: dict, version: FormVersion, answers: dict) -> list[dict]:
+    """An observation's ObservationAnswer rows (`visit`: its kind, started_at and teacher_id)."""
     from ..templates_ import items
 
+    base = {"observation_id": observation_id, "school_id": school_id, "visit_kind": visit["kind"],
+            "observed_on": _observed_on(visit["started_at"]), "teacher_id": visit["teacher_id"]}
+    return [{**base, **row} for row in items.answer_rows(version.document, answers or {})]
+
+
+def _insert_answer_rows(rows: list[dict]) -> None:
+    """One executemany with the same columns for every row (the ORM's bulk INSERT would split
+    the rows by which values are None), not an ORM object per answer (a record has 10-30)."""
+    if rows:
+        db.session.execute(insert(ObservationAnswer.__table__), rows)
+
+
+def write_answer_rows(obs: Observation, visit: Visit, version: FormVersion, *, new: bool = False) -> None:
+    """Replace the observation's ObservationAnswer rows; only complete observations feed insights."""
     if not new:
         db.session.execute(delete(ObservationAnswer).where(ObservationAnswer.observation_id == obs.id))
     if obs.status != ObservationStatus.COMPLETE:
         return
-    base = {"observation_id": obs.id, "school_id": obs.school_id, "visit_kind": visit.kind,
-            "observed_on": _observed_on(visit), "teacher_id": visit.teacher_id,
-            "template_key": version.template.key}
-    rows = [{**base, **row} for row in items.answer_rows(version.document, obs.answers or {})]
-    if rows:  # one multi-row INSERT, not an ORM object per answer (a record has 10-30 of them)
-        db.session.execute(insert(ObservationAnswer), rows)
+    visit_values = {"kind": visit.kind, "started_at": visit.started_at, "teacher_id": visit.teacher_id}
+    _insert_answer_rows(answer_row_values(obs.id, obs.school_id, visit_values, version, obs.answers))
 
 
 class ObservationRecord(RecordType):
     name = "observation"
     schema = ObservationRecordSchema
 
+    def prepare(self, school, batch: list[dict]) -> list[dict | None]:
+        """Template versions (one query, documents cached per process) and the form engine's parse."""
+        versions = form_versions(school, [data["template_version_id"] for data in batch])
+        refused: list[dict | None] = []
+        for data in batch:
+            version = versions.get(data["template_version_id"])
+            try:
+                if version is None:
+                    raise Rejected({"template_version_id": [_("This form version does not exist at your school.")]})
+                data["_answers"] = parse_fields(version, data["form_fields"], data["status"])
+            except Rejected as exc:
+                refused.append(exc.fields)
+                continue
+            data["_version"], data["_notes"] = version, _notes(data["notes"])
+            refused.append(None)
+        return refused
+
     def apply(self, user, school, data: dict, raw: dict) -> dict:
-        version = _template_version(school, data["template_version_id"])
-        answers = parse_fields(version, data["form_fields"], data["status"])
-        notes = _notes(data["notes"])
+        if "_version" not in data:
+            [refused] = self.prepare(school, [data])
+            if refused:
+                raise Rejected(refused)
+        version, answers, notes = data["_version"], data["_answers"], data["_notes"]
         obs = _find_observation(school, data["uuid"])
         if obs is None:
             obs, created = self._insert(user, school, data, version, answers, notes)
             if created:
                 return {"uuid": str(obs.uuid), "status": CREATED, "revision": obs.revision}
         return self._against_existing(user, school, obs, data, raw, version, answers, notes)
+
+    def apply_many(self, user, school, batch: list[dict]) -> list[dict | None]:
+        """Resends that change nothing (one query) and new walkthroughs (a few multi-row INSERTs)."""
+        results: list[dict | None] = [None] * len(batch)
+        found = db.session.execute(
+            select(literal("observation"), Observation.uuid).where(
+                Observation.school_id == school.id, Observation.uuid.in_({d["uuid"] for d in batch}))
+            .union_all(select(literal("visit"), Visit.uuid).where(
+                Visit.school_id == school.id, Visit.uuid.in_({d["visit"]["uuid"] for d in batch})))).all()
+        taken = {kind: {row_uuid for row_kind, row_uuid in found if row_kind == kind} for kind in ("observation", "visit")}
+        existing = {obs.uuid: obs for obs in db.session.scalars(
+            select(Observation).options(joinedload(Observation.visit))
+            .where(Observation.school_id == school.id, Observation.uuid.in_(taken["observation"])))
+        } if taken["observation"] else {}
+        for index, data in enumerate(batch):
+            obs = existing.get(data["uuid"])
+            if obs is not None and obs.author_id == user.id and can_edit_observation(user, obs.visit) \
+                    and obs.visit.uuid == data["visit"]["uuid"] and _incoming_content(obs.visit, data)[1] == _server_content(obs):
+                results[index] = {"uuid": str(obs.uuid), "status": UNCHANGED, "revision": obs.revision}
+        fresh = self._new_walkthroughs(user, school, batch, taken)
+        for index, result in zip(fresh, self._insert_many(user, school, [batch[i] for i in fresh])):
+            results[index] = result
+        return results
+
+    @staticmethod
+    def _new_walkthroughs(user, school, batch: list[dict], taken: dict[str, set]) -> list[int]:
+        """Indexes of records that start a new walkthrough and can be inserted together: their uuid and
+        their visit's are new (not in `taken`) and appear once in the batch, and every check `_insert`
+        makes passes (anything else is applied one by one, which also gives the exact rejection)."""
+        seen = Counter(d["uuid"] for d in batch) + Counter(d["visit"]["uuid"] for d in batch)
+        candidates = [i for i, d in enumerate(batch) if d["uuid"] not in taken["observation"]
+                      and d["visit"]["uuid"] not in taken["visit"] and d["visit"]["kind"] == VisitKind.SPONTANEOUS
+                      and seen[d["uuid"]] == 1 and seen[d["visit"]["uuid"]] == 1]
+        if not candidates or not can_start_spontaneous_visit(user, school.id):
+            return []
+        teachers = {batch[i]["visit"]["teacher_id"] for i in candidates} - {None}
+        teaching = set(db.session.scalars(select(Membership.user_id).where(
+            Membership.school_id == school.id, Membership.role == Role.TEACHER.value,
+            Membership.user_id.in_(teachers)))) if teachers else set()
+        return [i for i in candidates if batch[i]["visit"]["teacher_id"] in teaching | {None}]
+
+    def _insert_many(self, user, school, batch: list[dict]) -> list[dict | None]:
+        """Insert new walkthroughs together, in one savepoint; if anything fails (another request
+        stored the same uuid meanwhile, a bad value), nothing of it stays and every record is
+        applied one by one instead (None)."""
+        if not batch:
+            return []
+        ordered = sorted(batch, key=lambda d: d["uuid"])  # one lock order for concurrent batches (PostgreSQL)
+        visits, observations = Visit.__table__, Observation.__table__
+        try:
+            with db.session.begin_nested():
+                visit_rows = []
+                for data in ordered:
+                    values = _incoming_visit_values(VisitKind.SPONTANEOUS, data["visit"], None)
+                    visit_rows.append({
+                        "uuid": data["visit"]["uuid"], "school_id": school.id, "kind": VisitKind.SPONTANEOUS.value,
+                        "observer_id": user.id, "created_by_id": user.id, "template_version_id": data["_version"].id,
+                        "status": _visit_status(VisitStatus.IN_PROGRESS, data["status"]), **values})
+                visit_ids = dict(db.session.execute(
+                    insert(visits).returning(visits.c.uuid, visits.c.id), visit_rows).all())
+                obs_ids = dict(db.session.execute(insert(observations).returning(observations.c.uuid, observations.c.id), [{
+                    "uuid": data["uuid"], "school_id": school.id, "visit_id": visit_ids[data["visit"]["uuid"]],
+                    "author_id": user.id, "template_version_id": data["_version"].id, "answers": data["_answers"],
+                    "notes": data["_notes"], "status": data["status"], "revision": 1,
+                    "client_schema_version": data.get("client_schema_version"),
+                    "completed_at": utcnow() if data["status"] == ObservationStatus.COMPLETE else None,
+                } for data in ordered]).all())
+                _insert_answer_rows([row for data in ordered if data["status"] == ObservationStatus.COMPLETE
+                                     for row in answer_row_values(obs_ids[data["uuid"]], school.id, data["visit"],
+                                                                  data["_version"], data["_answers"])])
+                db.session.execute(insert(RecordRevision.__table__), [
+                    _revision_values(school.id, self.name, data["uuid"], 1, 0, data["device_uuid"], user)
+                    for data in ordered])
+                audit.record_many([{**audit.values("observation.create", school_id=school.id, user_id=user.id),
+                                    "object_type": "observation", "object_id": str(data["uuid"])} for data in ordered])
+        except IntegrityError:
+            return [None] * len(batch)  # a concurrent upload won a race: one by one, it is answered "unchanged"
+        except Exception:  # noqa: BLE001 - one by one, the failing record is undone alone
+            current_app.logger.warning("sync: batch insert failed, applying records one by one", exc_info=True)
+            return [None] * len(batch)
+        return [{"uuid": str(data["uuid"]), "status": CREATED, "revision": 1} for data in batch]
 
     def _insert(self, user, school, data, version, answers, notes) -> tuple[Observation, bool]:
         """INSERT in a savepoint; the unique constraints decide races. Returns (row, created)."""
@@ -426,8 +646,7 @@ class ObservationRecord(RecordType):
             raise Rejected({"uuid": [_("This record does not exist or is not yours to change.")]})
         if obs.uuid == data["uuid"] and visit.uuid != data["visit"]["uuid"]:
             raise Rejected({"visit": [_("This record belongs to another visit.")]})
-        values = _incoming_visit_values(visit.kind, data["visit"], visit)
-        incoming = _content(visit.kind, values, version.id, answers, notes, data["status"])
+        values, incoming = _incoming_content(visit, data)
         if obs.uuid == data["uuid"] and incoming == _server_content(obs):
             return {"uuid": str(obs.uuid), "status": UNCHANGED, "revision": obs.revision}
         if obs.uuid == data["uuid"] and (data["base_revision"] == obs.revision or _continues_own_writes(
@@ -476,11 +695,16 @@ class ObservationRecord(RecordType):
 register_record_type(ObservationRecord())
 
 
+def _revision_values(school_id: int, record_type: str, record_uuid, revision: int, base_revision: int,
+                     device_uuid, user) -> dict:
+    return {"school_id": school_id, "record_type": record_type, "record_uuid": record_uuid, "revision": revision,
+            "base_revision": base_revision, "device_uuid": device_uuid, "user_id": user.id}
+
+
 def record_revision(row, record_type: str, base_revision: int, device_uuid, user) -> None:
     """Note who produced `row.revision` (see RecordRevision)."""
-    db.session.add(RecordRevision(school_id=row.school_id, record_type=record_type, record_uuid=row.uuid,
-                                  revision=row.revision, base_revision=base_revision,
-                                  device_uuid=device_uuid, user_id=user.id))
+    db.session.add(RecordRevision(**_revision_values(row.school_id, record_type, row.uuid, row.revision,
+                                                     base_revision, device_uuid, user)))
 
 
 def _continues_own_writes(school, record_type: str, row, base_revision: int, device_uuid) -> bool:
@@ -581,7 +805,7 @@ def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict
             db.session.rollback()
             return {"uuid": str(obs.uuid), "status": CONFLICT, "revision": obs.revision, "server": server_copy(obs)}
         visit = obs.visit
-        version = obs.template_version
+        version = _template_version(school, obs.template_version_id)
         answers = parse_fields(version, data["form_fields"], data["status"])
         values = {k: getattr(visit, k) for k in _visit_fields(visit.kind)}
         ObservationRecord._update(obs, visit, version, values, answers, _notes(data["notes"]), data["status"])
@@ -603,32 +827,12 @@ def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict
 
 # --- devices --------------------------------------------------------------------------------
 
-def report_device(user, device: dict | None, user_agent: str | None) -> None:
-    """Store what the device still holds, so an admin sees who has unsynced data."""
-    if not device:
-        return
-    _start_unit_of_work()
-    try:
-        row = _device_row(user, device["uuid"])
-        if row is None:
-            try:
-                with db.session.begin_nested():
-                    row = Device(user_id=user.id, device_uuid=device["uuid"])
-                    db.session.add(row)
-                    db.session.flush()
-            except IntegrityError:
-                row = _device_row(user, device["uuid"])
-        row.pending_count = device["pending"]
-        row.oldest_pending_at = device["oldest_pending_at"]
-        row.user_agent = (user_agent or "")[:300] or None
-        row.last_seen_at = utcnow()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
-def _device_row(user, device_uuid) -> Device | None:
-    return db.session.execute(
-        select(Device).filter_by(user_id=user.id, device_uuid=device_uuid)
-    ).scalar_one_or_none()
+def store_device(user, device: dict, user_agent: str | None) -> None:
+    """Store what the device still holds, so an admin sees who has unsynced data: one upsert on
+    (user, device uuid), inside the batch's write transaction (`apply_records` gives it a savepoint)."""
+    values = {"pending_count": device["pending"], "oldest_pending_at": device["oldest_pending_at"],
+              "user_agent": (user_agent or "")[:300] or None, "last_seen_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Device.__table__).values(
+        user_id=user.id, device_uuid=device["uuid"], **values)
+    db.session.execute(upsert.on_conflict_do_update(index_elements=["user_id", "device_uuid"], set_=values))

@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from marshmallow import ValidationError
 
 from ..auth.permissions import current_school, sync_conflict_for
+from ..dbtypes import defer_write_lock
 from ..errors import error_response
 from ..extensions import csrf
 from . import feedback_records  # noqa: F401  (registers the "feedback" record type with the app)
@@ -108,12 +109,14 @@ def _json_body():
 
 
 @bp.get("/ping")
+@defer_write_lock
 @documented("Reachability check: tiny, never cached.", responses={204: None})
 def ping():
     return "", 204
 
 
 @bp.get("/csrf")
+@defer_write_lock
 @documented("A fresh CSRF token for this session; fetch it before each sync.",
             responses={200: schemas.CsrfSchema, 401: schemas.ErrorSchema})
 @_json_login_required
@@ -122,6 +125,7 @@ def csrf_token():
 
 
 @bp.post("/sync")
+@defer_write_lock  # reads the session and user without SQLite's write lock; apply_records takes it
 @documented("Upload records; one result per record, in request order.",
             request_schema=schemas.SyncRequestSchema,
             responses={200: schemas.SyncResponseSchema, 400: schemas.ErrorSchema, 401: schemas.ErrorSchema,
@@ -136,7 +140,7 @@ def sync():
         return error_response(422, "client_outdated", schemas.outdated_client_message(),
                               {"client_schema_version": [schemas.outdated_client_message()]})
     try:
-        request_data = schemas.SyncRequestSchema().load(body)
+        request_data = services.cached_schema(schemas.SyncRequestSchema).load(body)
     except ValidationError as exc:
         return error_response(400, "malformed", None, services.flatten_errors(exc.messages))
     school, error = _school_or_403()
@@ -146,14 +150,11 @@ def sync():
     version = request_data["client_schema_version"]
     device_uuid = request_data["device"]["uuid"] if request_data["device"] else None
     results = services.apply_records(user, school, request_data["records"], client_schema_version=version,
-                                     device_uuid=device_uuid)
-    try:
-        services.report_device(user, request_data["device"], request.user_agent.string)
-    except Exception:  # noqa: BLE001 - diagnostics must never cost the device its confirmations
-        current_app.logger.exception("sync: device report failed")
+                                     device_uuid=device_uuid, device=request_data["device"],
+                                     user_agent=request.user_agent.string)
     if g.pop("drop_response", False):
         return error_response(500, "server_error")  # test fault: processed and committed, answer "lost"
-    return jsonify(schemas.SyncResponseSchema().dump({"results": results}))
+    return jsonify(services.cached_schema(schemas.SyncResponseSchema).dump({"results": results}))
 
 
 @bp.get("/conflicts")

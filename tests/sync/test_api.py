@@ -160,7 +160,7 @@ def test_a_failing_device_report_does_not_cost_the_confirmations(api, version, m
     def broken(*_args, **_kwargs):
         raise RuntimeError("device table unavailable")
 
-    monkeypatch.setattr(services, "report_device", broken)
+    monkeypatch.setattr(services, "store_device", broken)
     record = observation(version.id)
     response = api.sync(record, device={"uuid": "6f1c2a7e-1b2c-4d5e-8f90-123456789abc", "pending": 1})
     assert response.status_code == 200

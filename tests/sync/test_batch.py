@@ -1,5 +1,6 @@
-"""A sync batch is one transaction with a savepoint per record (area K, performance):
-a record that fails halfway is undone alone, and the others in the batch are kept."""
+"""A sync batch is one transaction (area K, performance): new walkthroughs are inserted together,
+everything else record by record in a savepoint each. Either way a record that fails halfway is
+undone alone, the others in the batch are kept, and each record is answered as if sent alone."""
 from __future__ import annotations
 
 import uuid
@@ -16,14 +17,15 @@ def test_a_record_failing_halfway_is_undone_alone_and_the_batch_is_kept(api, ver
     from observe.sync import services
 
     first, broken, last = (observation(version.id, status="complete") for _ in range(3))
-    real = services.write_answer_rows
+    real = services.answer_row_values
 
-    def fail_for_one(obs, *args, **kwargs):
-        if str(obs.uuid) == broken["uuid"]:  # after its visit and observation rows were written
+    def fail_for_one(observation_id, *args, **kwargs):
+        written = db.session.scalar(select(Observation.uuid).where(Observation.id == observation_id))
+        if str(written) == broken["uuid"]:  # after its visit and observation rows were written
             raise RuntimeError("disk full")
-        return real(obs, *args, **kwargs)
+        return real(observation_id, *args, **kwargs)
 
-    monkeypatch.setattr(services, "write_answer_rows", fail_for_one)
+    monkeypatch.setattr(services, "answer_row_values", fail_for_one)
     results = api.results(first, broken, last)
     assert [r["status"] for r in results] == ["created", "rejected", "created"]
     assert results[1]["uuid"] == broken["uuid"] and "record" in results[1]["fields"]
@@ -33,5 +35,67 @@ def test_a_record_failing_halfway_is_undone_alone_and_the_batch_is_kept(api, ver
     assert db.session.scalar(select(func.count()).select_from(Visit).where(
         Visit.uuid == uuid.UUID(broken["visit"]["uuid"]))) == 0  # its visit went with it
 
-    monkeypatch.setattr(services, "write_answer_rows", real)
+    monkeypatch.setattr(services, "answer_row_values", real)
     assert [r["status"] for r in api.results(first, broken, last)] == ["unchanged", "created", "unchanged"]
+
+
+def _stored(record: dict) -> dict:
+    """Everything a synced observation left in the database, without ids, uuids and timestamps."""
+    from observe.audit.models import AuditEvent
+    from observe.sync.models import RecordRevision
+    from observe.visits.models import ObservationAnswer
+
+    db.session.expire_all()
+    obs = db.session.execute(select(Observation).where(Observation.uuid == uuid.UUID(record["uuid"]))).scalar_one()
+    visit = obs.visit
+    return {
+        "visit": {c: getattr(visit, c) for c in (
+            "kind", "status", "purpose", "observer_id", "teacher_id", "subject", "year_group", "template_version_id",
+            "started_at", "ended_at", "reflective_question", "focus_item_keys", "preconference",
+            "summary_to_principal", "revision", "created_by_id")},
+        "observation": {c: getattr(obs, c) for c in (
+            "author_id", "template_version_id", "answers", "notes", "status", "revision", "client_schema_version")}
+        | {"completed": obs.completed_at is not None},
+        "answers": sorted((a.visit_kind, a.observed_on, a.teacher_id, a.template_key, a.item_key, a.item_type,
+                           a.choice or "", a.number or 0, a.total or 0) for a in db.session.scalars(
+            select(ObservationAnswer).where(ObservationAnswer.observation_id == obs.id))),
+        "revisions": [(r.record_type, r.revision, r.base_revision, r.device_uuid, r.user_id) for r in db.session.scalars(
+            select(RecordRevision).where(RecordRevision.record_uuid == obs.uuid))],
+        "audit": [(e.action, e.user_id, e.school_id, e.object_type, e.ip, e.detail) for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_id == str(obs.uuid)))],
+    }
+
+
+def _walkthroughs(version, teacher) -> list[dict]:
+    return [observation(version.id, status="complete", teacher_id=teacher.id, visit={"reflective_question": "Varför?"}),
+            observation(version.id),
+            observation(version.id, status="complete", fields={"a.W1": ["no"], "a.W9": ["Exempel"]})]
+
+
+def test_new_walkthroughs_sent_together_are_stored_exactly_as_one_by_one(api, version, teacher, monkeypatch):
+    from observe.sync import services
+
+    device = {"uuid": str(uuid.uuid4()), "pending": 3}
+    together = _walkthroughs(version, teacher)
+    assert [r["status"] for r in api.results(*together, device=device)] == ["created"] * 3
+    # The same records again, with new ids, each applied alone in its own savepoint.
+    monkeypatch.setattr(services.ObservationRecord, "apply_many", services.RecordType.apply_many)
+    alone = _walkthroughs(version, teacher)
+    assert [r["status"] for r in api.results(*alone, device=device)] == ["created"] * 3
+    for batched, single in zip(together, alone):
+        assert _stored(batched) == _stored(single)
+    assert _stored(together[0])["answers"] and _stored(together[0])["audit"][0][0] == "observation.create"
+
+
+def test_a_mixed_batch_answers_each_record_as_if_it_came_alone(api, version):
+    resent, edited, stale = (observation(version.id) for _ in range(3))
+    assert [r["status"] for r in api.results(resent, edited, stale)] == ["created"] * 3
+    new, twice = observation(version.id), observation(version.id)
+    unknown_form = observation(version.id + 1000)
+    batch = [resent, {**edited, "base_revision": 1, "fields": {"a.W1": ["no"]}},
+             {**stale, "fields": {"a.W1": ["no"]}}, new, unknown_form, twice, twice]
+    statuses = [r["status"] for r in api.results(*batch)]
+    assert statuses == ["unchanged", "updated", "conflict", "created", "rejected", "created", "unchanged"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 5
+    assert db.session.scalar(select(func.count(func.distinct(Observation.uuid)))) == 5

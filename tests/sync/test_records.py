@@ -274,3 +274,11 @@ def test_walkthrough_of_a_teacher_who_left_can_still_be_finished(api, version, t
     db.session.commit()
     [result] = api.results({**record, "base_revision": 1, "status": "complete"})
     assert result["status"] == "updated" and stored(record).visit.teacher_id == teacher.id
+
+
+def test_numbers_too_large_for_the_database_are_rejected_with_field_messages(api, version):
+    record = observation(version.id, teacher_id=2**40, template_version_id=2**40, base_revision=2**40)
+    [result] = api.results(record)
+    assert result["status"] == "rejected"
+    assert set(result["fields"]) == {"template_version_id", "visit.teacher_id", "base_revision"}
+    assert result["fields"]["template_version_id"] == ["Must be at most 2147483647."]
