@@ -30,7 +30,7 @@ OFFLINE_PAGE_PATTERNS = (
     r"^/visits/?$",
     r"^/visits/new(/[a-z]+)?/?$",
     r"^/visits/[0-9a-f-]{36}(/[a-z-]+)?/?$",
-    r"^/feedback/[0-9a-f-]{36}(/[a-z-]+)?/?$",
+    r"^/feedback/visit/[0-9a-f-]{36}/?$",
     r"^/teachers/?$",
 )
 # Endpoints to fetch into the page cache right after an online visit (missing ones are skipped).
@@ -99,12 +99,14 @@ def _route_exists(app: Flask, path: str) -> bool:
 
 
 def offline_urls(user) -> list[str]:
-    """Home, start-a-visit pages, and the user's own open visits, where those pages exist."""
+    """Home, start-a-visit pages, the user's own open visits, and the pages of their recent
+    finished visits whose feedback they still write (no feedback yet, or a draft)."""
     from flask import current_app
     from sqlalchemy import select
 
     from ..extensions import db
-    from ..visits.models import Visit, VisitStatus
+    from ..feedback.models import Feedback, FeedbackStatus
+    from ..visits.models import Visit, VisitKind, VisitStatus
 
     urls = [path for path in WARM_PATHS if _route_exists(current_app, path)]
     visits = db.session.execute(
@@ -116,4 +118,13 @@ def offline_urls(user) -> list[str]:
         for path in (f"/visits/{visit_uuid}/observe", f"/visits/{visit_uuid}"):
             if _route_exists(current_app, path):
                 urls.append(path)
+    # Mirrors permissions.can_write_feedback (observer, a teacher, not a peer visit), as one query.
+    finished = db.session.execute(
+        select(Visit.uuid).outerjoin(Feedback, Feedback.visit_id == Visit.id)
+        .where(Visit.school_id.in_(user.school_ids), Visit.observer_id == user.id,
+               Visit.status == VisitStatus.COMPLETED, Visit.teacher_id.is_not(None), Visit.kind != VisitKind.PEER,
+               (Feedback.id.is_(None)) | (Feedback.status == FeedbackStatus.DRAFT))
+        .order_by(Visit.ended_at.desc().nulls_last(), Visit.id.desc()).limit(RECENT_VISITS)
+    ).scalars()
+    urls += [f"/visits/{visit_uuid}" for visit_uuid in finished]
     return urls

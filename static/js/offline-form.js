@@ -4,6 +4,8 @@
  * restores it. A new walkthrough opened from the cache gets fresh uuids, so two visits
  * started offline never share one. The record built here is the one the server builds
  * from the same form without JavaScript (observe.visits.services.record_from_form).
+ * Other record types plug into the same engine: `data-offline-form="feedback"` loads
+ * feedback-form.js (its record, identity and online-only sharing) on the pages that have it.
  */
 import { _ } from './i18n.js';
 import { newUuid } from './store.js';
@@ -59,6 +61,10 @@ export function recordFromFields(fields, { finish = false, now = new Date().toIS
   };
 }
 
+// What differs between record types. Observations are this module's own; others load on demand.
+const OBSERVATION = { record: recordFromFields };
+const KINDS = { feedback: () => import('./feedback-form.js') };
+
 /** Put saved values back into the form's controls (text, choices, selects, notes). */
 function restoreFields(form, fields) {
   const seen = {};
@@ -110,6 +116,8 @@ export class OfflineForm {
     this.again = false; // another change arrived while writing
     this.failed = false;
     this.local = null;
+    this.kind = OBSERVATION;
+    this.native = false; // set just before handing a submit to the browser (online-only actions)
     this.state = this.makeStateLine();
   }
 
@@ -138,9 +146,12 @@ export class OfflineForm {
   }
 
   async start() {
+    const load = KINDS[this.form.dataset.offlineForm];
+    if (load) this.kind = (await load()).default;
     const params = new URLSearchParams(location.search);
     const draft = params.get('draft');
     let local = draft ? await this.store.get('records', draft) : null;
+    if (!local && this.kind.adopt) local = await this.kind.adopt(this);
     if (!local) {
       const known = await this.store.get('records', this.uuid);
       if (known && this.isNew) {
@@ -200,10 +211,12 @@ export class OfflineForm {
 
   title() {
     const heading = document.querySelector('h1');
-    return heading ? heading.textContent.trim().replace(/\s+/g, ' ') : document.title;
+    const text = heading ? heading.textContent.trim().replace(/\s+/g, ' ') : document.title;
+    return this.kind.title ? this.kind.title(text) : text;
   }
 
   url() {
+    if (this.kind.url) return this.kind.url(this);
     if (!this.isNew) return location.pathname;
     const params = new URLSearchParams(location.search);
     params.set('draft', this.uuid);
@@ -234,7 +247,7 @@ export class OfflineForm {
   async write({ finish = false } = {}) {
     const began = performance.now(); // bench/keystroke.py: from reading the form to stored on the device
     const fields = formFields(this.form);
-    const record = recordFromFields(fields, { finish });
+    const record = this.kind.record(fields, { finish });
     if (finish) {
       setHidden(this.form, 'status', 'complete');
       fields.status = ['complete'];
@@ -269,8 +282,10 @@ export class OfflineForm {
   }
 
   async submit(event) {
+    if (this.native) return; // an online-only action the kind handed to the browser
     const action = event.submitter ? event.submitter.value : 'save';
     event.preventDefault();
+    if (this.kind.submit && await this.kind.submit(this, action, event.submitter)) return;
     if (action === 'note') {
       this.addNote();
       return;
@@ -278,19 +293,24 @@ export class OfflineForm {
     const finish = action === 'finish';
     if (this.saving) await this.saving;
     if (finish) this.appendPendingNote();
-    const saved = await this.changed({ finish });
-    if (!saved) return;
+    const local = await this.saveAndSync({ finish });
+    if (finish && local && local.state === 'synced') {
+      location.assign(`/visits/${this.form.elements.namedItem('visit_uuid').value}`);
+    }
+  }
+
+  /** Store the form, upload it now if the server answers, and return the record as stored after that. */
+  async saveAndSync(options = {}) {
+    const saved = await this.changed(options);
+    if (!saved) return null;
     // An autosave's sync pass may hold the lock with an older copy of this record: wait for
-    // it (briefly) and run again, so "Finish" uploads the finished version and moves on.
+    // it (briefly) and run again, so the version just saved is the one uploaded.
     let ran = await this.outbox.run({ force: true });
     for (let tries = 0; ran === 'busy' && tries < 40; tries += 1) {
       await new Promise((resolve) => { setTimeout(resolve, 250); });
       ran = await this.outbox.run({ force: true });
     }
-    const local = await this.store.get('records', this.uuid);
-    if (finish && local && local.state === 'synced') {
-      location.assign(`/visits/${this.form.elements.namedItem('visit_uuid').value}`);
-    }
+    return this.store.get('records', this.uuid);
   }
 
   appendPendingNote() {
@@ -322,14 +342,15 @@ export class OfflineForm {
   showState(state, local) {
     this.state.dataset.recordState = state || 'server';
     if (!state) {
-      this.state.textContent = this.isNew ? _('Not saved yet: your typing is kept on this device as you go.')
+      const unsaved = this.kind.isUnsaved ? this.kind.isUnsaved(this) : this.isNew;
+      this.state.textContent = unsaved ? _('Not saved yet: your typing is kept on this device as you go.')
         : _('Saved on the server');
       return;
     }
     let text = recordStateLabel(state);
     if (state === 'attention' && local && local.errors) {
       text += `: ${Object.values(local.errors).flat().join(' ')}`;
-      this.markErrors(local.errors);
+      this.markErrors(this.kind.inputErrors ? this.kind.inputErrors(local.errors, local.form || {}) : local.errors);
     } else {
       this.markErrors({});
     }

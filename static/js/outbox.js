@@ -69,8 +69,11 @@ export class Outbox extends EventTarget {
       const previous = await promised(records.get(local.uuid));
       const queued = await promised(outbox.get(local.uuid));
       const record = { ...local.record };
-      // The confirmed server revision lives in the store, not in the page (another tab may have synced).
-      if (previous && previous.record) record.base_revision = previous.record.base_revision;
+      // The confirmed server revision lives in the store, not in the page (another tab may have synced),
+      // unless everything here was confirmed and the page shows a newer server copy (edited elsewhere since).
+      const stored = previous && previous.record;
+      const pageIsNewer = stored && previous.state === 'synced' && record.base_revision > (stored.base_revision || 0);
+      if (stored && !pageIsNewer) record.base_revision = stored.base_revision;
       if (previous && previous.state === 'conflict') {
         // The server holds both versions; edits continue from the device's copy but do not overwrite.
         record.base_revision = previous.record.base_revision;

@@ -101,6 +101,59 @@ def test_offline_pages_list_home_start_and_own_open_visits(client, login_as, pri
     assert not any(str(theirs.uuid) in url or str(done.uuid) in url for url in body["urls"])
 
 
+def test_offline_pages_list_own_finished_visits_whose_feedback_is_still_written(client, login_as, principal,
+                                                                              make_user, school, walkthrough):
+    """The visit page carries the feedback draft form: kept offline until the feedback is shared."""
+    from observe.feedback.models import Feedback
+
+    teacher = make_user(Role.TEACHER)
+    other = make_user(Role.PRINCIPAL)
+
+    def finished(observer=principal, kind="spontaneous", teacher_id=teacher.id, feedback=None):
+        visit = Visit(school_id=school.id, kind=kind, status=VisitStatus.COMPLETED, observer_id=observer.id,
+                      teacher_id=teacher_id, template_version_id=walkthrough.id)
+        db.session.add(visit)
+        db.session.flush()
+        if feedback:
+            db.session.add(Feedback(school_id=school.id, visit_id=visit.id, author_id=observer.id, status=feedback,
+                                    strengths=[]))
+        return visit
+
+    no_feedback, draft = finished(), finished(feedback="draft")
+    shared, anonymous = finished(feedback="shared"), finished(teacher_id=None)
+    peer, theirs = finished(kind="peer"), finished(observer=other)
+    db.session.commit()
+    login_as(principal)
+    urls = client.get("/offline-pages.json").get_json()["urls"]
+    assert f"/visits/{no_feedback.uuid}" in urls and f"/visits/{draft.uuid}" in urls
+    assert not any(str(v.uuid) in url for v in (shared, anonymous, peer, theirs) for url in urls)
+    assert f"/visits/{no_feedback.uuid}/observe" not in urls  # finished: only its page, for the feedback
+
+
+def test_visit_page_exposes_the_feedback_record_to_the_offline_client(client, login_as, principal, make_user,
+                                                                       school, walkthrough):
+    """uuid, visit and base revision of the draft, so a change made offline syncs as a `feedback` record."""
+    from observe.feedback.models import Feedback
+
+    teacher = make_user(Role.TEACHER)
+    visit = Visit(school_id=school.id, kind="spontaneous", status=VisitStatus.COMPLETED, observer_id=principal.id,
+                  teacher_id=teacher.id, template_version_id=walkthrough.id)
+    db.session.add(visit)
+    db.session.commit()
+    login_as(principal)
+    html = client.get(f"/visits/{visit.uuid}").get_data(as_text=True)
+    form = re.search(r'<form [^>]*data-offline-form="feedback"[^>]*>(.*?)</form>', html, re.S).group(1)
+    assert '<input type="hidden" name="uuid" value="">' in form  # no feedback yet: the device picks one
+    assert f'name="visit_uuid" value="{visit.uuid}"' in form and 'name="base_revision" value="0"' in form
+
+    feedback = Feedback(school_id=school.id, visit_id=visit.id, author_id=principal.id, status="draft",
+                        strengths=[], revision=3)
+    db.session.add(feedback)
+    db.session.commit()
+    html = client.get(f"/visits/{visit.uuid}").get_data(as_text=True)
+    assert f'name="uuid" value="{feedback.uuid}"' in html and 'name="base_revision" value="3"' in html
+
+
 def test_status_bar_and_client_script_on_every_page_of_a_logged_in_user(client, login_as, principal):
     login_as(principal)
     html = client.get("/").get_data(as_text=True)

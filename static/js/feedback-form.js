@@ -1,0 +1,106 @@
+/* The observer's feedback draft as an offline record (`data-offline-form="feedback"` in
+ * templates/visits/_feedback_panel.html). Loaded by offline-form.js only on pages with that
+ * form; autosave, restore, the outbox and the record states are offline-form.js's own.
+ *
+ * The record is the sync protocol's `feedback` type (docs/sync-protocol.md), built from the
+ * same inputs the online form posts (observe.feedback.forms.FeedbackDraftForm). Sharing with
+ * the teacher stays online only: the draft is synced first, then the browser posts the form.
+ */
+import { _ } from './i18n.js';
+import { newUuid } from './store.js';
+
+const STRENGTH_ROWS = 2; // FeedbackDraftForm.STRENGTH_ROWS
+
+function one(fields, name) {
+  return (fields[name] || [''])[0] || '';
+}
+
+/** Rows of the form that hold a strength, in order (the server numbers only those). */
+function filledStrengths(fields) {
+  return [...Array(STRENGTH_ROWS).keys()].filter((row) => one(fields, `strength_text_${row}`).trim()
+    || one(fields, `strength_evidence_${row}`).trim());
+}
+
+/** The `feedback` sync record for the form's current content. */
+function record(fields) {
+  const step = one(fields, 'next_step_text');
+  return {
+    type: 'feedback',
+    uuid: one(fields, 'uuid'),
+    base_revision: Number(one(fields, 'base_revision')) || 0,
+    visit_uuid: one(fields, 'visit_uuid'),
+    summary: one(fields, 'summary') || null,
+    strengths: filledStrengths(fields).map((row) => ({
+      text: one(fields, `strength_text_${row}`), evidence: one(fields, `strength_evidence_${row}`),
+    })),
+    development_area: one(fields, 'development_area') || null,
+    next_step: step.trim() ? { text: step, due_on: one(fields, 'next_step_due') || null } : null,
+  };
+}
+
+/** Server messages by input name: the rules number strengths as sent, the schema uses record paths. */
+function inputErrors(errors, fields) {
+  const rows = filledStrengths(fields);
+  const named = {};
+  for (const [key, messages] of Object.entries(errors)) {
+    const strength = /^strength(?:s\.|_(?:text|evidence)_)(\d+)(?:\.(text|evidence))?$/.exec(key);
+    let name = key;
+    if (strength) {
+      const part = strength[2] || (key.includes('evidence') ? 'evidence' : 'text');
+      const row = rows[Number(strength[1])];
+      name = `strength_${part}_${row === undefined ? strength[1] : row}`;
+    } else if (key.startsWith('next_step')) {
+      name = key.endsWith('due_on') || key === 'next_step_due' ? 'next_step_due' : 'next_step_text';
+    }
+    named[name] = [...(named[name] || []), ...messages];
+  }
+  return named;
+}
+
+/**
+ * Which record this page continues. Unconfirmed work on this device for the visit wins (it may
+ * carry a uuid the server has not seen yet); a visit without feedback gets a new uuid once.
+ */
+async function adopt(form) {
+  const uuid = form.form.elements.namedItem('uuid');
+  const visit = form.form.elements.namedItem('visit_uuid').value;
+  const mine = (await form.store.all('records'))
+    .filter((local) => local.record && local.record.type === 'feedback' && local.record.visit_uuid === visit);
+  const open = mine.find((local) => local.state !== 'synced' && local.uuid !== uuid.value);
+  if (open) {
+    uuid.value = open.uuid;
+    return open;
+  }
+  if (!uuid.value) uuid.value = mine.length ? mine[0].uuid : newUuid();
+  return null; // offline-form.js compares the page with a copy under this uuid, if any
+}
+
+/** Share: sync the draft, then let the browser post the form; offline, keep the draft and say why. */
+async function share(form, submitter) {
+  if (form.saving) await form.saving;
+  const local = await form.saveAndSync();
+  if (!local) return; // not stored: offline-form.js already shows why
+  if (local.state === 'synced') {
+    form.native = true;
+    form.form.requestSubmit(submitter);
+    return;
+  }
+  form.problem.textContent = local.state === 'local'
+    ? _('Sharing with the teacher needs a connection. Your draft is kept on this device and uploads by itself; share it when you are online again.')
+    : _('Sort out the draft first (see above); then share it with the teacher.');
+  form.problem.hidden = false;
+}
+
+export default {
+  record,
+  inputErrors,
+  adopt,
+  title: (heading) => _('Feedback: %(visit)s', { visit: heading }),
+  url: () => `${location.pathname}#feedback`,
+  isUnsaved: (form) => !Number(form.form.elements.namedItem('base_revision').value),
+  async submit(form, action, submitter) {
+    if (action !== 'share') return false;
+    await share(form, submitter);
+    return true;
+  },
+};
