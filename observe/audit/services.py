@@ -38,7 +38,10 @@ def record(action: str, obj=None, *, school_id: int | None = None, subject: str 
     return event
 
 
+_INSERT = insert(AuditEvent.__table__)
+
+
 def record_many(events: list[dict]) -> None:
     """Several events (each from `values`) in one INSERT, e.g. every new observation of a sync batch."""
     if events:
-        db.session.execute(insert(AuditEvent.__table__), events)
+        db.session.connection().execute(_INSERT, events)

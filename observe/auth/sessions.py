@@ -18,7 +18,7 @@ import secrets
 
 from flask import Flask
 from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
-from sqlalchemy import ForeignKey, Index, String, Text, delete, insert, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 
@@ -42,6 +42,11 @@ class WebSession(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # min(idle deadline, absolute deadline)
+
+
+# Read on every request: built once (building and keying a statement costs as much as running it).
+_READ = select(WebSession.data, WebSession.created_at, WebSession.last_seen_at, WebSession.expires_at).where(
+    WebSession.id_hash == bindparam("id_hash"))
 
 
 def _hash(sid: str) -> str:
@@ -84,8 +89,7 @@ class DatabaseSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid or len(sid) > 128:
             return ServerSession()
-        row = db.session.execute(select(WebSession.data, WebSession.created_at, WebSession.last_seen_at,
-                                        WebSession.expires_at).where(WebSession.id_hash == _hash(sid))).first()
+        row = db.session.connection().execute(_READ, {"id_hash": _hash(sid)}).first()
         if row is None or row.expires_at <= utcnow():
             return ServerSession()  # unknown or expired: start afresh (the old row is cleaned up later)
         return ServerSession(session_json_serializer.loads(row.data), sid=sid, created_at=row.created_at,

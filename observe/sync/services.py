@@ -21,6 +21,7 @@ register a `RecordType` subclass with `register_record_type`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid as uuid_mod
 from collections import Counter
@@ -31,7 +32,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import bindparam, delete, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -369,6 +370,8 @@ class FormVersion:
     document: dict
 
 
+_VERSIONS_AT_SCHOOL = select(TemplateVersion.id, TemplateVersion.published_at, TemplateVersion.content_hash).where(
+    TemplateVersion.school_id == bindparam("school_id"), TemplateVersion.id.in_(bindparam("ids", expanding=True)))
 # (id, published_at, content_hash) -> FormVersion: the key identifies one published row even if a
 # database is replaced under a running process (ids reused), so a stale document is never served.
 _FORM_VERSIONS: dict[tuple, FormVersion] = {}
@@ -381,9 +384,7 @@ def form_versions(school, version_ids) -> dict[int, FormVersion]:
     ids = {i for i in version_ids if isinstance(i, int)}
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(TemplateVersion.id, TemplateVersion.published_at, TemplateVersion.content_hash)
-        .where(TemplateVersion.school_id == school.id, TemplateVersion.id.in_(ids))).all()
+    rows = db.session.connection().execute(_VERSIONS_AT_SCHOOL, {"school_id": school.id, "ids": list(ids)}).all()
     keys = {row.id: (row.id, row.published_at, row.content_hash) for row in rows}
     missing = [version_id for version_id, key in keys.items() if key not in _FORM_VERSIONS]
     if missing:
@@ -471,7 +472,7 @@ def _insert_answer_rows(rows: list[dict]) -> None:
     """One executemany with the same columns for every row (the ORM's bulk INSERT would split
     the rows by which values are None), not an ORM object per answer (a record has 10-30)."""
     if rows:
-        db.session.execute(insert(ObservationAnswer.__table__), rows)
+        db.session.connection().execute(_INSERT_ANSWERS, rows)
 
 
 def write_answer_rows(obs: Observation, visit: Visit, version: FormVersion, *, new: bool = False) -> None:
@@ -482,6 +483,18 @@ def write_answer_rows(obs: Observation, visit: Visit, version: FormVersion, *, n
         return
     visit_values = {"kind": visit.kind, "started_at": visit.started_at, "teacher_id": visit.teacher_id}
     _insert_answer_rows(answer_row_values(obs.id, obs.school_id, visit_values, version, obs.answers))
+
+
+# Statements of the batch path, built once (building and keying a statement costs about as much
+# as running it on SQLite).
+_TAKEN_UUIDS = select(literal("observation"), Observation.uuid).where(
+    Observation.school_id == bindparam("school_id"), Observation.uuid.in_(bindparam("observations", expanding=True))
+).union_all(select(literal("visit"), Visit.uuid).where(
+    Visit.school_id == bindparam("school_id"), Visit.uuid.in_(bindparam("visits", expanding=True))))
+_INSERT_VISITS = insert(Visit.__table__).returning(Visit.__table__.c.uuid, Visit.__table__.c.id)
+_INSERT_OBSERVATIONS = insert(Observation.__table__).returning(Observation.__table__.c.uuid, Observation.__table__.c.id)
+_INSERT_ANSWERS = insert(ObservationAnswer.__table__)
+_INSERT_REVISIONS = insert(RecordRevision.__table__)
 
 
 class ObservationRecord(RecordType):
@@ -521,11 +534,9 @@ class ObservationRecord(RecordType):
     def apply_many(self, user, school, batch: list[dict]) -> list[dict | None]:
         """Resends that change nothing (one query) and new walkthroughs (a few multi-row INSERTs)."""
         results: list[dict | None] = [None] * len(batch)
-        found = db.session.execute(
-            select(literal("observation"), Observation.uuid).where(
-                Observation.school_id == school.id, Observation.uuid.in_({d["uuid"] for d in batch}))
-            .union_all(select(literal("visit"), Visit.uuid).where(
-                Visit.school_id == school.id, Visit.uuid.in_({d["visit"]["uuid"] for d in batch})))).all()
+        found = db.session.connection().execute(_TAKEN_UUIDS, {
+            "school_id": school.id, "observations": list({d["uuid"] for d in batch}),
+            "visits": list({d["visit"]["uuid"] for d in batch})}).all()
         taken = {kind: {row_uuid for row_kind, row_uuid in found if row_kind == kind} for kind in ("observation", "visit")}
         existing = {obs.uuid: obs for obs in db.session.scalars(
             select(Observation).options(joinedload(Observation.visit))
@@ -565,9 +576,9 @@ class ObservationRecord(RecordType):
         if not batch:
             return []
         ordered = sorted(batch, key=lambda d: d["uuid"])  # one lock order for concurrent batches (PostgreSQL)
-        visits, observations = Visit.__table__, Observation.__table__
         try:
             with db.session.begin_nested():
+                connection = db.session.connection()  # inside: this is what emits the SAVEPOINT
                 visit_rows = []
                 for data in ordered:
                     values = _incoming_visit_values(VisitKind.SPONTANEOUS, data["visit"], None)
@@ -575,9 +586,8 @@ class ObservationRecord(RecordType):
                         "uuid": data["visit"]["uuid"], "school_id": school.id, "kind": VisitKind.SPONTANEOUS.value,
                         "observer_id": user.id, "created_by_id": user.id, "template_version_id": data["_version"].id,
                         "status": _visit_status(VisitStatus.IN_PROGRESS, data["status"]), **values})
-                visit_ids = dict(db.session.execute(
-                    insert(visits).returning(visits.c.uuid, visits.c.id), visit_rows).all())
-                obs_ids = dict(db.session.execute(insert(observations).returning(observations.c.uuid, observations.c.id), [{
+                visit_ids = dict(connection.execute(_INSERT_VISITS, visit_rows).all())
+                obs_ids = dict(connection.execute(_INSERT_OBSERVATIONS, [{
                     "uuid": data["uuid"], "school_id": school.id, "visit_id": visit_ids[data["visit"]["uuid"]],
                     "author_id": user.id, "template_version_id": data["_version"].id, "answers": data["_answers"],
                     "notes": data["_notes"], "status": data["status"], "revision": 1,
@@ -587,7 +597,7 @@ class ObservationRecord(RecordType):
                 _insert_answer_rows([row for data in ordered if data["status"] == ObservationStatus.COMPLETE
                                      for row in answer_row_values(obs_ids[data["uuid"]], school.id, data["visit"],
                                                                   data["_version"], data["_answers"])])
-                db.session.execute(insert(RecordRevision.__table__), [
+                connection.execute(_INSERT_REVISIONS, [
                     _revision_values(school.id, self.name, data["uuid"], 1, 0, data["device_uuid"], user)
                     for data in ordered])
                 audit.record_many([{**audit.values("observation.create", school_id=school.id, user_id=user.id),
@@ -827,12 +837,22 @@ def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict
 
 # --- devices --------------------------------------------------------------------------------
 
+@functools.cache
+def _device_upsert(dialect: str):
+    """INSERT ... ON CONFLICT (user_id, device_uuid) DO UPDATE, for this dialect, built once."""
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Device.__table__)
+    return statement.on_conflict_do_update(index_elements=["user_id", "device_uuid"], set_={
+        column: statement.excluded[column] for column in _DEVICE_REPORT})
+
+
+_DEVICE_REPORT = ("pending_count", "oldest_pending_at", "user_agent", "last_seen_at")
+
+
 def store_device(user, device: dict, user_agent: str | None) -> None:
     """Store what the device still holds, so an admin sees who has unsynced data: one upsert on
     (user, device uuid), inside the batch's write transaction (`apply_records` gives it a savepoint)."""
-    values = {"pending_count": device["pending"], "oldest_pending_at": device["oldest_pending_at"],
-              "user_agent": (user_agent or "")[:300] or None, "last_seen_at": utcnow()}
-    dialect = db.session.get_bind().dialect.name
-    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Device.__table__).values(
-        user_id=user.id, device_uuid=device["uuid"], **values)
-    db.session.execute(upsert.on_conflict_do_update(index_elements=["user_id", "device_uuid"], set_=values))
+    connection = db.session.connection()
+    connection.execute(_device_upsert(connection.dialect.name), {
+        "user_id": user.id, "device_uuid": device["uuid"], "pending_count": device["pending"],
+        "oldest_pending_at": device["oldest_pending_at"], "user_agent": (user_agent or "")[:300] or None,
+        "last_seen_at": utcnow()})
