@@ -494,7 +494,7 @@ def main() -> int:
         tablets, login_errors = log_in(app_server.url, info)
         sent: set[str] = set()
         errors, retries = list(login_errors), []
-        sync_rates, limit_rates = [], []
+        sync_rates, limit_rates, cpu = [], [], {"sync": 0.0, "minimal": 0.0}
         for round_number in range(1, args.rounds + 1):
             before = count_rows(database.url, "SELECT count(*) FROM observations")
             sync_run = run_sync_load(app_server, tablets, info, args.batches, args.records)
@@ -503,10 +503,12 @@ def main() -> int:
             errors += sync_run["errors"]
             retries += sync_run["retries"]
             sync_rates.append(report(f"round {round_number} sync    ", stored, sync_run))
+            cpu["sync"] += (sync_run["server_cpu"] + sync_run["client_cpu"]) / max(stored, 1) / args.rounds
             before = count_rows(database.url, "SELECT count(*) FROM bench_rows")
             minimal_run = run_minimal_load(minimal, args.tablets, max(1, args.batches * args.records))
             rows = count_rows(database.url, "SELECT count(*) FROM bench_rows") - before
             limit_rates.append(report(f"round {round_number} minimal ", rows, minimal_run))
+            cpu["minimal"] += (minimal_run["server_cpu"] + minimal_run["client_cpu"]) / max(rows, 1) / args.rounds
             errors += [f"minimal: {error}" for error in minimal_run["errors"]]
             print(f"  {load()}; ratio {sync_rates[-1] / limit_rates[-1]:.2f}")
         app_server.stop()
@@ -522,9 +524,13 @@ def main() -> int:
             print(f"  error: {error}")
         print(f"exactly once: sent {len(sent)}, stored {stored}, distinct {distinct} -> "
               f"{'OK' if len(sent) == stored == distinct else 'MISMATCH'}")
-        print(f"median of {args.rounds}: sync {median(sync_rates):.0f} observations/s, minimal "
-              f"{median(limit_rates):.0f} rows/s, ratio {median(sync_rates) / median(limit_rates):.2f} "
-              f"(goal >= 0.5; {load()})")
+        ratios = [sync / limit for sync, limit in zip(sync_rates, limit_rates)]
+        print(f"median of {args.rounds} rounds: sync {median(sync_rates):.0f} observations/s, minimal "
+              f"{median(limit_rates):.0f} rows/s; ratio per round {' '.join(f'{r:.2f}' for r in ratios)}, "
+              f"median {median(ratios):.2f} (goal >= 0.5; {load()})")
+        print(f"CPU per row (gunicorn + load generator): sync {cpu['sync'] * 1000:.2f} ms, minimal "
+              f"{cpu['minimal'] * 1000:.2f} ms -> the ratio a CPU-bound machine allows: "
+              f"{cpu['minimal'] / cpu['sync']:.2f}" if cpu["sync"] else "")
         return 0 if len(sent) == stored == distinct and not errors else 1
     finally:
         for server in servers:

@@ -364,7 +364,8 @@ def server_copy(obs: Observation) -> dict:
 @dataclass(frozen=True)
 class FormVersion:
     """What the write path needs of a template version. Published versions never change, so one
-    parsed copy of each document per process serves every request (see `form_versions`)."""
+    parsed copy of each document per process serves every request and thread (see `form_versions`);
+    nothing may modify `document`."""
 
     id: int
     document: dict
@@ -386,14 +387,19 @@ def form_versions(school, version_ids) -> dict[int, FormVersion]:
         return {}
     rows = db.session.connection().execute(_VERSIONS_AT_SCHOOL, {"school_id": school.id, "ids": list(ids)}).all()
     keys = {row.id: (row.id, row.published_at, row.content_hash) for row in rows}
-    missing = [version_id for version_id, key in keys.items() if key not in _FORM_VERSIONS]
+    found: dict[int, FormVersion] = {}
+    for version_id, key in keys.items():
+        version = _FORM_VERSIONS.get(key)  # one lookup: another thread may clear the cache meanwhile
+        if version is not None:
+            found[version_id] = version
+    missing = [version_id for version_id in keys if version_id not in found]
     if missing:
         if len(_FORM_VERSIONS) + len(missing) > _FORM_VERSIONS_MAX:
             _FORM_VERSIONS.clear()
         for version_id, document in db.session.execute(
                 select(TemplateVersion.id, TemplateVersion.document).where(TemplateVersion.id.in_(missing))):
-            _FORM_VERSIONS[keys[version_id]] = FormVersion(version_id, document)
-    return {version_id: _FORM_VERSIONS[key] for version_id, key in keys.items() if key in _FORM_VERSIONS}
+            found[version_id] = _FORM_VERSIONS[keys[version_id]] = FormVersion(version_id, document)
+    return found
 
 
 def _template_version(school, version_id: int) -> FormVersion:

@@ -99,3 +99,24 @@ def test_a_mixed_batch_answers_each_record_as_if_it_came_alone(api, version):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 5
     assert db.session.scalar(select(func.count(func.distinct(Observation.uuid)))) == 5
+
+
+def test_a_replaced_template_version_row_is_not_served_from_the_process_cache(api, version):
+    import copy
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from observe.templates_.models import TemplateVersion
+
+    from .conftest import DOCUMENT
+
+    without_w1 = observation(version.id, status="complete", fields={"a.W3.x": ["3"], "a.W3.y": ["4"]})
+    [result] = api.results(without_w1)
+    assert result["status"] == "rejected" and "a.W1" in result["fields"]  # W1 is required: parsed and cached
+    # The same id now names another published row (a database restored under a running server).
+    document = copy.deepcopy(DOCUMENT)
+    document["sections"][0]["items"] = [i for i in document["sections"][0]["items"] if i["key"] != "W1"]
+    db.session.execute(update(TemplateVersion).where(TemplateVersion.id == version.id).values(
+        document=document, published_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)))
+    assert [r["status"] for r in api.results(without_w1)] == ["created"]
