@@ -10,6 +10,8 @@ const PAGES_CACHE = 'observe-pages';
 const USER_KEY = '/__observe/user';
 const PAGE_TIMEOUT_MS = 6000;
 const PAGE_PATTERNS = OBSERVE.pagePatterns.map((source) => new RegExp(source));
+// A visit page the device never saved (a visit finished offline): the user's saved stand-in page.
+const VISIT_PAGE = /^\/visits\/[0-9a-f-]{36}\/?$/;
 const PRECACHED = new Set(OBSERVE.precache.map((url) => new URL(url, self.location.origin).pathname));
 
 /** Fill a new versioned cache completely or fail the install (never a half-filled cache). */
@@ -64,7 +66,11 @@ async function cachedPage(url) {
   return cache.match(pageKey(url));
 }
 
-async function offlineFallback() {
+async function offlineFallback(url) {
+  if (OBSERVE.visitShellUrl && VISIT_PAGE.test(new URL(url).pathname)) {
+    const shell = await cachedPage(new URL(OBSERVE.visitShellUrl, self.location.origin).href);
+    if (shell) return shell;
+  }
   return (await caches.match(OBSERVE.offlineUrl, { cacheName: STATIC_CACHE }))
     || new Response('Offline', { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 }
@@ -83,7 +89,7 @@ async function networkFirstPage(event) {
     try {
       return await network;
     } catch (error) {
-      return offlineFallback();
+      return offlineFallback(request.url);
     }
   }
   let timer;

@@ -30,6 +30,27 @@ def offline():
     return response
 
 
+@bp.route("/offline/visit")
+@login_required
+def offline_visit():
+    """The page of a visit finished offline that the server has not seen yet: the worker serves
+    this copy for `/visits/<uuid>` when it has no saved page and no network. The feedback form is
+    the panel's own (same inputs, same record); static/js/feedback-form.js fills in the visit from
+    the observation on the device, or says that the visit is not on this device."""
+    import uuid as uuid_mod
+    from types import SimpleNamespace
+
+    from ..feedback.forms import FeedbackDraftForm
+
+    # A stand-in the panel can render; its uuid and teacher are replaced on the device.
+    visit = SimpleNamespace(uuid=uuid_mod.UUID(int=0), teacher_id=-1)
+    panel = {"visit": visit, "feedback": None, "shared": False, "can_write": True, "is_peer": False,
+             "draft_form": FeedbackDraftForm(formdata=None), "comment_form": None, "next": "/"}
+    response = current_app.make_response(render_template("pwa/offline_visit.html", visit=visit, panel=panel))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/manifest.webmanifest")
 def manifest():
     response = jsonify({

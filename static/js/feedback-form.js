@@ -62,6 +62,8 @@ function inputErrors(errors, fields) {
  * carry a uuid the server has not seen yet); a visit without feedback gets a new uuid once.
  */
 async function adopt(form) {
+  const shell = form.form.closest('[data-offline-visit]');
+  if (shell && !(await fillShell(form, shell))) return null;
   const uuid = form.form.elements.namedItem('uuid');
   const visit = form.form.elements.namedItem('visit_uuid').value;
   const mine = (await form.store.all('records'))
@@ -75,6 +77,30 @@ async function adopt(form) {
   return null; // offline-form.js compares the page with a copy under this uuid, if any
 }
 
+/**
+ * The worker's stand-in for the page of a visit the server has not seen yet (finished offline,
+ * templates/pwa/offline_visit.html): the visit comes from its observation on this device.
+ * Without one (or without a teacher to give feedback to) the form goes and the notice stays.
+ */
+async function fillShell(form, shell) {
+  const visit = (/^\/visits\/([0-9a-f-]{36})\/?$/.exec(location.pathname) || [])[1];
+  const observation = visit && (await form.store.all('records')).find((local) => local.record
+    && local.record.type === 'observation' && local.record.visit && local.record.visit.uuid === visit);
+  if (!observation || !observation.record.visit.teacher_id) {
+    if (observation) document.querySelector('[data-offline-visit-missing] p').textContent = _('A walkthrough without a teacher has no feedback.');
+    form.form.remove();
+    return false;
+  }
+  const { elements } = form.form;
+  elements.namedItem('visit_uuid').value = visit;
+  elements.namedItem('next').value = location.pathname;
+  form.form.action = `/feedback/visit/${visit}/draft`;
+  document.querySelector('[data-offline-visit-title]').textContent = observation.title || '';
+  document.querySelector('[data-offline-visit-missing]').hidden = true;
+  shell.hidden = false;
+  return true;
+}
+
 /** Share: sync the draft, then let the browser post the form; offline, keep the draft and say why. */
 async function share(form, submitter) {
   if (form.saving) await form.saving;
@@ -85,10 +111,21 @@ async function share(form, submitter) {
     form.form.requestSubmit(submitter);
     return;
   }
-  form.problem.textContent = local.state === 'local'
+  notice(form.form, submitter, local.state === 'local'
     ? _('Sharing with the teacher needs a connection. Your draft is kept on this device and uploads by itself; share it when you are online again.')
-    : _('Sort out the draft first (see above); then share it with the teacher.');
-  form.problem.hidden = false;
+    : _('Sort out the draft first (see above); then share it with the teacher.'));
+}
+
+/** Said next to the buttons, where the user just pressed one. */
+function notice(form, submitter, text) {
+  let box = form.querySelector('[data-share-notice]');
+  if (!box) {
+    box = Object.assign(document.createElement('p'), { className: 'flash flash-warning' });
+    box.setAttribute('role', 'alert');
+    box.dataset.shareNotice = '';
+    (submitter.closest('.fl-actions') || submitter).before(box);
+  }
+  box.textContent = text;
 }
 
 export default {

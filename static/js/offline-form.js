@@ -356,6 +356,13 @@ export class OfflineForm {
     }
     if (state === 'conflict') text += ` — ${_('the server kept both versions; compare them on the visit page.')}`;
     this.state.textContent = text;
+    // A visit finished on this device: its feedback can be written before the server has it.
+    const visit = local && local.record && local.record.visit;
+    if (this.kind === OBSERVATION && visit && visit.teacher_id && state !== 'synced' && local.record.status === 'complete') {
+      const link = Object.assign(document.createElement('a'), { href: `/visits/${visit.uuid}#feedback` });
+      link.textContent = _('Write the feedback');
+      this.state.append(' · ', link);
+    }
   }
 
   markErrors(errors) {

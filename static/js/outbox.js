@@ -274,6 +274,14 @@ export class Outbox extends EventTarget {
           }
           if (!edited && current) outbox.delete(entry.uuid);
         } else {
+          // A record for a visit whose observation is still on this device (finished offline and
+          // sent later, or waiting for attention itself) is not wrong: it goes again after the visit.
+          const visit = entry.record.visit_uuid;
+          if (visit && result.fields && result.fields.visit_uuid && (await promised(outbox.getAll()))
+            .some((other) => other.record && other.record.visit && other.record.visit.uuid === visit)) {
+            missing.push(entry);
+            return;
+          }
           // rejected (or anything unknown): keep it, show the server's messages, wait for an edit
           if (local) {
             local.state = 'attention';

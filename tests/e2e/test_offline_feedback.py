@@ -11,8 +11,9 @@ from observe.extensions import db
 from observe.feedback.models import Feedback, NextStep
 from observe.templates_.services import latest_version_for
 from observe.visits.models import Observation, Visit
-from tests.pwa.e2e_support import (Network, login, observer, type_into, wait_form,  # noqa: F401
-                                   wait_saved_on_device, wait_state, walkthrough_school)
+from tests.pwa.e2e_support import (Network, login, observations, observer, start_walkthrough,  # noqa: F401
+                                   type_into, visit_of, wait_finished, wait_form, wait_saved_on_device,
+                                   wait_state, walkthrough_school)
 
 pytestmark = pytest.mark.e2e
 
@@ -80,8 +81,8 @@ def test_feedback_written_offline_reaches_the_server_once(app, live_server, cont
     assert record_state(page) == "local"  # "only on this device"
 
     page.click("#feedback button[value=share]")  # sharing is online only: said, and the draft stays
-    page.locator("#feedback .record-problem").wait_for(state="visible")
-    assert "connection" in page.inner_text("#feedback .record-problem")
+    page.locator("#feedback [data-share-notice]").wait_for(state="visible")
+    assert "connection" in page.inner_text("#feedback [data-share-notice]")
 
     page.reload()  # still offline: the page comes from the device, the draft from IndexedDB
     wait_form(page)
@@ -146,3 +147,79 @@ def test_sharing_online_syncs_the_draft_then_shares_it(app, live_server, page, o
     [(saved, _steps)] = feedback_rows(app)
     assert saved.status == "shared"
     assert saved.summary == SUMMARY
+
+
+def finish_offline_and_write_feedback(page, base, teacher, on_task: str) -> tuple[str, str]:
+    """Walk through a lesson of `teacher` offline, finish, and follow "Write the feedback"."""
+    start_walkthrough(page, base, teacher=str(teacher.id))
+    page.fill("input[name='a.W3.y']", "24")
+    page.fill("input[name='a.W3.x']", on_task)
+    type_into(page, "textarea[name='a.W9']", "Eleverna förklarar för varandra.")
+    visit_uuid = page.input_value("form[data-offline-form] input[name=visit_uuid]")
+    observe_url = page.url
+    page.click("button[value=finish]")
+    wait_finished(page)
+    page.click(".record-state a[href$='#feedback']")
+    wait_form(page)
+    return visit_uuid, observe_url
+
+
+def test_feedback_on_a_visit_finished_offline_syncs_after_the_visit(app, live_server, context, page, observer,
+                                                                   teacher):
+    """The server has no page for a visit finished offline: the device's stand-in page takes the feedback."""
+    base = live_server.url
+    login(page, base, observer)
+    network = Network(context)
+    network.off()
+    visit_uuid, _observe_url = finish_offline_and_write_feedback(page, base, teacher, on_task="20")
+    assert page.url.startswith(f"{base}/visits/{visit_uuid}")
+    assert teacher.name in page.inner_text("h1")
+    type_into(page, "#summary", SUMMARY)
+    page.reload()
+    wait_form(page)
+    assert page.input_value("#summary") == SUMMARY
+    assert observations(app) == [] and feedback_rows(app) == []
+
+    network.on()
+    wait_state(page, "synced")
+    page.wait_for_selector("#feedback .record-state[data-record-state=synced]", state="attached")
+    [observation] = observations(app)
+    [(saved, _steps)] = feedback_rows(app)
+    assert str(visit_of(app, observation).uuid) == visit_uuid
+    assert saved.visit_id == observation.visit_id and saved.summary == SUMMARY
+
+
+def test_stand_in_page_of_a_visit_not_on_this_device_says_so(live_server, context, page, observer):
+    base = live_server.url
+    login(page, base, observer)
+    Network(context).off()
+    page.goto(f"{base}/visits/00000000-0000-4000-8000-000000000000")
+    page.wait_for_selector("[data-offline-visit-missing]")
+    page.wait_for_selector("form[data-offline-form]", state="detached")  # nothing to type into, nothing stored
+    assert "not on this device" in page.inner_text("main")
+
+
+def test_feedback_waits_for_its_visit_when_the_visit_needs_attention(app, live_server, context, page, observer,
+                                                                    teacher):
+    """A feedback is not "needs attention" because its visit is: it goes after the visit is fixed."""
+    base = live_server.url
+    login(page, base, observer)
+    network = Network(context)
+    network.off()
+    # 30 of 24 students: the server refuses the visit
+    _visit_uuid, observe_url = finish_offline_and_write_feedback(page, base, teacher, on_task="30")
+    type_into(page, "#summary", SUMMARY)
+
+    network.on()
+    page.wait_for_selector("[data-sync-list] li[data-record-state=attention]", state="attached")  # the visit
+    wait_state(page, "pending")  # the feedback still waits for its visit: not wrong itself
+    assert record_state(page) == "local"
+    assert feedback_rows(app) == []
+
+    page.goto(observe_url)
+    wait_form(page)
+    page.fill("input[name='a.W3.x']", "21")
+    wait_state(page, "synced")
+    [observation] = observations(app)
+    [(saved, _steps)] = feedback_rows(app)
+    assert saved.visit_id == observation.visit_id and saved.summary == SUMMARY

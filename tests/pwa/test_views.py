@@ -154,6 +154,18 @@ def test_visit_page_exposes_the_feedback_record_to_the_offline_client(client, lo
     assert f'name="uuid" value="{feedback.uuid}"' in html and 'name="base_revision" value="3"' in html
 
 
+def test_stand_in_for_a_visit_page_the_device_never_saved(client, login_as, principal):
+    """A visit finished offline has no server page: the worker serves this user's stand-in instead."""
+    assert client.get("/offline/visit").status_code in (302, 401)
+    login_as(principal)
+    response = client.get("/offline/visit")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "data-offline-visit-missing" in html
+    assert re.search(r'<div data-offline-visit hidden>.*<form [^>]*data-offline-form="feedback"', html, re.S)
+    assert "/offline/visit" in client.get("/offline-pages.json").get_json()["urls"]
+    assert worker_config(client.get("/sw.js"))["visitShellUrl"] == "/offline/visit"
+
+
 def test_status_bar_and_client_script_on_every_page_of_a_logged_in_user(client, login_as, principal):
     login_as(principal)
     html = client.get("/").get_data(as_text=True)

@@ -48,6 +48,7 @@ MATRIX: dict[str, R] = {
     "pwa.offline": R("public", ALL),
     "pwa.service_worker": R("public", ALL),
     "pwa.offline_pages": R("read", SIGNED_IN),
+    "pwa.offline_visit": R("read", SIGNED_IN),
     "sync.ping": R("public", ALL),
     "sync.openapi": R("public", ALL),
     "sync.set_faults": R("public", set()),  # 404 unless a test server switched faults on
