@@ -80,6 +80,68 @@ def test_no_axe_violations_on_any_page(live_server, browser, demo, email, langua
     assert not problems, "\n".join(problems)
 
 
+def demo_conflict() -> int:
+    """A conflict of the demo principal: her device's copy of her latest observation, changed in
+    a choice, a free text and an evidence note, kept beside the server's. Returns its id."""
+    from sqlalchemy import select
+
+    from observe.auth.models import User
+    from observe.extensions import db
+    from observe.sync.merge import answer_fields
+    from observe.sync.models import SyncConflict
+    from observe.templates_.schemas import items_of
+    from observe.visits.models import Observation
+
+    principal = db.session.execute(select(User).filter_by(email=ROLES[0])).scalar_one()
+    obs = db.session.execute(select(Observation).filter_by(author_id=principal.id)
+                             .order_by(Observation.id.desc())).scalars().first()
+    fields, changed = {}, set()
+    for item in items_of(obs.template_version.document):
+        answer = dict((obs.answers or {}).get(item["key"]) or {})
+        if item["type"] not in changed and item["type"] in ("text", "scale", "yes_no", "choice"):
+            changed.add(item["type"])
+            answer["value"] = ("Eleverna förklarade för varandra, skrivet på surfplattan." if item["type"] == "text"
+                               else item.get("levels", item.get("options", [{"value": "no"}]))[0]["value"]
+                               if item["type"] != "yes_no" else "no")
+            answer["evidence"] = "Anteckning från surfplattan."
+        fields.update(answer_fields(item, answer))
+    conflict = SyncConflict(school_id=obs.school_id, user_id=principal.id, record_type="observation",
+                            record_uuid=obs.uuid, base_revision=obs.revision, server_revision=obs.revision,
+                            payload={"type": "observation", "uuid": str(obs.uuid), "fields": fields,
+                                     "template_version_id": obs.template_version_id, "status": obs.status,
+                                     "visit": {"uuid": str(obs.visit.uuid), "kind": obs.visit.kind},
+                                     "notes": [{"at": "2026-11-23T08:05:00Z", "text": "Från surfplattan"}]})
+    db.session.add(conflict)
+    db.session.commit()
+    return conflict.id
+
+
+@pytest.mark.parametrize("language,viewport,scheme", SETTINGS, ids=lambda v: "x".join(map(str, v))
+                         if isinstance(v, tuple) else v)
+def test_no_axe_violations_on_the_merge_screen(live_server, browser, demo, language, viewport, scheme):
+    """The merge screen only appears with a conflict, which the demo data has none of: make one."""
+    conflict_id = demo_conflict()
+    context = browser.new_context(viewport=dict(zip(("width", "height"), viewport)), color_scheme=scheme,
+                                  locale="sv-SE" if language == "sv" else "en-GB", service_workers="block",
+                                  extra_http_headers={"Accept-Language": language})
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, ROLES[0])
+        axe, problems = Axe(), []
+        for path in ("/", "/conflicts/", f"/conflicts/{conflict_id}"):
+            page.goto(live_server.url + path)
+            assert page.get_attribute("html", "lang") == language, path
+            problems += [f"{path}: {problem}" for problem in violations_on(page, axe)]
+        assert page.locator(".merge-differs").count() >= 3  # the page checked really shows a comparison
+        page.get_by_role("button", name="Spara sammanfogad version" if language == "sv"
+                         else "Save merged version").click()  # nothing chosen yet: the messages are checked too
+        page.wait_for_selector(".field-error", state="attached")
+        problems += [f"/conflicts/{conflict_id} (422): {problem}" for problem in violations_on(page, axe)]
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
 def test_the_check_finds_a_violation(live_server, page):
     """The check above can fail: a control without a label is reported."""
     page.goto(f"{live_server.url}/login")
