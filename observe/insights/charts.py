@@ -1,9 +1,13 @@
-"""Geometry for the server-rendered SVG charts (templates/insights/_charts.html draws it).
+"""The server-rendered SVG charts of the dashboard: geometry, then drawing.
 
 Charts are plain SVG with a viewBox, so they scale to a tablet or a printed page
-without JavaScript; every chart sits next to a data table with the same numbers.
+without JavaScript; every chart names itself (role="img" + aria-labelledby) and sits
+next to a data table with the same numbers (templates/insights/dashboard.html).
+One visit's interval timeline is drawn by templates/insights/_interval_timeline.html.
 """
 from __future__ import annotations
+
+from markupsafe import Markup, escape
 
 WIDTH = 640  # wide charts (heatmap, comparison)
 ITEM_W = 400  # charts that sit two abreast in an item card on a tablet: drawn about 1:1
@@ -164,3 +168,109 @@ def interval_timeline(item: dict, value) -> dict:
             "rows": rows, "labels": [{"x": round(LABEL_W + i * cell_w + cell_w / 2, 1), "text": f"{i * minutes}′"}
                                      for i in range(n)],
             "intervals": n, "minutes": minutes}
+
+
+# --- drawing -------------------------------------------------------------------------------
+# The dashboard draws about two dozen charts per page; building their SVG here with
+# f-strings costs a fraction of the equivalent Jinja macros (docs/performance.md, insights).
+# Every text goes through escape(); numbers are ours.
+
+def _svg_open(kind: str, g: dict, labelled_by: str, title, sized: bool = False) -> str:
+    size = f' width="{g["width"]}" height="{g["height"]}"' if sized else ""
+    return (f'<svg class="chart {kind}"{size} viewBox="0 0 {g["width"]} {g["height"]}" role="img" '
+            f'aria-labelledby="{labelled_by}" preserveAspectRatio="xMinYMin meet">'
+            f'<title id="{labelled_by}">{escape(title)}</title>')
+
+
+def bar_svg(g: dict, id: str, title) -> Markup:
+    """Horizontal bars (geometry from bars())."""
+    label_x, x, plot = g["label_w"] - 8, g["label_w"], g["plot"]
+    value_x = x + plot + 6
+    out = [_svg_open("chart-bars", g, f"{id}-t", title)]
+    for row in g["rows"]:
+        display = escape(row["display"])
+        out.append(
+            f'<g transform="translate(0 {row["y"]})"><title>{escape(row["full"])}: {display} ({row["count"]})</title>'
+            f'<text class="chart-label" x="{label_x}" y="19" text-anchor="end">{escape(row["label"])}</text>'
+            f'<rect class="chart-track" x="{x}" y="5" width="{plot}" height="20" rx="3"></rect>'
+            f'<rect class="chart-bar" x="{x}" y="5" width="{row["width"]}" height="20" rx="3"></rect>'
+            f'<text class="chart-value" x="{value_x}" y="19">{display}</text></g>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def spread_svg(g: dict, id: str, title, fmt) -> Markup:
+    """A number line with the range, mean +- one standard deviation and the mean (geometry from spread())."""
+    out = [_svg_open("chart-spread", g, f"{id}-t", title),
+           f'<line class="chart-axis" x1="20" y1="50" x2="{g["width"] - 20}" y2="50"></line>']
+    for tick in g["ticks"]:
+        out.append(f'<line class="chart-axis" x1="{tick["x"]}" y1="46" x2="{tick["x"]}" y2="54"></line>'
+                   f'<text class="chart-tick" x="{tick["x"]}" y="72" text-anchor="middle">{escape(fmt(tick["value"]))}</text>')
+    out.append(f'<line class="chart-range" x1="{g["min_x"]}" y1="26" x2="{g["max_x"]}" y2="26"></line>'
+               f'<rect class="chart-sd" x="{g["sd_from"]}" y="16" width="{max(g["sd_to"] - g["sd_from"], 2)}" '
+               f'height="20" rx="3"></rect><circle class="chart-dot" cx="{g["mean_x"]}" cy="26" r="7"></circle></svg>')
+    return Markup("".join(out))
+
+
+def trend_svg(g: dict, id: str, title, fmt) -> Markup:
+    """A line per run of shown months, a dash for a hidden month (geometry from trend())."""
+    out = [_svg_open("chart-trend", g, f"{id}-t", title)]
+    for line in g["grid"]:
+        out.append(f'<line class="chart-grid" x1="{g["left"]}" y1="{line["y"]}" x2="{g["width"] - 12}" y2="{line["y"]}">'
+                   f'</line><text class="chart-tick" x="{g["left"] - 6}" y="{line["y"] + 5}" text-anchor="end">'
+                   f'{escape(fmt(line["value"]))}</text>')
+    out.extend(f'<polyline class="chart-line" points="{segment}"></polyline>' for segment in g["segments"])
+    gap_y, tick_y = g["base"] - 4, g["height"] - 8
+    for p in g["points"]:
+        if p["y"] is not None:
+            out.append(f'<circle class="chart-dot" cx="{p["x"]}" cy="{p["y"]}" r="5"><title>{p["month"]}</title></circle>')
+        else:
+            out.append(f'<text class="chart-gap" x="{p["x"]}" y="{gap_y}" text-anchor="middle">–</text>')
+        out.append(f'<text class="chart-tick" x="{p["x"]}" y="{tick_y}" text-anchor="middle">{p["month"][2:]}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def heatmap_svg(g: dict, title, hidden_text) -> Markup:
+    """Items by month (geometry from heatmap()); · marks a cell with too few observations."""
+    out = [_svg_open("chart-heat", g, "heat-t", title, sized=True)]
+    out.extend(f'<text class="chart-tick" x="{m["x"]}" y="16" text-anchor="middle">{m["month"]}</text>'
+               for m in g["months"])
+    hidden, width, centre = escape(hidden_text), g["cell_w"] - 2, g["cell_w"] / 2
+    for row in g["rows"]:
+        full, y = escape(row["full"]), row["y"]
+        out.append(f'<text class="chart-label" x="202" y="{y + 20}" text-anchor="end"><title>{full}</title>'
+                   f'{escape(row["label"])}</text>')
+        for c in row["cells"]:
+            state, level = c["state"], c["level"]
+            said = escape(c["display"]) if state == "shown" else (hidden if state == "hidden" else "–")
+            shade = f" heat-{level}" if level is not None else ""
+            dark = " heat-text-dark" if level is not None and level >= 3 else ""
+            mark = escape(c["display"]) if state == "shown" else ("·" if state == "hidden" else "")
+            out.append(f'<g><title>{full} · {c["month"]}: {said}</title>'
+                       f'<rect class="heat heat-{state}{shade}" x="{c["x"] + 1}" y="{y + 1}" width="{width}" '
+                       f'height="28" rx="3"></rect><text class="heat-text{dark}" x="{c["x"] + centre}" y="{y + 20}" '
+                       f'text-anchor="middle">{mark}</text></g>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def compare_svg(g: dict, title, label_a, label_b) -> Markup:
+    """Paired bars per item (geometry from comparison())."""
+    out = [_svg_open("chart-compare", g, "cmp-t", title, sized=True)]
+    x, label_x = g["label_w"], g["label_w"] - 8
+    label_a, label_b = escape(label_a), escape(label_b)
+    for row in g["rows"]:
+        out.append(f'<g transform="translate(0 {row["y"]})"><text class="chart-label" x="{label_x}" y="22" '
+                   f'text-anchor="end"><title>{escape(row["item"].label)}</title>{escape(row["label"])}</text>')
+        if row["a_w"] is not None:
+            a = escape(row["a"])
+            out.append(f'<rect class="chart-bar" x="{x}" y="4" width="{row["a_w"]}" height="16" rx="3"><title>'
+                       f'{label_a}: {a}</title></rect><text class="chart-value" x="{x + row["a_w"] + 6}" y="17">{a}</text>')
+        if row["b_w"] is not None:
+            b = escape(row["b"])
+            out.append(f'<rect class="chart-bar-b" x="{x}" y="22" width="{row["b_w"]}" height="16" rx="3"><title>'
+                       f'{label_b}: {b}</title></rect><text class="chart-value" x="{x + row["b_w"] + 6}" y="35">{b}</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -25,9 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from decimal import Decimal
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 
-from flask_babel import format_decimal, format_percent, lazy_gettext as _l
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask_babel import format_decimal, format_percent, get_locale, lazy_gettext as _l
 from sqlalchemy import String, and_, cast, distinct, func, null, or_, select, union_all
 
 from ..extensions import db
@@ -314,17 +317,41 @@ def _add_interval_denominators(result: dict, conds: list, month) -> None:
 # --- presentation values (shared by the page and the CSV so they always agree) -----------
 
 def fmt_share(value: float | None) -> str:
-    return "" if value is None else format_percent(value, format="#,##0 %")
+    if value is None:
+        return ""
+    return _plain_number(value, 0, percent=True) or format_percent(value, format="#,##0 %")
 
 
 def fmt_number(value: float | None) -> str:
-    return "" if value is None else format_decimal(value, format="#,##0.0")
+    if value is None:
+        return ""
+    return _plain_number(value, 1) or format_decimal(value, format="#,##0.0")
+
+
+_QUANTUM = {0: Decimal(1), 1: Decimal("0.1")}
+
+
+@lru_cache(maxsize=16)
+def _separators(locale) -> dict:
+    """The locale's group and decimal separators, as a str.translate table for "1,234.5"."""
+    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+
+
+def _plain_number(value: float, decimals: int, percent: bool = False) -> str | None:
+    """What Babel's "#,##0.0" / "#,##0 %" patterns give for a finite non-negative number, without
+    re-parsing the pattern and looking up the locale's symbols for each of the page's few hundred
+    numbers; the same half-even rounding of the same decimal. None: let Babel do it."""
+    number = Decimal(str(value))
+    if percent:
+        number = number.scaleb(2)
+    if not number.is_finite() or number.is_signed():
+        return None
+    text = f"{number.quantize(_QUANTUM[decimals]):,f}".translate(_separators(get_locale()))
+    return text + " %" if percent else text  # the pattern's literal suffix, as Babel writes it
 
 
 def label_text(value) -> str:
     if isinstance(value, dict):
-        from flask_babel import get_locale
-
         lang = str(get_locale() or "sv")
         return value.get(lang) or value.get("sv") or value.get("en") or ""
     return str(value or "")
@@ -468,11 +495,13 @@ def template_choices(school_ids: tuple[int, ...]) -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda row: (order.get(row[2], 2), row[1]))
 
 
-def visit_values(school_ids: tuple[int, ...], column) -> list[str]:
-    """Distinct subjects or year groups recorded on visits in these schools."""
-    return [value for value in db.session.execute(
-        select(distinct(column)).where(Visit.school_id.in_(school_ids), column.is_not(None), column != "")
-        .order_by(column)).scalars()]
+def visit_values(school_ids: tuple[int, ...]) -> tuple[list[str], list[str]]:
+    """The distinct subjects and year groups recorded on visits in these schools (one pass over the visits)."""
+    pairs = db.session.execute(
+        select(Visit.subject, Visit.year_group).where(Visit.school_id.in_(school_ids)).distinct()).all()
+    subjects = sorted({subject for subject, _year in pairs if subject})
+    years = sorted({year for _subject, year in pairs if year})
+    return subjects, years
 
 
 # --- free-text evidence ----------------------------------------------------------------

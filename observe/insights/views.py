@@ -12,7 +12,6 @@ from flask_login import current_user, login_required
 from ..audit.services import record
 from ..auth.permissions import insights_schools, may_view_insights
 from ..extensions import db
-from ..visits.models import Visit
 from . import charts, services
 from .forms import FilterForm, choices
 
@@ -58,10 +57,9 @@ def _board():
     catalogue = services.item_catalogue(school_ids, form.template.data or None)
     form.item.choices = choices([("", _l("All items"))] + [
         (item["key"], f"{item['key']} · {services.label_text(item.get('label'))}") for item in catalogue])
-    form.subject.choices = choices([("", _l("All subjects"))] + [
-        (v, v) for v in services.visit_values(school_ids, Visit.subject)])
-    form.year_group.choices = choices([("", _l("All year groups"))] + [
-        (v, v) for v in services.visit_values(school_ids, Visit.year_group)])
+    subjects, year_groups = services.visit_values(school_ids)
+    form.subject.choices = choices([("", _l("All subjects"))] + [(v, v) for v in subjects])
+    form.year_group.choices = choices([("", _l("All year groups"))] + [(v, v) for v in year_groups])
     groups = [g for s in schools if s.id in school_ids for g in s.groups]
     form.group.choices = choices([("", _l("All teacher groups"))] + [(str(g.id), g.name) for g in groups])
     form.compare_subject.choices = form.subject.choices

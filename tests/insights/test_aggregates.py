@@ -147,3 +147,18 @@ def test_filters_subject_and_kind(five, make_user):
     assert item(board, "S1").cell.observations == 5 and item(board, "S1").headline == 4.0
     assert item(board_for(five, kind="spontaneous"), "S1").cell.observations == 5
     assert item(board_for(five), "S1").cell.observations == 10
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_page_numbers_read_exactly_as_babel_writes_them(app, ctx, lang):
+    """fmt_number / fmt_share skip Babel's pattern parsing; the text must not change."""
+    from flask_babel import format_decimal, format_percent
+
+    values = [0, 0.05, 0.15, 0.25, 0.35, 0.125, 0.135, 0.995, 2.45, 2.55, 1 / 3, 2 / 3, 999.95, 1234.45, 12345.25,
+              -0.25, -1234.5, float("nan"), float("inf")]
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        for value in values:
+            assert services.fmt_number(value) == format_decimal(value, format="#,##0.0"), value
+            assert services.fmt_share(value) == format_percent(value, format="#,##0 %"), value
+        assert services.fmt_number(12345.25) == ("12\xa0345,2" if lang == "sv" else "12,345.2")  # half-even
+        assert services.fmt_share(0.125) == "12 %"
