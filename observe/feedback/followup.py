@@ -173,35 +173,64 @@ def metrics(school, term: Term, now: dt.datetime | None = None) -> dict:
 # --- reminders --------------------------------------------------------------------------------
 
 
+def _unshared_feedback(user, school, now: dt.datetime):
+    """Visits this observer made 3-30 days ago whose feedback is not shared yet."""
+    late = now - dt.timedelta(days=FEEDBACK_DUE_DAYS)
+    stale = now - dt.timedelta(days=FEEDBACK_REMINDER_DAYS)
+    return (select(Visit).outerjoin(Feedback, Feedback.visit_id == Visit.id)
+            .where(Visit.school_id == school.id, Visit.observer_id == user.id, Visit.teacher_id.is_not(None),
+                   Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)), Visit.status != VisitStatus.CANCELLED,
+                   func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) <= late,
+                   func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) >= stale,
+                   or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT)))
+
+
+def _steps_due(user, school, now: dt.datetime):
+    """Open next steps due within 3 days that are this user's or on this user's shared feedback."""
+    soon = local_date(now) + dt.timedelta(days=STEP_DUE_SOON_DAYS)
+    return (select(NextStep).outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
+            .where(NextStep.school_id == school.id, NextStep.status != NextStepStatus.DONE,
+                   NextStep.due_on.is_not(None), NextStep.due_on <= soon,
+                   or_(NextStep.teacher_id == user.id, Feedback.author_id == user.id),
+                   or_(NextStep.feedback_id.is_(None), Feedback.status == FeedbackStatus.SHARED)))
+
+
+def _preconferences_due(user, school, now: dt.datetime) -> list:
+    """Planned visits in the coming week of this user's whose pre-conference is missing."""
+    horizon = now + dt.timedelta(days=PRECONFERENCE_HORIZON_DAYS)
+    planned = db.session.scalars(
+        select(Visit).options(selectinload(Visit.teacher))
+        .where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED,
+                            Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= now,
+                            Visit.scheduled_at <= horizon,
+                            or_(Visit.teacher_id == user.id, Visit.observer_id == user.id))
+        .order_by(Visit.scheduled_at))
+    return [v for v in planned if not svc.preconference_done(v)]
+
+
+def reminder_count(user, school, now: dt.datetime | None = None) -> int:
+    """len(reminders(...)), counted in SQL: the navigation badge on every page needs only the number."""
+    now = now or svc.now()
+    counts = [db.session.scalar(select(func.count()).select_from(query.subquery()))
+              for query in (_unshared_feedback(user, school, now), _steps_due(user, school, now))]
+    return sum(counts) + len(_preconferences_due(user, school, now))
+
+
 def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
     """What needs doing now: feedback not shared after 3 days, next steps due, pre-conferences missing."""
     now = now or svc.now()
     out: list[dict] = []
 
-    late = now - dt.timedelta(days=FEEDBACK_DUE_DAYS)
-    stale = now - dt.timedelta(days=FEEDBACK_REMINDER_DAYS)
     visits = db.session.scalars(
-        select(Visit).options(selectinload(Visit.teacher)).outerjoin(Feedback, Feedback.visit_id == Visit.id)
-        .where(Visit.school_id == school.id, Visit.observer_id == user.id, Visit.teacher_id.is_not(None),
-               Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)), Visit.status != VisitStatus.CANCELLED,
-               func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) <= late,
-               func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) >= stale,
-               or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT))
-        .order_by(visit_time()))
+        _unshared_feedback(user, school, now).options(selectinload(Visit.teacher)).order_by(visit_time()))
     for v in visits:
         out.append({"kind": "feedback_unshared", "key": f"feedback_unshared:{v.uuid}", "at": _when(v),
                     "text": _("Feedback to %(name)s is not shared yet (visit %(date)s).",
                               name=v.teacher.name if v.teacher else "", date=_fmt(_when(v))),
                     "url": url_for("feedback.visit", visit_uuid=v.uuid)})
 
-    soon = local_date(now) + dt.timedelta(days=STEP_DUE_SOON_DAYS)
     steps = db.session.scalars(
-        select(NextStep).options(selectinload(NextStep.teacher), selectinload(NextStep.visit))
-        .outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
-        .where(NextStep.school_id == school.id, NextStep.status != NextStepStatus.DONE,
-               NextStep.due_on.is_not(None), NextStep.due_on <= soon,
-               or_(NextStep.teacher_id == user.id, Feedback.author_id == user.id),
-               or_(NextStep.feedback_id.is_(None), Feedback.status == FeedbackStatus.SHARED))
+        _steps_due(user, school, now).options(selectinload(NextStep.teacher), selectinload(NextStep.visit))
         .order_by(NextStep.due_on))
     for s in steps:
         overdue = s.due_on < local_date(now)
@@ -220,17 +249,7 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
                     "at": now, "text": text,
                     "url": url_for("feedback.visit", visit_uuid=target.uuid) if target else url_for("feedback.index")})
 
-    horizon = now + dt.timedelta(days=PRECONFERENCE_HORIZON_DAYS)
-    planned = db.session.scalars(
-        select(Visit).options(selectinload(Visit.teacher))
-        .where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED,
-                            Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= now,
-                            Visit.scheduled_at <= horizon,
-                            or_(Visit.teacher_id == user.id, Visit.observer_id == user.id))
-        .order_by(Visit.scheduled_at))
-    for v in planned:
-        if svc.preconference_done(v):
-            continue
+    for v in _preconferences_due(user, school, now):
         out.append({"kind": "preconference_missing", "key": f"preconference_missing:{v.uuid}", "at": v.scheduled_at,
                     "text": _("The pre-conference for the visit %(date)s (%(name)s) is missing.",
                               date=_fmt(v.scheduled_at), name=v.teacher.name if v.teacher else ""),

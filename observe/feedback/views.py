@@ -418,7 +418,7 @@ def feedback_nav() -> list[tuple[str, str, bool]]:
     school = perm.current_school()
     if school is None:
         return []
-    count = len(followup.reminders(current_user, school))
+    count = followup.reminder_count(current_user, school)
     endpoint = request.endpoint or ""
     label = _("Feedback (%(n)d)", n=count) if count else _("Feedback")
     links = [(url_for("planning.index"), _("Planned visits"), endpoint.startswith("planning.")),

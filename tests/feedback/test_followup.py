@@ -94,6 +94,8 @@ def test_reminders(app, school, principal, teacher, make_planned, make_feedback)
     with app.test_request_context(headers={"Accept-Language": "en"}):
         mine = followup.reminders(principal, school, now=NOW)
         theirs = followup.reminders(teacher, school, now=NOW)
+        # The navigation badge counts them in SQL; it must say the same number.
+        assert [followup.reminder_count(u, school, now=NOW) for u in (principal, teacher)] == [len(mine), len(theirs)]
     unshared = [r["url"] for r in mine if r["kind"] == "feedback_unshared"]
     assert any(str(late.uuid) in u for u in unshared) and any(str(drafted.uuid) in u for u in unshared)
     assert not any(str(recent.uuid) in u or str(shared.uuid) in u for u in unshared)
