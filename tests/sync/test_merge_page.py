@@ -181,3 +181,20 @@ def test_a_feedback_conflict_shows_both_versions(api, planned_visit):
     html = _page(api, _conflict_id())
     assert "Från datorn" in html and "Från surfplattan" in html
     assert str(uuid.UUID(record["uuid"])) not in html
+
+
+def test_a_second_copy_of_the_same_visit_from_another_device_is_merged_into_the_servers(api, version):
+    """Two devices each started the observation of one visit (two uuids): the server's is the one kept."""
+    first = observation(version.id)
+    api.results(first)
+    second = {**observation(version.id, visit_uuid=first["visit"]["uuid"]), "fields": {"a.W9": ["Andra enheten"]}}
+    assert api.results(second)[0]["status"] == "conflict"
+    html = _page(api, _conflict_id())
+    assert "Andra enheten" in html
+    response = _post(api, _conflict_id(), {"pick.W1": "server", "pick.W1.evidence": "server", "pick.W3": "server",
+                                           "pick.W9": "mine"}, html=html)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    obs = stored(first)
+    assert obs.revision == 2 and obs.answers["W9"] == {"value": "Andra enheten"} and obs.answers["W1"]["value"] == "yes"
+    listing = api.client.get("/conflicts/").get_data(as_text=True).replace("&#34;", '"')
+    assert f'"uuid": "{second["uuid"]}"' in listing  # the second device settles its own copy
