@@ -14,7 +14,7 @@ import datetime as dt
 import uuid as uuid_mod
 from dataclasses import dataclass, field
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -286,8 +286,6 @@ def _recently_merged(school) -> list[dict]:
 def _school():
     school = current_school()
     if school is None:
-        from flask import abort
-
         abort(404)
     return school
 
