@@ -433,7 +433,8 @@ def report(name: str, items: int, run: dict) -> float:
     print(f"{name}: {items} stored in {run['wall']:.2f} s = {rate:.0f}/s; "
           f"latency p50 {percentile(lat, .5) * 1000:.0f} ms, p95 {percentile(lat, .95) * 1000:.0f} ms, "
           f"p99 {percentile(lat, .99) * 1000:.0f} ms; errors {len(run['errors'])}; CPU per row: server "
-          f"{run['server_cpu'] * 1000 / max(items, 1):.2f} ms, load generator {run['client_cpu'] * 1000 / max(items, 1):.2f} ms")
+          f"{run['server_cpu'] * 1000 / max(items, 1):.2f} ms, "
+          f"load generator {run['client_cpu'] * 1000 / max(items, 1):.2f} ms")
     for error in run["errors"][:5]:
         print(f"  error: {error}")
     return rate

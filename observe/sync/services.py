@@ -465,7 +465,8 @@ def _observed_on(started_at: dt.datetime | None) -> dt.date:
     return (started_at or utcnow()).astimezone(zone).date()
 
 
-def answer_row_values(observation_id: int, school_id: int, visit: dict, version: FormVersion, answers: dict) -> list[dict]:
+def answer_row_values(observation_id: int, school_id: int, visit: dict, version: FormVersion,
+                      answers: dict) -> list[dict]:
     """An observation's ObservationAnswer rows (`visit`: its kind, started_at and teacher_id)."""
     from ..templates_ import items
 
@@ -498,7 +499,8 @@ _TAKEN_UUIDS = select(literal("observation"), Observation.uuid).where(
 ).union_all(select(literal("visit"), Visit.uuid).where(
     Visit.school_id == bindparam("school_id"), Visit.uuid.in_(bindparam("visits", expanding=True))))
 _INSERT_VISITS = insert(Visit.__table__).returning(Visit.__table__.c.uuid, Visit.__table__.c.id)
-_INSERT_OBSERVATIONS = insert(Observation.__table__).returning(Observation.__table__.c.uuid, Observation.__table__.c.id)
+_INSERT_OBSERVATIONS = insert(Observation.__table__).returning(Observation.__table__.c.uuid,
+                                                               Observation.__table__.c.id)
 _INSERT_ANSWERS = insert(ObservationAnswer.__table__)
 _INSERT_REVISIONS = insert(RecordRevision.__table__)
 
@@ -543,7 +545,8 @@ class ObservationRecord(RecordType):
         found = db.session.connection().execute(_TAKEN_UUIDS, {
             "school_id": school.id, "observations": list({d["uuid"] for d in batch}),
             "visits": list({d["visit"]["uuid"] for d in batch})}).all()
-        taken = {kind: {row_uuid for row_kind, row_uuid in found if row_kind == kind} for kind in ("observation", "visit")}
+        taken = {kind: {row_uuid for row_kind, row_uuid in found if row_kind == kind}
+                 for kind in ("observation", "visit")}
         existing = {obs.uuid: obs for obs in db.session.scalars(
             select(Observation).options(joinedload(Observation.visit))
             .where(Observation.school_id == school.id, Observation.uuid.in_(taken["observation"])))
@@ -551,7 +554,8 @@ class ObservationRecord(RecordType):
         for index, data in enumerate(batch):
             obs = existing.get(data["uuid"])
             if obs is not None and obs.author_id == user.id and can_edit_observation(user, obs.visit) \
-                    and obs.visit.uuid == data["visit"]["uuid"] and _incoming_content(obs.visit, data)[1] == _server_content(obs):
+                    and obs.visit.uuid == data["visit"]["uuid"] \
+                    and _incoming_content(obs.visit, data)[1] == _server_content(obs):
                 results[index] = {"uuid": str(obs.uuid), "status": UNCHANGED, "revision": obs.revision}
         fresh = self._new_walkthroughs(user, school, batch, taken)
         for index, result in zip(fresh, self._insert_many(user, school, [batch[i] for i in fresh])):

@@ -67,7 +67,8 @@ def _stored(record: dict) -> dict:
 
 
 def _walkthroughs(version, teacher) -> list[dict]:
-    return [observation(version.id, status="complete", teacher_id=teacher.id, visit={"reflective_question": "Varför?"}),
+    return [observation(version.id, status="complete", teacher_id=teacher.id,
+                        visit={"reflective_question": "Varför?"}),
             observation(version.id),
             observation(version.id, status="complete", fields={"a.W1": ["no"], "a.W9": ["Exempel"]})]
 
