@@ -226,6 +226,7 @@ def main() -> None:
                 for index in table.indexes:
                     index.create(db.engine, checkfirst=True)
             db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
             info = existing()
         else:
             db.create_all()

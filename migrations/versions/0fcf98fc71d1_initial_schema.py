@@ -290,6 +290,7 @@ def upgrade():
         batch_op.create_index('ix_visits_school_started', ['school_id', 'started_at'], unique=False)
         batch_op.create_index('ix_visits_school_status_scheduled', ['school_id', 'status', 'scheduled_at'], unique=False)
         batch_op.create_index('ix_visits_school_subject_year', ['school_id', 'subject', 'year_group'], unique=False)
+        batch_op.create_index('ix_visits_observer_times', ['observer_id', 'ended_at', 'started_at', 'scheduled_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_teacher_id'), ['teacher_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_template_version_id'), ['template_version_id'], unique=False)
 
@@ -461,6 +462,7 @@ def downgrade():
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visits_template_version_id'))
         batch_op.drop_index(batch_op.f('ix_visits_teacher_id'))
+        batch_op.drop_index('ix_visits_observer_times')
         batch_op.drop_index('ix_visits_school_subject_year')
         batch_op.drop_index('ix_visits_school_status_scheduled')
         batch_op.drop_index('ix_visits_school_started')

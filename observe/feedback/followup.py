@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import format_date, format_time, gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -180,9 +180,16 @@ def _unshared_feedback(user, school, now: dt.datetime):
     return (select(Visit).outerjoin(Feedback, Feedback.visit_id == Visit.id)
             .where(Visit.school_id == school.id, Visit.observer_id == user.id, Visit.teacher_id.is_not(None),
                    Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)), Visit.status != VisitStatus.CANCELLED,
-                   func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) <= late,
-                   func.coalesce(Visit.ended_at, Visit.started_at, Visit.scheduled_at) >= stale,
+                   _happened_between(stale, late),
                    or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT)))
+
+
+def _happened_between(start: dt.datetime, end: dt.datetime):
+    """coalesce(ended_at, started_at, scheduled_at) BETWEEN start AND end, spelt out so the database
+    can answer each branch from ix_visits_observer_times instead of reading every visit."""
+    return or_(Visit.ended_at.between(start, end),
+               and_(Visit.ended_at.is_(None), Visit.started_at.between(start, end)),
+               and_(Visit.ended_at.is_(None), Visit.started_at.is_(None), Visit.scheduled_at.between(start, end)))
 
 
 def _steps_due(user, school, now: dt.datetime):

@@ -44,10 +44,11 @@ class Visit(db.Model):
     __table_args__ = (
         UniqueConstraint("school_id", "uuid"),
         Index("ix_visits_school_started", "school_id", "started_at"),
-        # The navigation badge's planned visits and the dashboard's subject / year-group choices
-        # (docs/performance.md, insights): index-only instead of reading every visit of the school.
+        # The navigation badge's reminders and the dashboard's subject / year-group choices
+        # (docs/performance.md, insights): index searches instead of reading every visit of the school.
         Index("ix_visits_school_status_scheduled", "school_id", "status", "scheduled_at"),
         Index("ix_visits_school_subject_year", "school_id", "subject", "year_group"),
+        Index("ix_visits_observer_times", "observer_id", "ended_at", "started_at", "scheduled_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
