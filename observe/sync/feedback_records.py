@@ -10,16 +10,19 @@ from __future__ import annotations
 import uuid as uuid_mod
 
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit import services as audit
 from ..auth.permissions import can_write_feedback
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..feedback.models import Feedback, FeedbackStatus
-from .schemas import FeedbackCopySchema, FeedbackRecordSchema
-from .services import (CREATED, UNCHANGED, UPDATED, RecordType, Rejected, _continues_own_writes, _find_visit,
-                       _jsonable, close_seen_conflicts, conflict_result, record_revision, register_record_type)
+from .schemas import FeedbackCopySchema, FeedbackRecordSchema, FeedbackResolveSchema
+from .services import (CONFLICT, CREATED, UNCHANGED, UPDATED, RecordType, Rejected, _continues_own_writes,
+                       _find_visit, _jsonable, close_seen_conflicts, conflict_result, flatten_errors,
+                       record_revision, register_record_type)
 
 
 def _content(summary, strengths, development_area, next_step_text, next_step_due) -> dict:
@@ -45,6 +48,14 @@ def _server(feedback: Feedback) -> dict:
     step = feedback.next_steps[0] if feedback.next_steps else None
     return _content(feedback.summary, feedback.strengths, feedback.development_area,
                     step.text if step else "", step.due_on if step else None)
+
+
+def device_content(payload: dict) -> dict:
+    """A device's feedback record (as kept with its conflict) in the shape of the server's copy."""
+    step = payload.get("next_step") if isinstance(payload.get("next_step"), dict) else {}
+    strengths = [s for s in payload.get("strengths") or [] if isinstance(s, dict)]
+    return _content(payload.get("summary"), strengths, payload.get("development_area"), step.get("text") or "",
+                    step.get("due_on"))
 
 
 def feedback_copy(feedback: Feedback) -> dict:
@@ -117,13 +128,34 @@ class FeedbackRecord(RecordType):
         return conflict_result(user, school, self.name, data["uuid"], data["base_revision"], feedback, raw,
                                feedback_copy(feedback), data["device_uuid"])
 
-    def conflict_copies(self, school, conflict) -> dict:
+    def _for_conflict(self, school, conflict) -> Feedback | None:
+        """The server's feedback the conflict is about (another device may have created it under its own uuid)."""
         feedback = self._find(school, conflict.record_uuid)
         if feedback is None:
             visit_uuid = conflict.payload.get("visit_uuid")
             visit = _find_visit(school, uuid_mod.UUID(visit_uuid)) if visit_uuid else None
             feedback = visit.feedback if visit is not None else None
+        return feedback
+
+    def conflict_copies(self, school, conflict) -> dict:
+        feedback = self._for_conflict(school, conflict)
         return {"server": feedback_copy(feedback) if feedback is not None else None}
+
+    def resolve(self, user, school, conflict, merged: dict) -> dict:
+        try:
+            data = FeedbackResolveSchema().load(merged)
+        except ValidationError as exc:
+            raise Rejected(flatten_errors(exc.messages)) from exc
+        feedback = self._for_conflict(school, conflict)
+        if feedback is None or feedback.author_id != user.id:
+            raise Rejected({"record": [_("There is nothing to merge into: the server copy no longer exists.")]})
+        if feedback.revision != data["base_revision"]:
+            return {"uuid": str(feedback.uuid), "status": CONFLICT, "revision": feedback.revision,
+                    "server": feedback_copy(feedback)}
+        self._save(feedback.visit, user, data)
+        record_revision(feedback, self.name, data["base_revision"], None, user)
+        audit.record("feedback.merge", feedback, user_id=user.id, revision=feedback.revision)
+        return {"uuid": str(feedback.uuid), "status": UPDATED, "revision": feedback.revision}
 
 
 register_record_type(FeedbackRecord())

@@ -109,6 +109,14 @@ class Comparison:
     sections: list = field(default_factory=list)  # [(title, [MergeField])]
     extra: list = field(default_factory=list)  # notes and status
     other_version: bool = False  # the device filled in another template version
+    feedback: dict | None = None  # a feedback conflict: the server's copy (FeedbackCopySchema)
+
+    @property
+    def revision(self) -> int | None:
+        """The server revision the comparison was drawn from; None when there is no server copy."""
+        if self.observation is not None:
+            return self.observation.revision
+        return self.feedback["revision"] if self.feedback else None
 
     @property
     def fields(self) -> list[MergeField]:
@@ -143,6 +151,13 @@ def _readable_by_key(document: dict, answers: dict) -> dict[str, dict]:
 
 
 def compare(school, conflict: SyncConflict) -> Comparison:
+    """Both versions of a conflict, field by field."""
+    if conflict.record_type == "feedback":
+        return _compare_feedback(school, conflict)
+    return _compare_observation(school, conflict)
+
+
+def _compare_observation(school, conflict: SyncConflict) -> Comparison:
     """Both versions of an observation conflict, field by field, from the server's template version."""
     described = services.describe_conflict(school, conflict)
     obs = services._observation_for_conflict(school, conflict) if described.get("server") else None
@@ -187,9 +202,56 @@ def compare(school, conflict: SyncConflict) -> Comparison:
     return comparison
 
 
-def merged_record(comparison: Comparison, form) -> tuple[dict | None, dict[str, list[str]]]:
-    """(the merge for resolve_conflict, pick errors by field name) from the posted choices."""
-    obs = comparison.observation
+def _strength_parts(strengths: list[dict]) -> list[str]:
+    return [f"{s['text']} — {s['evidence']}" if s.get("evidence") else s["text"] for s in strengths]
+
+
+def _due_parts(due_on) -> list[str]:
+    from flask_babel import format_date
+
+    return [format_date(dt.date.fromisoformat(str(due_on)), "d MMM y")] if due_on else []
+
+
+def _compare_feedback(school, conflict: SyncConflict) -> Comparison:
+    """Both versions of a feedback draft: summary, strengths, development area and next step."""
+    from .feedback_records import device_content
+
+    server = services.describe_conflict(school, conflict).get("server")
+    comparison = Comparison(conflict=conflict, observation=None, feedback=server)
+    if server is None:
+        return comparison
+    mine = device_content(conflict.payload or {})
+    step_s, step_m = server.get("next_step") or {}, mine.get("next_step") or {}
+    text = {"free_text": True}
+    comparison.sections.append((_("Feedback draft"), [
+        MergeField("summary", _("Summary"), [server["summary"]] if server.get("summary") else [],
+                   [mine["summary"]] if mine.get("summary") else [], server.get("summary"), mine.get("summary"),
+                   **text),
+        MergeField("strengths", _("Strengths"), _strength_parts(server.get("strengths") or []),
+                   _strength_parts(mine.get("strengths") or []), server.get("strengths") or [],
+                   mine.get("strengths") or [], lines=True, choices=(SERVER, MINE, BOTH)),
+        MergeField("development_area", _("Development area"),
+                   [server["development_area"]] if server.get("development_area") else [],
+                   [mine["development_area"]] if mine.get("development_area") else [],
+                   server.get("development_area"), mine.get("development_area"), **text),
+        MergeField("next_step", _("Next step"), [step_s["text"]] if step_s.get("text") else [],
+                   [step_m["text"]] if step_m.get("text") else [], step_s.get("text"), step_m.get("text"), **text),
+        MergeField("next_step.due", _("Due date of the next step"), _due_parts(step_s.get("due_on")),
+                   _due_parts(step_m.get("due_on")), step_s.get("due_on"), step_m.get("due_on")),
+    ]))
+    return comparison
+
+
+def _both(merge_field: MergeField) -> list[dict]:
+    """Notes of both versions in time order; strengths of both, each once (server's first)."""
+    rows = [*merge_field.server_value, *merge_field.mine_value]
+    if merge_field.name == "notes":
+        return sorted({(n["at"], n["text"]): n for n in rows}.values(), key=lambda n: n["at"])
+    return list({(r["text"], r["evidence"]): r for r in rows}.values())
+
+
+def _chosen(comparison: Comparison, form) -> tuple[dict[str, object], dict[str, list[str]]]:
+    """The value the author kept for every field (the server's where both agree), and pick errors."""
     chosen: dict[str, object] = {}
     errors: dict[str, list[str]] = {}
     for merge_field in comparison.fields:
@@ -203,12 +265,24 @@ def merged_record(comparison: Comparison, form) -> tuple[dict | None, dict[str, 
         elif pick == EDIT:
             chosen[merge_field.name] = (form.get(f"merged.{merge_field.name}") or "").strip() or None
         elif pick == BOTH:
-            notes = {(n["at"], n["text"]): n for n in [*merge_field.server_value, *merge_field.mine_value]}
-            chosen[merge_field.name] = sorted(notes.values(), key=lambda n: n["at"])
+            chosen[merge_field.name] = _both(merge_field)
         else:
             chosen[merge_field.name] = merge_field.server_value if pick == SERVER else merge_field.mine_value
+    return chosen, errors
+
+
+def merged_record(comparison: Comparison, form) -> tuple[dict | None, dict[str, list[str]]]:
+    """(the merge for resolve_conflict, pick errors by field name) from the posted choices."""
+    chosen, errors = _chosen(comparison, form)
     if errors:
         return None, errors
+    if comparison.feedback is not None:
+        step_text = chosen["next_step"] or ""
+        return {"base_revision": comparison.revision, "summary": chosen["summary"] or "",
+                "strengths": chosen["strengths"][:10], "development_area": chosen["development_area"] or "",
+                "next_step": {"text": step_text, "due_on": chosen["next_step.due"]} if step_text.strip() else None,
+                }, errors
+    obs = comparison.observation
     fields: dict[str, list[str]] = {}
     server_answers = obs.answers or {}
     for item in items_of(obs.template_version.document):
@@ -305,11 +379,11 @@ def merge(conflict_id: int):
     conflict = sync_conflict_for(current_user, conflict_id)
     visit = _visit_of(school, conflict)
     form = MergeForm()
-    comparison = compare(school, conflict) if conflict.record_type == "observation" else None
+    comparison = compare(school, conflict)
     status, problems, moved_on = 200, [], False
-    if comparison is not None and comparison.observation is not None and form.validate_on_submit():
+    if comparison.revision is not None and form.validate_on_submit():
         merged, errors = merged_record(comparison, request.form)
-        if form.base_revision.data != str(comparison.observation.revision):
+        if form.base_revision.data != str(comparison.revision):
             moved_on, errors = True, {}  # the server copy changed after the page was drawn: choose again
         elif merged is not None:
             result = services.resolve_conflict(current_user._get_current_object(), school, conflict, merged)
@@ -318,7 +392,7 @@ def merge(conflict_id: int):
                         n=result["revision"]), "success")
                 return redirect(url_for("merge.index"))
             moved_on = result["status"] == services.CONFLICT
-            errors = result.get("fields") or {}
+            errors = _field_errors(result.get("fields") or {})
         if moved_on:
             comparison = compare(school, db.session.get(SyncConflict, conflict.id))
             problems.append(_("The server's version changed while you were merging. Nothing was saved: "
@@ -328,18 +402,26 @@ def merge(conflict_id: int):
         if status == 422 and not problems:
             problems.append(_("Nothing was saved yet: see the messages at the fields below."))
     elif request.method == "POST":
-        status = 400 if comparison is not None and comparison.observation is not None else 409
+        status = 400 if comparison.revision is not None else 409
         problems.append(_("The form could not be read. Please try again.") if status == 400
                         else _("There is nothing to merge into: the server copy no longer exists."))
-    if comparison is not None and comparison.observation is not None:
-        form.base_revision.data = str(comparison.observation.revision)
-        audit.record("visit.view", comparison.observation.visit, page="merge")
-    elif visit is not None:
+    if comparison.revision is not None:
+        form.base_revision.data = str(comparison.revision)
+    if visit is not None:
         audit.record("visit.view", visit, page="merge")
     db.session.commit()
-    copies = services.describe_conflict(school, conflict) if comparison is None else None
     return render_template("sync/merge.html", conflict=conflict, visit=visit, form=form, comparison=comparison,
-                           copies=copies, problems=problems, picks=_kept_input(status)), status
+                           problems=problems, picks=_kept_input(status)), status
+
+
+def _field_errors(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The feedback rules name their fields as the feedback form does; the merge screen's names differ."""
+    renamed: dict[str, list[str]] = {}
+    for name, messages in fields.items():
+        target = ("strengths" if name.startswith("strength") else
+                  "next_step.due" if name in ("next_step_due", "next_step.due_on") else name)
+        renamed.setdefault(target, []).extend(messages)
+    return renamed
 
 
 def _kept_input(status: int) -> dict:

@@ -131,6 +131,16 @@ class FeedbackRecordSchema(Schema):
     next_step = ma.Nested(NextStepSchema, allow_none=True, load_default=None)
 
 
+class FeedbackResolveSchema(Schema):
+    """A merged feedback draft (the merge screen): the feedback fields on a server revision."""
+
+    base_revision = _int(validate.Range(min=1), required=True)
+    summary = _text(10000)
+    strengths = ma.List(ma.Nested(StrengthSchema), load_default=list, validate=validate.Length(max=10))
+    development_area = _text(4000)
+    next_step = ma.Nested(NextStepSchema, allow_none=True, load_default=None)
+
+
 class StoredNextStepSchema(Schema):
     text = ma.String()
     due_on = ma.String(allow_none=True, metadata={"description": "ISO date."})

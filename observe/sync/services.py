@@ -89,6 +89,12 @@ class RecordType:
         """{"server": the current server copy or None, ...extra keys for the merge view}."""
         raise NotImplementedError
 
+    def resolve(self, user, school, conflict, merged: dict) -> dict:
+        """Inside the open write transaction: save the author's merge (built on the server
+        revision `merged["base_revision"]`) as the next revision and close the conflict; the
+        result as for a synced record (`updated`, `conflict` when the server moved on)."""
+        raise Rejected({"record": [_("Send the merged record again through sync, from the server's revision.")]})
+
 
 RECORD_TYPES: dict[str, RecordType] = {}
 
@@ -692,6 +698,25 @@ class ObservationRecord(RecordType):
             device_answers, _errors = items.parse_answers(version.document, conflict.payload.get("fields") or {})
         return {"server": server_copy(obs) if obs is not None else None, "device_answers": _jsonable(device_answers)}
 
+    def resolve(self, user, school, conflict, merged: dict) -> dict:
+        try:
+            data = ResolveSchema().load(merged)
+        except ValidationError as exc:
+            raise Rejected(flatten_errors(exc.messages)) from exc
+        obs = _observation_for_conflict(school, conflict)
+        if obs is None:
+            raise Rejected({"record": [_("This conflict has already been resolved.")]})
+        if obs.revision != data["base_revision"]:
+            return {"uuid": str(obs.uuid), "status": CONFLICT, "revision": obs.revision, "server": server_copy(obs)}
+        visit = obs.visit
+        version = _template_version(school, obs.template_version_id)
+        answers = parse_fields(version, data["form_fields"], data["status"])
+        values = {k: getattr(visit, k) for k in _visit_fields(visit.kind)}
+        self._update(obs, visit, version, values, answers, _notes(data["notes"]), data["status"])
+        record_revision(obs, conflict.record_type, data["base_revision"], None, user)
+        audit.record("observation.merge", obs, user_id=user.id, revision=obs.revision)
+        return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
+
     @staticmethod
     def _update(obs, visit, version, values, answers, notes, status, client_schema_version=None) -> None:
         if visit.kind == VisitKind.SPONTANEOUS and values["teacher_id"] != visit.teacher_id:
@@ -805,38 +830,26 @@ def describe_conflict(school, conflict: SyncConflict) -> dict:
 def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict:
     """Save the author's merge as the next revision of the server copy and close the conflict.
 
-    `merged` is {base_revision, fields, notes, status}; if the server moved on since the
-    merge was built, nothing is saved and the answer is a new conflict with the newer copy.
+    `merged` is the record type's merge (observations: {base_revision, form_fields, notes,
+    status}; feedback: the feedback fields); if the server moved on since the merge was
+    built, nothing is saved and the answer is a new conflict with the newer copy.
     """
-    try:
-        data = ResolveSchema().load(merged)
-    except ValidationError as exc:
-        return rejected(str(conflict.record_uuid), flatten_errors(exc.messages))
+    record_type = RECORD_TYPES.get(conflict.record_type) or RecordType()
     _start_unit_of_work()
     try:
         conflict = db.session.get(SyncConflict, conflict.id)
-        if conflict.record_type != ObservationRecord.name:
-            raise Rejected({"record": [_("Send the merged record again through sync, from the server's "
-                                         "revision.")]})
-        obs = _observation_for_conflict(school, conflict)
-        if obs is None or conflict.resolved_at is not None:
+        if conflict.resolved_at is not None:
             raise Rejected({"record": [_("This conflict has already been resolved.")]})
-        if obs.revision != data["base_revision"]:
+        result = record_type.resolve(user, school, conflict, merged)
+        if result["status"] == CONFLICT:
             db.session.rollback()
-            return {"uuid": str(obs.uuid), "status": CONFLICT, "revision": obs.revision, "server": server_copy(obs)}
-        visit = obs.visit
-        version = _template_version(school, obs.template_version_id)
-        answers = parse_fields(version, data["form_fields"], data["status"])
-        values = {k: getattr(visit, k) for k in _visit_fields(visit.kind)}
-        ObservationRecord._update(obs, visit, version, values, answers, _notes(data["notes"]), data["status"])
-        record_revision(obs, conflict.record_type, data["base_revision"], None, user)
+            return result
         now = utcnow()
         for other in open_conflicts(user, school):
             if other.record_uuid == conflict.record_uuid:
                 other.resolved_at = now
-        audit.record("observation.merge", obs, user_id=user.id, revision=obs.revision)
         db.session.commit()
-        return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
+        return result
     except Rejected as exc:
         db.session.rollback()
         return rejected(str(conflict.record_uuid), exc.fields)

@@ -183,6 +183,61 @@ def test_a_feedback_conflict_shows_both_versions(api, planned_visit):
     assert str(uuid.UUID(record["uuid"])) not in html
 
 
+def _feedback_conflict(api, planned_visit) -> dict:
+    """Server at revision 2 ("Från datorn", a second strength); the device's copy built on revision 1."""
+    record = feedback_record(planned_visit)
+    api.results(record)
+    laptop = {**record, "base_revision": 1, "summary": "Från datorn",
+              "strengths": [*record["strengths"], {"text": "Lugn start", "evidence": "Alla satt ner inom en minut"}]}
+    api.results(laptop)
+    tablet = {**record, "base_revision": 1, "summary": "Från surfplattan",
+              "next_step": {"text": "Planera tre öppna frågor", "due_on": "2026-12-11"}}
+    assert api.results(tablet)[0]["status"] == "conflict"
+    return record
+
+
+def test_a_feedback_conflict_is_merged_field_by_field(api, planned_visit):
+    from observe.feedback.models import Feedback
+
+    _feedback_conflict(api, planned_visit)
+    html = _page(api, _conflict_id())
+    assert "Lugn start — Alla satt ner inom en minut" in html  # strengths read as text and evidence
+    assert html.count(">Differs<") == 3  # summary, strengths, due date; development area and step text agree
+
+    response = _post(api, _conflict_id(), {"pick.summary": "edit", "merged.summary": "Tydlig start, sammanfogad",
+                                           "pick.strengths": "server", "pick.next_step.due": "mine"}, html=html)
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    feedback = db.session.execute(select(Feedback)).scalar_one()
+    db.session.refresh(feedback)
+    assert feedback.revision == 3 and feedback.summary == "Tydlig start, sammanfogad"
+    assert [s["text"] for s in feedback.strengths] == ["Målet på tavlan", "Lugn start"]
+    assert feedback.next_steps[0].due_on.isoformat() == "2026-12-11"
+    assert db.session.execute(select(SyncConflict.resolved_at)).scalar_one() is not None
+    assert "No conflicts" in api.client.get("/conflicts/").get_data(as_text=True)
+
+
+def test_a_feedback_merge_breaking_the_feedback_rules_saves_nothing(api, planned_visit):
+    from observe.feedback.models import Feedback
+
+    record = feedback_record(planned_visit)
+    api.results(record)
+    api.results({**record, "base_revision": 1, "summary": "Från datorn"})
+    tablet = {**record, "base_revision": 1, "strengths": [{"text": "Bra frågor", "evidence": ""}]}
+    assert api.results(tablet)[0]["status"] == "conflict"  # kept as sent: the rules apply to what is saved
+
+    response = _post(api, _conflict_id(), {"pick.summary": "server", "pick.strengths": "mine"})
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(r'class="field-error"[^>]*>Tie each strength to evidence', page)  # at the field
+    assert "Nothing was saved yet" in page
+    feedback = db.session.execute(select(Feedback)).scalar_one()
+    db.session.refresh(feedback)
+    assert feedback.revision == 2 and feedback.strengths[0]["text"] == "Målet på tavlan"
+    assert db.session.execute(select(SyncConflict.resolved_at)).scalar_one() is None
+
+
 def test_a_second_copy_of_the_same_visit_from_another_device_is_merged_into_the_servers(api, version):
     """Two devices each started the observation of one visit (two uuids): the server's is the one kept."""
     first = observation(version.id)
