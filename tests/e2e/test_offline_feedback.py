@@ -256,3 +256,50 @@ def test_feedback_changed_elsewhere_while_offline_is_a_conflict_with_both_kept(a
     with app.app_context():
         [conflict] = db.session.execute(select(SyncConflict)).scalars().all()
         assert conflict.record_type == "feedback" and conflict.payload["summary"] == SUMMARY
+
+
+def test_a_feedback_conflict_is_merged_on_the_merge_screen_and_the_tablet_settles(app, live_server, context, page,
+                                                                                 observer, finished_visit):
+    from observe.feedback.services import save_draft
+    from observe.sync.models import SyncConflict
+
+    def draft(summary):
+        with app.app_context():
+            save_draft(db.session.get(Visit, finished_visit.id), db.session.merge(observer), summary=summary,
+                       strengths=[], development_area="", next_step_text="", next_step_due=None)
+            db.session.commit()
+
+    draft("Skrivet på datorn först.")
+    base = live_server.url
+    login(page, base, observer)
+    network = Network(context)
+    network.off()
+    open_feedback(page, base, finished_visit)
+    page.fill("#summary", "")
+    type_into(page, "#summary", SUMMARY)
+    draft("Ändrat på datorn medan surfplattan var utan nät.")
+    network.on()
+    page.wait_for_selector("#feedback .record-state[data-record-state=conflict]", state="attached")
+
+    page.goto(f"{base}/conflicts/")
+    page.locator(".merge-list a").click()
+    page.wait_for_selector("form.merge-form")
+    field = page.locator(".merge-differs")
+    assert field.count() == 1  # only the summary differs
+    assert field.locator("[data-version=mine]").inner_text().strip() == SUMMARY
+    field.get_by_role("radio", name="Keep mine").check()
+    page.get_by_role("button", name="Save merged version").click()
+    page.wait_for_url(f"{base}/conflicts/")
+
+    wait_state(page, "synced")
+    assert page.locator("[data-sync-list] li[data-record-state]").count() == 0  # nothing left on the device
+    [(saved, _steps)] = feedback_rows(app)
+    assert saved.summary == SUMMARY and saved.revision == 3
+    with app.app_context():
+        [conflict] = db.session.execute(select(SyncConflict)).scalars().all()
+        assert conflict.resolved_at is not None
+    open_feedback(page, base, finished_visit)  # the tablet shows the merge and sends nothing more
+    assert page.input_value("#summary") == SUMMARY
+    wait_state(page, "synced")
+    [(again, _steps)] = feedback_rows(app)
+    assert again.revision == 3
