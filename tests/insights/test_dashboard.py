@@ -252,3 +252,16 @@ def test_two_groups_side_by_side_on_page_and_in_csv(en, login_as, principal, tem
         en.get("/insights/export.csv?template=walk" + query).get_data(as_text=True).lstrip("\ufeff"))))
     compared = next(r for r in rows if r["section"] == "comparison" and r["item_key"] == "S1")
     assert compared["category"] == "Svenska" and compared["value"] == "4.0"
+
+
+def test_filter_selects_render_as_wtforms_would(app):
+    """The filter form writes its options directly; the HTML must be WTForms' own."""
+    from wtforms.widgets import Select
+
+    from observe.insights.forms import FilterForm, choices
+
+    with app.test_request_context():
+        form = FilterForm(data={"subject": 'Bild & "form" <1>'})
+        form.subject.choices = choices([("", "All"), ('Bild & "form" <1>', 'Bild & "form" <1>'), ("NO", "NO")])
+        assert str(form.subject()) == str(Select()(form.subject))
+        assert '<option selected value="Bild &amp; &#34;form&#34; &lt;1&gt;">' in str(form.subject())
