@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import url_for
 
@@ -32,3 +33,21 @@ def test_pages_and_static_text_are_compressed(app, client):
         with client.get(path, headers={"Accept-Encoding": "gzip"}) as response:
             assert response.headers.get("Content-Encoding") == "gzip", path
             assert "Accept-Encoding" in response.headers.get("Vary", "")
+
+
+def test_javascript_is_served_minified_with_its_code_intact(app, client):
+    """Comments and indentation stay in the sources, not on the wire; the exports are still there."""
+    source = (Path(app.static_folder) / "js" / "store.js").read_text(encoding="utf-8")
+    with client.get("/static/js/store.js") as response:
+        served = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/javascript")
+    assert len(served) < 0.8 * len(source)
+    assert "/**" in source and "/**" not in served
+    assert "export function storeFor" in served and "export function capabilities" in served
+
+
+def test_debug_mode_serves_javascript_as_written(app, client):
+    app.config["OBSERVE_MINIFY_JS"] = False
+    source = (Path(app.static_folder) / "js" / "store.js").read_bytes()
+    with client.get("/static/js/store.js") as response:
+        assert response.get_data() == source

@@ -92,6 +92,12 @@ for (const enhance of [compactMenu, installInvite]) {
   try { enhance(); } catch (error) { console.error(error); }
 }
 
+// Counters' −/+ and the timed log's "Add row": fetched only where a form has such items
+// (form-engine.js enhances on load; without it the fields still work as plain inputs).
+if (document.querySelector('[data-form-engine] [data-counter], [data-form-engine] [data-timed-log]')) {
+  import('./form-engine.js').catch((error) => console.error(error));
+}
+
 // ---- The offline client ----------------------------------------------------------------
 const WARM_EVERY_MS = 10 * 60 * 1000;
 const can = capabilities();

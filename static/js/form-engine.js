@@ -9,7 +9,8 @@ function fire(input) {
 
 function enhanceCounter(box) {
   const input = box.querySelector("input[type=number]");
-  if (!input) return;
+  if (!input || box.dataset.enhanced) return; // once, whoever loads this module
+  box.dataset.enhanced = "1";
   for (const button of box.querySelectorAll("[data-step]")) {
     button.hidden = false;
     button.addEventListener("click", () => {
@@ -50,6 +51,8 @@ function renumber(row, key, index) {
 }
 
 function enhanceLog(log) {
+  if (log.dataset.enhanced) return;
+  log.dataset.enhanced = "1";
   const key = log.dataset.key;
   const rows = log.querySelector("[data-log-rows]");
   const add = log.querySelector("[data-add-row]");

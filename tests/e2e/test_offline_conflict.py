@@ -1,17 +1,13 @@
 """Fault matrix case 9: one planned visit edited on two devices; the author merges the two versions."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
 from observe.extensions import db
 from observe.sync.models import SyncConflict
-from observe.templates_.services import latest_version_for
-from observe.visits.models import Observation, Visit
-from tests.pwa.e2e_support import (Network, login, observations, observer, type_into,  # noqa: F401
-                                   wait_form, wait_state, walkthrough_school)
+from tests.pwa.e2e_support import (Network, login, observations, observer, planned_visit_on,  # noqa: F401
+                                   type_into, wait_form, wait_state, walkthrough_school)
 
 pytestmark = pytest.mark.e2e
 
@@ -19,16 +15,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def planned_visit(ctx, walkthrough_school, observer, teacher):
     """A planned visit whose observation the observer already saved once (revision 1)."""
-    version = latest_version_for(walkthrough_school, "spontaneous")
-    visit = Visit(school_id=walkthrough_school.id, kind="planned", status="in_progress", observer_id=observer.id,
-                  teacher_id=teacher.id, template_version_id=version.id,
-                  scheduled_at=dt.datetime.now(dt.timezone.utc), started_at=dt.datetime.now(dt.timezone.utc))
-    db.session.add(visit)
-    db.session.flush()
-    db.session.add(Observation(school_id=walkthrough_school.id, visit_id=visit.id, author_id=observer.id,
-                               template_version_id=version.id, answers={}, status="draft", revision=1))
-    db.session.commit()
-    return visit
+    return planned_visit_on(walkthrough_school, observer, teacher, "spontaneous")
 
 
 TABLET_TEXT = "Skrivet på surfplattan utan nät."

@@ -36,6 +36,24 @@ def observer(walkthrough_school, principal):
     return principal
 
 
+def planned_visit_on(school, observer, teacher, template_kind: str) -> Visit:
+    """A planned visit in progress on the school's `template_kind` template, saved once (revision 1)."""
+    import datetime as dt
+
+    from observe.templates_.services import latest_version_for
+
+    version = latest_version_for(school, template_kind)
+    now = dt.datetime.now(dt.timezone.utc)
+    visit = Visit(school_id=school.id, kind="planned", status="in_progress", observer_id=observer.id,
+                  teacher_id=teacher.id, template_version_id=version.id, scheduled_at=now, started_at=now)
+    db.session.add(visit)
+    db.session.flush()
+    db.session.add(Observation(school_id=school.id, visit_id=visit.id, author_id=observer.id,
+                               template_version_id=version.id, answers={}, status="draft", revision=1))
+    db.session.commit()
+    return visit
+
+
 @pytest.fixture
 def faults(app):
     """Area D's test switch: queue answers for the next POST /api/v1/sync calls."""
