@@ -194,6 +194,8 @@ class RecordResultSchema(Schema):
     field_errors = ma.Dict(keys=ma.String(), values=ma.List(ma.String()), data_key="fields", attribute="fields",
                            metadata={"description": "Rejected: messages by input name."})
     server = ma.Dict(metadata={"description": "Conflict: the server copy (see ObservationCopy)."})
+    retry = ma.Boolean(metadata={"description": "Rejected by a fault of the server, not of the record: "
+                                                "send it again later, unchanged."})
 
 
 class SyncResponseSchema(Schema):

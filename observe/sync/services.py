@@ -196,8 +196,9 @@ def _apply_in_savepoint(record_type: RecordType, user, school, data: dict, recor
         current_app.logger.exception("sync: record failed")
         if savepoint.is_active:
             savepoint.rollback()
-        return rejected(record_uuid, {"record": [
-            _("The server could not save this record. Try again later; it stays on your device.")]})
+        # The server's fault, not the record's: the device sends it again later (with backoff).
+        return {**rejected(record_uuid, {"record": [
+            _("The server could not save this record. Try again later; it stays on your device.")]}), "retry": True}
     if result["status"] == UNCHANGED:
         savepoint.rollback()
     else:

@@ -4,7 +4,8 @@
  *   where the server keeps our version beside its own). Nothing ever expires.
  * - Network errors, 408, 429 and 5xx retry with exponential backoff capped at 5 minutes,
  *   honouring Retry-After; 401/403 keep everything and ask for a new login; a rejected
- *   record waits in "needs attention" until it is edited.
+ *   record waits in "needs attention" until it is edited, unless the server says the fault
+ *   was its own (`retry`): then it goes again after the backoff.
  * - Triggers: start, `online`, back to the foreground, "sync now", a local change,
  *   and Background Sync where the browser has it. Reachability is a ping, not navigator.onLine.
  * - One tab at a time (Web Locks; an IndexedDB lease where those are missing).
@@ -273,6 +274,8 @@ export class Outbox extends EventTarget {
             records.put(local);
           }
           if (!edited && current) outbox.delete(entry.uuid);
+        } else if (result.retry) {
+          missing.push(entry); // the server failed, not the record: send it again after the backoff
         } else {
           // A record for a visit whose observation is still on this device (finished offline and
           // sent later, or waiting for attention itself) is not wrong: it goes again after the visit.

@@ -61,6 +61,36 @@ def test_response_lost_after_the_server_saved_is_retried_as_unchanged(app, live_
     assert_one_row(app, uuid)
 
 
+def test_a_record_the_server_failed_on_is_sent_again_not_held_for_attention(app, live_server, context, page,
+                                                                             observer, monkeypatch):
+    """A per-record server fault (answered `rejected` with `retry`) is the server's problem: the
+    device retries after its backoff and the user is never asked to fix what is not wrong."""
+    from observe.sync import services
+
+    failures = []
+    real_apply = services.ObservationRecord.apply
+
+    def fail_once(self, user, school, data, raw):
+        if data["status"] == "complete" and not failures:
+            failures.append(str(data["uuid"]))
+            raise RuntimeError("injected: the disk was full for a moment")
+        return real_apply(self, user, school, data, raw)
+
+    monkeypatch.setattr(services.ObservationRecord, "apply", fail_once)
+    monkeypatch.setattr(services.ObservationRecord, "apply_many", lambda self, user, school, batch: [None] * len(batch))
+    base = live_server.url
+    login(page, base, observer)
+    network, uuid = finish_offline(page, context, base)
+    states = []
+    page.on("response", lambda r: r.url.endswith("/api/v1/sync") and r.status == 200 and states.extend(
+        res["status"] + ("+retry" if res.get("retry") else "") for res in r.json()["results"]))
+    network.on()
+    wait_state(page, "synced")
+    assert failures == [uuid] and "rejected+retry" in states and states[-1] in ("created", "updated")
+    assert page.get_attribute(".record-state", "data-record-state") == "synced"
+    assert_one_row(app, uuid)
+
+
 def test_server_errors_and_rate_limits_are_retried_until_accepted(app, live_server, context, page, observer, faults):
     """Case 3: 500, 502, 503 and 429 with Retry-After before the server accepts."""
     base = live_server.url

@@ -121,3 +121,25 @@ def test_a_replaced_template_version_row_is_not_served_from_the_process_cache(ap
     db.session.execute(update(TemplateVersion).where(TemplateVersion.id == version.id).values(
         document=document, published_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)))
     assert [r["status"] for r in api.results(without_w1)] == ["created"]
+
+
+def test_a_record_the_server_fails_on_is_answered_retry_and_the_others_are_stored(api, version, monkeypatch):
+    """A fault of the server (not of the record) must not put the record in "needs attention"."""
+    from observe.sync import services
+
+    good, unlucky = observation(version.id), observation(version.id)
+    real_apply = services.ObservationRecord.apply
+
+    def apply(self, user, school, data, raw):
+        if str(data["uuid"]) == unlucky["uuid"]:
+            raise RuntimeError("disk full")
+        return real_apply(self, user, school, data, raw)
+
+    monkeypatch.setattr(services.ObservationRecord, "apply", apply)
+    monkeypatch.setattr(services.ObservationRecord, "apply_many", lambda self, user, school, batch: [None] * len(batch))
+    by_uuid = {r["uuid"]: r for r in api.results(good, unlucky)}
+
+    assert by_uuid[good["uuid"]]["status"] == "created"
+    assert by_uuid[unlucky["uuid"]]["status"] == "rejected" and by_uuid[unlucky["uuid"]]["retry"] is True
+    monkeypatch.undo()
+    assert api.results(unlucky)[0]["status"] == "created"  # sent again later, it is stored
