@@ -2,8 +2,8 @@
 from .audit.models import AuditEvent  # noqa: F401
 from .auth.models import Membership, Role, User  # noqa: F401
 from .auth.sessions import WebSession  # noqa: F401
-from .feedback.models import Comment, Feedback, NextStep  # noqa: F401
+from .feedback.models import Comment, Feedback, NextStep, VisitAccess  # noqa: F401
 from .schools.models import Organisation, School, TeacherGroup  # noqa: F401
-from .sync.models import Device, SyncConflict  # noqa: F401
+from .sync.models import Device, RecordRevision, SyncConflict  # noqa: F401
 from .templates_.models import Template, TemplateVersion  # noqa: F401
 from .visits.models import Observation, ObservationAnswer, PeerGroup, Visit  # noqa: F401

@@ -31,12 +31,12 @@ OFFLINE_PAGE_PATTERNS = (
     r"^/visits/new(/[a-z]+)?/?$",
     r"^/visits/[0-9a-f-]{36}(/[a-z-]+)?/?$",
     r"^/feedback/visit/[0-9a-f-]{36}/?$",
-    r"^/teachers/?$",
     r"^/offline/visit$",
 )
 # Endpoints to fetch into the page cache right after an online visit (missing ones are skipped).
-# "/offline/visit" stands in for the page of a visit the server has not seen yet (finished offline).
-WARM_PATHS = ("/", "/visits/new", "/visits/new/spontaneous", "/visits/", "/teachers", "/offline/visit")
+# "/offline/visit" stands in for the page of a visit the server has not seen yet (finished offline);
+# "/visits/new" is the school's teacher list (the picker of a spontaneous visit).
+WARM_PATHS = ("/", "/visits/new", "/visits/new/spontaneous", "/visits/", "/offline/visit")
 RECENT_VISITS = 20
 
 

@@ -65,7 +65,7 @@ _DESCRIPTIONS = {
 
 def build_spec(app) -> dict:
     """The document as a dict (OpenAPI 3.0.3)."""
-    from . import services  # the record types' schemas are listed so clients see every record shape
+    from . import schemas, services  # the record types' schemas are listed so clients see every record shape
 
     spec = APISpec(title="Observe sync API", version="1", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
@@ -81,8 +81,12 @@ def build_spec(app) -> dict:
         methods = sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
         spec.path(path=path, operations={m: _operation(spec, doc, path_params) for m in methods})
     record_refs = [_ref(spec, record_type.schema) for record_type in services.RECORD_TYPES.values()]
+    merge_refs = [_ref(spec, schema) for schema in (schemas.ResolveSchema, schemas.FeedbackResolveSchema)]
     document = spec.to_dict()
     request = document["components"]["schemas"].get("SyncRequest")
     if request is not None:
         request["properties"]["records"]["items"] = {"oneOf": record_refs}
+    resolve = document["paths"].get(API_PREFIX + "/conflicts/{conflict_id}/resolve", {}).get("post")
+    if resolve is not None:  # an observation's merge or a feedback draft's
+        resolve["requestBody"]["content"]["application/json"]["schema"] = {"oneOf": merge_refs}
     return document

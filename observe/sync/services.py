@@ -1,9 +1,10 @@
 """Applying records from devices (and from the online form): the one write path.
 
-`apply_record(user, school, record)` is THE way an observation is created or
-changed, online or offline, so a double submit or a resend after a lost response
-is harmless. Each call is its own unit of work (it commits or rolls back), which
-is what lets one bad record in a sync batch never block the others.
+`apply_record(user, school, record)` (the online form) and `apply_records` (a sync
+batch) are THE way an observation or a feedback draft is created or changed, online or
+offline, so a double submit or a resend after a lost response is harmless. In a batch
+each record is applied in its own savepoint, which is what lets one bad record never
+block the others; merges go through `resolve_conflict`.
 
 Idempotency rests on the database, not on a check in Python: the record is
 INSERTed inside a savepoint and the unique constraint on (school_id, uuid)
@@ -15,8 +16,8 @@ together in one savepoint (falling back to one savepoint per record if anything 
 fails, e.g. a concurrent upload of the same uuid), and resends that change nothing are
 recognised from one query. See docs/performance.md, "Sync server under load".
 
-Record types live in a registry (`RECORD_TYPES`) so feedback can join later:
-register a `RecordType` subclass with `register_record_type`.
+Record types live in a registry (`RECORD_TYPES`; observations here, feedback in
+feedback_records.py): register a `RecordType` subclass with `register_record_type`.
 """
 from __future__ import annotations
 

@@ -170,7 +170,9 @@ def conflicts():
 
 
 @bp.post("/conflicts/<int:conflict_id>/resolve")
-@documented("Save the author's merge as the next revision and close the conflict.",
+@documented("Save the author's merge as the next revision and close the conflict. The body shown is an "
+            "observation's merge; a feedback conflict takes the feedback fields instead (FeedbackResolve: "
+            "base_revision, summary, strengths, development_area, next_step).",
             request_schema=schemas.ResolveSchema,
             responses={200: schemas.RecordResultSchema, 404: schemas.ErrorSchema, 409: schemas.RecordResultSchema,
                        422: schemas.RecordResultSchema})
