@@ -210,10 +210,10 @@ def save_draft(visit, user, *, summary: str, strengths: list[tuple[str, str]], d
     elif feedback.status != FeedbackStatus.DRAFT:
         raise ValidationFailed(_("Shared feedback can no longer be edited; add a comment instead."))
     errors = {}
-    items = clean_strengths(strengths)
-    for index, item in enumerate(items):
-        if item["text"] and not item["evidence"]:
+    for index, (text, evidence) in enumerate(strengths):  # numbered as given: the form's rows
+        if text.strip() and not evidence.strip():
             errors[f"strength_evidence_{index}"] = [_("Tie each strength to evidence: what was said or done?")]
+    items = clean_strengths(strengths)
     if next_step_text.strip() and next_step_due is None:
         errors["next_step_due"] = [_("Give the next step a due date.")]
     if errors:

@@ -1,6 +1,8 @@
 """Feedback: private drafts, sharing, the teacher's reflection, comments, acknowledgement, next steps."""
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 
 import pytest
@@ -182,3 +184,17 @@ def test_anonymous_walkthrough_has_no_feedback_panel(app, school, principal, pla
     c = client_for(app, principal)
     assert 'id="feedback"' not in text(c.get(f"/visits/{visit.uuid}"))
     assert post(c, f"/feedback/visit/{visit.uuid}/draft", DRAFT).status_code == 403
+
+
+def test_the_evidence_message_stands_at_the_row_that_lacks_it(app, held, principal):
+    """The first strength row left empty, the second without evidence: the message is at row two."""
+    author = client_for(app, principal)
+    response = post(author, f"/feedback/visit/{held.uuid}/draft",
+                    {**DRAFT, "strength_text_0": "", "strength_evidence_0": "",
+                     "strength_text_1": "Bra frågor", "strength_evidence_1": ""})
+    assert response.status_code == 422
+    body = text(response)
+    assert re.search(r'id="strength_evidence_1"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="strength_evidence_1"',
+                     body)
+    assert not re.search(r'aria-invalid="true"[^>]*id="strength_evidence_0"|id="strength_evidence_0"[^>]*aria-invalid',
+                         body)
