@@ -151,7 +151,14 @@ function warnAboutPins(form) {
       target.pinTimer = setTimeout(() => check(target), 400);
     }
   });
-  form.querySelectorAll(FREE_TEXT).forEach((field) => field.value && check(field)); // text the page came with
+  const checkAll = () => form.querySelectorAll(FREE_TEXT).forEach((field) => field.value && check(field));
+  checkAll(); // text the page came with
+  // A draft restored from the device arrives without input events: check again once it is in.
+  new MutationObserver((changes, observer) => {
+    if (!form.dataset.offlineReady) return;
+    observer.disconnect();
+    checkAll();
+  }).observe(form, { attributes: true, attributeFilter: ["data-offline-ready"] });
 }
 
 const visitForm = document.querySelector("form.visit-form");
