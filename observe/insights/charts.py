@@ -7,6 +7,10 @@ One visit's interval timeline is drawn by templates/insights/_interval_timeline.
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
+
+from flask_babel import format_date, get_locale
 from markupsafe import Markup, escape
 
 WIDTH = 640  # wide charts (heatmap, comparison)
@@ -15,6 +19,17 @@ LABEL_W = 210
 ITEM_LABEL_W = 150
 ROW_H = 30
 MAX_LABEL = 30
+
+
+def month_label(month: str, pattern: str = "LLL") -> str:
+    """A "YYYY-MM" month as people read it in their language ("aug." or "augusti 2026")."""
+    return _month_label(month, pattern, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_label(month: str, pattern: str, locale: str) -> str:
+    year, number = month.split("-")
+    return format_date(dt.date(int(year), int(number), 1), pattern)
 
 
 def short(text: str, limit: int = MAX_LABEL) -> str:
@@ -110,7 +125,7 @@ def heatmap(board) -> dict:
         rows.append({"y": 24 + r * ROW_H, "label": short(f"{item.key} {item.label}", 24), "full": item.label,
                      "item": item, "cells": cells})
     return {"width": round(LABEL_W + cell_w * len(months), 1), "height": 24 + len(rows) * ROW_H, "cell_w": round(cell_w, 1),
-            "rows": rows, "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": m[2:]}
+            "rows": rows, "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": month_label(m)}
                                      for c, m in enumerate(months)]}
 
 
@@ -223,10 +238,11 @@ def trend_svg(g: dict, id: str, title, fmt) -> Markup:
     gap_y, tick_y = g["base"] - 4, g["height"] - 8
     for p in g["points"]:
         if p["y"] is not None:
-            out.append(f'<circle class="chart-dot" cx="{p["x"]}" cy="{p["y"]}" r="5"><title>{p["month"]}</title></circle>')
+            out.append(f'<circle class="chart-dot" cx="{p["x"]}" cy="{p["y"]}" r="5">'
+                       f'<title>{month_label(p["month"], "LLLL y")}</title></circle>')
         else:
             out.append(f'<text class="chart-gap" x="{p["x"]}" y="{gap_y}" text-anchor="middle">–</text>')
-        out.append(f'<text class="chart-tick" x="{p["x"]}" y="{tick_y}" text-anchor="middle">{p["month"][2:]}</text>')
+        out.append(f'<text class="chart-tick" x="{p["x"]}" y="{tick_y}" text-anchor="middle">{month_label(p["month"])}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -265,3 +265,22 @@ def test_filter_selects_render_as_wtforms_would(app):
         form.subject.choices = choices([("", "All"), ('Bild & "form" <1>', 'Bild & "form" <1>'), ("NO", "NO")])
         assert str(form.subject()) == str(Select()(form.subject))
         assert '<option selected value="Bild &amp; &#34;form&#34; &lt;1&gt;">' in str(form.subject())
+
+
+def test_months_and_the_period_read_in_the_viewers_language(client, login_as, principal, template, make_user):
+    """Swedish readers see "1 aug. 2026" and "nov.", not ISO text (the CSV keeps ISO months)."""
+    from babel.dates import format_date
+
+    staff = [make_user() for _ in range(3)]
+    fill(template, staff, 5)
+    login_as(principal)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    start, end = DAY.replace(day=1) - dt.timedelta(days=40), DAY
+    text = page(client, f"&period=custom&start={start}&end={end}")
+
+    scope = text[text.index('class="insights-scope"'):]
+    scope = scope[:scope.index("</p>")]
+    assert format_date(start, "d MMM y", locale="sv") in scope and str(start) not in scope
+    assert f'<th scope="col">{format_date(DAY, "LLL y", locale="sv")}</th>' in text  # the heatmap's table
+    heat = text[text.index('id="heat-h"'):text.index("</section>", text.index('id="heat-h"'))]
+    assert f'>{format_date(DAY, "LLL", locale="sv")}</text>' in heat and f">{DAY:%y-%m}<" not in heat
