@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from markupsafe import Markup, escape
 
 WIDTH = 640  # wide charts (heatmap, comparison)
@@ -23,7 +23,9 @@ MAX_LABEL = 30
 
 def month_label(month: str, pattern: str = "LLL") -> str:
     """A "YYYY-MM" month as people read it in their language ("aug." or "augusti 2026")."""
-    return _month_label(month, pattern, str(get_locale()))
+    from .services import page_locale
+
+    return _month_label(month, pattern, str(page_locale()))
 
 
 @functools.lru_cache(maxsize=1024)

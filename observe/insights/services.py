@@ -30,6 +30,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field, replace
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import g, has_app_context
 from flask_babel import format_decimal, format_percent, get_locale, lazy_gettext as _l
 from sqlalchemy import String, and_, cast, distinct, func, null, or_, select, union_all
 
@@ -316,6 +317,16 @@ def _add_interval_denominators(result: dict, conds: list, month) -> None:
 
 # --- presentation values (shared by the page and the CSV so they always agree) -----------
 
+def page_locale():
+    """The request's locale, looked up once: Flask-Babel's lookup walks several context
+    proxies, and a dashboard formats a few hundred numbers and month names."""
+    if not has_app_context():
+        return get_locale()
+    if "insights_locale" not in g:
+        g.insights_locale = get_locale()
+    return g.insights_locale
+
+
 def fmt_share(value: float | None) -> str:
     if value is None:
         return ""
@@ -346,13 +357,13 @@ def _plain_number(value: float, decimals: int, percent: bool = False) -> str | N
         number = number.scaleb(2)
     if not number.is_finite() or number.is_signed():
         return None
-    text = f"{number.quantize(_QUANTUM[decimals]):,f}".translate(_separators(get_locale()))
+    text = f"{number.quantize(_QUANTUM[decimals]):,f}".translate(_separators(page_locale()))
     return text + " %" if percent else text  # the pattern's literal suffix, as Babel writes it
 
 
 def label_text(value) -> str:
     if isinstance(value, dict):
-        lang = str(get_locale() or "sv")
+        lang = str(page_locale() or "sv")
         return value.get(lang) or value.get("sv") or value.get("en") or ""
     return str(value or "")
 
