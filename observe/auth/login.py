@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
-from .models import User
+from .models import Membership, User
+
+# Every request of a signed-in user: the user, their memberships and those schools in one query
+# (current_school then finds its school in the session's identity map). Built once: building and
+# keying a statement costs about as much as running it.
+_LOAD_USER = (select(User).options(joinedload(User.memberships).joinedload(Membership.school))
+              .where(User.id == bindparam("user_id")))
 
 
 def init_app(app: Flask) -> None:
@@ -21,7 +29,7 @@ def init_app(app: Flask) -> None:
         user_id, _sep, token = user_key.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(_LOAD_USER, {"user_id": int(user_id)}).unique().scalar_one_or_none()
         if user is None or not user.active or user.session_token != token:
             return None
         return user
