@@ -13,6 +13,8 @@ import functools
 from flask_babel import format_date
 from markupsafe import Markup, escape
 
+from .services import page_locale
+
 WIDTH = 640  # wide charts (heatmap, comparison)
 ITEM_W = 400  # charts that sit two abreast in an item card on a tablet: drawn about 1:1
 LABEL_W = 210
@@ -23,8 +25,6 @@ MAX_LABEL = 30
 
 def month_label(month: str, pattern: str = "LLL") -> str:
     """A "YYYY-MM" month as people read it in their language ("aug." or "augusti 2026")."""
-    from .services import page_locale
-
     return _month_label(month, pattern, str(page_locale()))
 
 

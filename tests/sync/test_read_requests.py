@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-
-import pytest
+import threading
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
@@ -19,19 +18,42 @@ def _session_row():
     return db.session.execute(select(WebSession.last_seen_at, WebSession.expires_at)).one()
 
 
-def test_token_and_ping_answer_while_another_writer_holds_the_lock(app, api, version):
+def _hold_the_writers_lock(app):
+    """Another connection holding what a writer holds (e.g. another tablet's sync batch): SQLite's
+    one write lock, or on PostgreSQL exclusive locks on the session and observation tables (reads
+    pass, writes wait). Returns the function that lets go."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "sqlite":
-        pytest.skip("SQLite's write lock")
+    if url.get_backend_name() == "sqlite":
+        writer = sqlite3.connect(url.database, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        release = lambda: writer.execute("ROLLBACK")  # noqa: E731
+    else:
+        import psycopg
+
+        writer = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+        writer.execute("LOCK TABLE web_sessions, observations IN EXCLUSIVE MODE")
+        release = writer.rollback
+    return lambda: (release(), writer.close())
+
+
+def test_token_and_ping_answer_while_another_writer_holds_the_lock(app, api, version):
     api.token()  # the session's token is stored once
-    writer = sqlite3.connect(url.database, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")  # e.g. another tablet's sync batch
+    answers = {}
+
+    def read():
+        answers["ping"] = api.client.get("/api/v1/ping").status_code
+        answers["token"] = bool(api.token())
+
+    let_go = _hold_the_writers_lock(app)
+    reader = threading.Thread(target=read)
     try:
-        assert api.client.get("/api/v1/ping").status_code == 204
-        assert api.token()
+        reader.start()
+        reader.join(timeout=8)  # a read that queued behind the writer would still be waiting
+        waited = reader.is_alive()
     finally:
-        writer.execute("ROLLBACK")
-        writer.close()
+        let_go()
+    reader.join()
+    assert not waited and answers == {"ping": 204, "token": True}
     assert api.results(observation(version.id))[0]["status"] == "created"
 
 
