@@ -225,34 +225,40 @@ def test_feedback_waits_for_its_visit_when_the_visit_needs_attention(app, live_s
     assert saved.visit_id == observation.visit_id and saved.summary == SUMMARY
 
 
-def test_feedback_changed_elsewhere_while_offline_is_a_conflict_with_both_kept(app, live_server, context, page,
-                                                                               observer, finished_visit):
+LAPTOP_EDIT = "Ändrat på datorn medan surfplattan var utan nät."
+
+
+def feedback_conflict(app, base, context, page, observer, visit):
+    """The tablet types a draft offline while the laptop changes the same draft (revision 1 -> 2);
+    the network comes back and the tablet's upload ends as a conflict."""
     from observe.feedback.services import save_draft
-    from observe.sync.models import SyncConflict
 
     def draft(summary):
         with app.app_context():
-            visit = db.session.get(Visit, finished_visit.id)
-            user = db.session.merge(observer)
-            save_draft(visit, user, summary=summary, strengths=[], development_area="", next_step_text="",
-                       next_step_due=None)
+            save_draft(db.session.get(Visit, visit.id), db.session.merge(observer), summary=summary,
+                       strengths=[], development_area="", next_step_text="", next_step_due=None)
             db.session.commit()
 
     draft("Skrivet på datorn först.")
-    base = live_server.url
     login(page, base, observer)  # the visit page is saved with the draft at revision 1
     network = Network(context)
     network.off()
-    open_feedback(page, base, finished_visit)
+    open_feedback(page, base, visit)
     page.fill("#summary", "")
     type_into(page, "#summary", SUMMARY)
-    draft("Ändrat på datorn medan surfplattan var utan nät.")  # revision 2, not seen by the tablet
-
+    draft(LAPTOP_EDIT)  # revision 2, not seen by the tablet
     network.on()
     page.wait_for_selector("#feedback .record-state[data-record-state=conflict]", state="attached")
+
+
+def test_feedback_changed_elsewhere_while_offline_is_a_conflict_with_both_kept(app, live_server, context, page,
+                                                                               observer, finished_visit):
+    from observe.sync.models import SyncConflict
+
+    feedback_conflict(app, live_server.url, context, page, observer, finished_visit)
     wait_state(page, "synced")  # nothing waits on the device: the server keeps both versions
     [(saved, _steps)] = feedback_rows(app)
-    assert saved.summary == "Ändrat på datorn medan surfplattan var utan nät."  # not overwritten
+    assert saved.summary == LAPTOP_EDIT  # not overwritten
     with app.app_context():
         [conflict] = db.session.execute(select(SyncConflict)).scalars().all()
         assert conflict.record_type == "feedback" and conflict.payload["summary"] == SUMMARY
@@ -260,26 +266,10 @@ def test_feedback_changed_elsewhere_while_offline_is_a_conflict_with_both_kept(a
 
 def test_a_feedback_conflict_is_merged_on_the_merge_screen_and_the_tablet_settles(app, live_server, context, page,
                                                                                  observer, finished_visit):
-    from observe.feedback.services import save_draft
     from observe.sync.models import SyncConflict
 
-    def draft(summary):
-        with app.app_context():
-            save_draft(db.session.get(Visit, finished_visit.id), db.session.merge(observer), summary=summary,
-                       strengths=[], development_area="", next_step_text="", next_step_due=None)
-            db.session.commit()
-
-    draft("Skrivet på datorn först.")
     base = live_server.url
-    login(page, base, observer)
-    network = Network(context)
-    network.off()
-    open_feedback(page, base, finished_visit)
-    page.fill("#summary", "")
-    type_into(page, "#summary", SUMMARY)
-    draft("Ändrat på datorn medan surfplattan var utan nät.")
-    network.on()
-    page.wait_for_selector("#feedback .record-state[data-record-state=conflict]", state="attached")
+    feedback_conflict(app, base, context, page, observer, finished_visit)
 
     page.goto(f"{base}/conflicts/")
     page.locator(".merge-list a").click()
