@@ -120,7 +120,10 @@ async function warmPages(user, urls) {
   let saved = 0;
   for (const url of urls) {
     try {
-      const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+      // Marked, so the server leaves the user's flashed messages for the page they open next
+      // (and the saved copy holds none).
+      const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store',
+                                           headers: { 'X-Observe-Warm': '1' } });
       if (isWantedPage(new URL(url, self.location.origin).href, response)) {
         await storePage(new URL(url, self.location.origin).href, response);
         saved += 1;

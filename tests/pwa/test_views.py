@@ -195,3 +195,17 @@ def test_revalidated_static_file_is_closed(client):
         del response
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_pages_the_worker_saves_leave_the_users_message_for_the_next_page(client, login_as, admin_user):
+    """The worker saves offline pages in the background right after a navigation; if those
+    fetches rendered the flashed message ("2 staff members were imported."), the page the
+    user actually opens would arrive without it, and the saved copy would show it again offline."""
+    login_as(admin_user)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "2 staff members were imported.")]
+    warmed = client.get("/", headers={"X-Observe-Warm": "1"}).get_data(as_text=True)
+    assert "imported" not in warmed
+    assert "2 staff members were imported." in client.get("/").get_data(as_text=True)
+    assert "imported" not in client.get("/").get_data(as_text=True)  # shown once, then gone
+    assert "'X-Observe-Warm': '1'" in client.get("/sw.js").get_data(as_text=True)  # the worker marks them
