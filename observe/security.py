@@ -56,7 +56,10 @@ def _must_not_be_stored(response: Response) -> bool:
     is_download = response.headers.get("Content-Disposition", "").startswith("attachment")
     if response.mimetype != "text/html" and not is_download:
         return False
-    return bool(getattr(current_user, "is_authenticated", False))
+    # is_anonymous, not is_authenticated: the latter reads User.active, which a view's commit
+    # has expired, so it would reload the user for every signed-in page (the loader already
+    # refuses inactive users).
+    return not getattr(current_user, "is_anonymous", True)
 
 
 def init_app(app: Flask) -> None:

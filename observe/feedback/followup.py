@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import format_date, format_time, gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -173,18 +173,11 @@ def metrics(school, term: Term, now: dt.datetime | None = None) -> dict:
 # --- reminders --------------------------------------------------------------------------------
 
 
-def _unshared_feedback(user, school, now: dt.datetime):
-    """Visits this observer made 3-30 days ago whose feedback is not shared yet."""
-    late = now - dt.timedelta(days=FEEDBACK_DUE_DAYS)
-    stale = now - dt.timedelta(days=FEEDBACK_REMINDER_DAYS)
-    return (select(Visit).outerjoin(Feedback, Feedback.visit_id == Visit.id)
-            .where(Visit.school_id == school.id, Visit.observer_id == user.id, Visit.teacher_id.is_not(None),
-                   Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)), Visit.status != VisitStatus.CANCELLED,
-                   _happened_between(stale, late),
-                   or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT)))
+# The reminder statements take their values as bound parameters (see _reminder_parameters) and
+# are built once: the navigation badge runs them on every page, and building and keying a
+# statement costs about as much as running it.
 
-
-def _happened_between(start: dt.datetime, end: dt.datetime):
+def _happened_between(start, end):
     """coalesce(ended_at, started_at, scheduled_at) BETWEEN start AND end, spelt out so the database
     can answer each branch from ix_visits_observer_times instead of reading every visit."""
     return or_(Visit.ended_at.between(start, end),
@@ -192,44 +185,63 @@ def _happened_between(start: dt.datetime, end: dt.datetime):
                and_(Visit.ended_at.is_(None), Visit.started_at.is_(None), Visit.scheduled_at.between(start, end)))
 
 
-def _steps_due(user, school, now: dt.datetime):
-    """Open next steps due within 3 days that are this user's or on this user's shared feedback."""
-    soon = local_date(now) + dt.timedelta(days=STEP_DUE_SOON_DAYS)
-    return (select(NextStep).outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
-            .where(NextStep.school_id == school.id, NextStep.status != NextStepStatus.DONE,
-                   NextStep.due_on.is_not(None), NextStep.due_on <= soon,
-                   or_(NextStep.teacher_id == user.id, Feedback.author_id == user.id),
-                   or_(NextStep.feedback_id.is_(None), Feedback.status == FeedbackStatus.SHARED)))
+# Visits this observer made 3-30 days ago whose feedback is not shared yet.
+_UNSHARED_FEEDBACK = (
+    select(Visit).outerjoin(Feedback, Feedback.visit_id == Visit.id)
+    .where(Visit.school_id == bindparam("school_id"), Visit.observer_id == bindparam("user_id"),
+           Visit.teacher_id.is_not(None), Visit.kind.in_((VisitKind.SPONTANEOUS, VisitKind.PLANNED)),
+           Visit.status != VisitStatus.CANCELLED, _happened_between(bindparam("stale"), bindparam("late")),
+           or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT)))
+
+# Open next steps due within 3 days that are this user's or on this user's shared feedback.
+_STEPS_DUE = (
+    select(NextStep).outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
+    .where(NextStep.school_id == bindparam("school_id"), NextStep.status != NextStepStatus.DONE,
+           NextStep.due_on.is_not(None), NextStep.due_on <= bindparam("soon"),
+           or_(NextStep.teacher_id == bindparam("user_id"), Feedback.author_id == bindparam("user_id")),
+           or_(NextStep.feedback_id.is_(None), Feedback.status == FeedbackStatus.SHARED)))
+
+# Planned visits in the coming week of this user's (pre-conference checked in Python).
+_PLANNED_SOON = (
+    select(Visit).options(selectinload(Visit.teacher))
+    .where(Visit.school_id == bindparam("school_id"), Visit.kind == VisitKind.PLANNED,
+           Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= bindparam("now"),
+           Visit.scheduled_at <= bindparam("horizon"),
+           or_(Visit.teacher_id == bindparam("user_id"), Visit.observer_id == bindparam("user_id")))
+    .order_by(Visit.scheduled_at))
+
+_COUNT_UNSHARED = select(func.count()).select_from(_UNSHARED_FEEDBACK.subquery())
+_COUNT_STEPS_DUE = select(func.count()).select_from(_STEPS_DUE.subquery())
 
 
-def _preconferences_due(user, school, now: dt.datetime) -> list:
+def _reminder_parameters(user, school, now: dt.datetime) -> dict:
+    return {"school_id": school.id, "user_id": user.id, "now": now,
+            "stale": now - dt.timedelta(days=FEEDBACK_REMINDER_DAYS),
+            "late": now - dt.timedelta(days=FEEDBACK_DUE_DAYS),
+            "soon": local_date(now) + dt.timedelta(days=STEP_DUE_SOON_DAYS),
+            "horizon": now + dt.timedelta(days=PRECONFERENCE_HORIZON_DAYS)}
+
+
+def _preconferences_due(params: dict) -> list:
     """Planned visits in the coming week of this user's whose pre-conference is missing."""
-    horizon = now + dt.timedelta(days=PRECONFERENCE_HORIZON_DAYS)
-    planned = db.session.scalars(
-        select(Visit).options(selectinload(Visit.teacher))
-        .where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED,
-                            Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= now,
-                            Visit.scheduled_at <= horizon,
-                            or_(Visit.teacher_id == user.id, Visit.observer_id == user.id))
-        .order_by(Visit.scheduled_at))
-    return [v for v in planned if not svc.preconference_done(v)]
+    return [v for v in db.session.scalars(_PLANNED_SOON, params) if not svc.preconference_done(v)]
 
 
 def reminder_count(user, school, now: dt.datetime | None = None) -> int:
     """len(reminders(...)), counted in SQL: the navigation badge on every page needs only the number."""
-    now = now or svc.now()
-    counts = [db.session.scalar(select(func.count()).select_from(query.subquery()))
-              for query in (_unshared_feedback(user, school, now), _steps_due(user, school, now))]
-    return sum(counts) + len(_preconferences_due(user, school, now))
+    params = _reminder_parameters(user, school, now or svc.now())
+    return (db.session.scalar(_COUNT_UNSHARED, params) + db.session.scalar(_COUNT_STEPS_DUE, params)
+            + len(_preconferences_due(params)))
 
 
 def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
     """What needs doing now: feedback not shared after 3 days, next steps due, pre-conferences missing."""
     now = now or svc.now()
+    params = _reminder_parameters(user, school, now)
     out: list[dict] = []
 
     visits = db.session.scalars(
-        _unshared_feedback(user, school, now).options(selectinload(Visit.teacher)).order_by(visit_time()))
+        _UNSHARED_FEEDBACK.options(selectinload(Visit.teacher)).order_by(visit_time()), params)
     for v in visits:
         out.append({"kind": "feedback_unshared", "key": f"feedback_unshared:{v.uuid}", "at": _when(v),
                     "text": _("Feedback to %(name)s is not shared yet (visit %(date)s).",
@@ -237,8 +249,8 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
                     "url": url_for("feedback.visit", visit_uuid=v.uuid)})
 
     steps = db.session.scalars(
-        _steps_due(user, school, now).options(selectinload(NextStep.teacher), selectinload(NextStep.visit))
-        .order_by(NextStep.due_on))
+        _STEPS_DUE.options(selectinload(NextStep.teacher), selectinload(NextStep.visit))
+        .order_by(NextStep.due_on), params)
     for s in steps:
         overdue = s.due_on < local_date(now)
         mine = s.teacher_id == user.id
@@ -256,7 +268,7 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
                     "at": now, "text": text,
                     "url": url_for("feedback.visit", visit_uuid=target.uuid) if target else url_for("feedback.index")})
 
-    for v in _preconferences_due(user, school, now):
+    for v in _preconferences_due(params):
         out.append({"kind": "preconference_missing", "key": f"preconference_missing:{v.uuid}", "at": v.scheduled_at,
                     "text": _("The pre-conference for the visit %(date)s (%(name)s) is missing.",
                               date=_fmt(v.scheduled_at), name=v.teacher.name if v.teacher else ""),

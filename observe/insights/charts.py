@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask_babel import format_date
+from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
-from .services import page_locale
+from .services import page_language
 
 WIDTH = 640  # wide charts (heatmap, comparison)
 ITEM_W = 400  # charts that sit two abreast in an item card on a tablet: drawn about 1:1
@@ -25,7 +25,7 @@ MAX_LABEL = 30
 
 def month_label(month: str, pattern: str = "LLL") -> str:
     """A "YYYY-MM" month as people read it in their language ("aug." or "augusti 2026")."""
-    return _month_label(month, pattern, str(page_locale()))
+    return _month_label(month, pattern, page_language())
 
 
 @functools.lru_cache(maxsize=1024)
@@ -291,4 +291,46 @@ def compare_svg(g: dict, title, label_a, label_b) -> Markup:
                        f'{label_b}: {b}</title></rect><text class="chart-value" x="{x + row["b_w"] + 6}" y="35">{b}</text>')
         out.append("</g>")
     out.append("</svg>")
+    return Markup("".join(out))
+
+
+def card_words() -> dict:
+    """The words every item card repeats, translated once per page (patterns keep their %(...)s)."""
+    return {"answer": gettext("Answer"), "count": gettext("Count"), "share": gettext("Share"),
+            "mean": gettext("Mean"), "sd": gettext("Standard deviation"), "low": gettext("Lowest"),
+            "high": gettext("Highest"), "trend": gettext("Trend: %(item)s"),
+            "trend_note": gettext("Trend per month (continues across template versions)")}
+
+
+def item_figures(item, months: list[str], words: dict) -> Markup:
+    """An item card's figures, each chart beside the table of its numbers: the distribution of
+    answers, the spread of a number, the trend per month (when there is more than one month).
+
+    Written here rather than in the template for the same reason as the charts: a page has
+    two dozen cards, and this is most of the page's markup."""
+    from .services import fmt_number, fmt_share, headline
+
+    label = escape(item.label)
+    caption = f'<caption class="visually-hidden">{label}</caption>'
+    out = []
+    if item.bars:
+        rows = "".join(f'<tr><th scope="row">{escape(bar.label)}</th><td>{bar.count}</td><td>{escape(bar.display)}</td></tr>'
+                       for bar in item.bars)
+        out.append(f'<figure class="chart-figure">{bar_svg(bars(item), f"bars-{item.key}", item.label)}'
+                   f'<table class="insights-table">{caption}<thead><tr><th scope="col">{escape(words["answer"])}</th>'
+                   f'<th scope="col">{escape(words["count"])}</th><th scope="col">{escape(words["share"])}</th></tr>'
+                   f'</thead><tbody>{rows}</tbody></table></figure>')
+    if item.type in ("counter", "x_of_y", "timed_log"):
+        fmt = fmt_share if item.type == "x_of_y" else fmt_number
+        stats = item.cell.stats
+        rows = "".join(f'<tr><th scope="row">{escape(words[word])}</th><td>{escape(fmt(value))}</td></tr>'
+                       for word, value in (("mean", stats.mean), ("sd", stats.spread), ("low", stats.low),
+                                           ("high", stats.high)))
+        out.append(f'<figure class="chart-figure">{spread_svg(spread(item), f"spread-{item.key}", item.label, fmt)}'
+                   f'<table class="insights-table">{caption}<tbody>{rows}</tbody></table></figure>')
+    if headline(item.type, item.cell.stats) is not None and len(months) > 1:
+        fmt = fmt_share if item.type in ("yes_no", "x_of_y") else fmt_number
+        title = words["trend"] % {"item": item.label}
+        out.append(f'<figure class="chart-figure">{trend_svg(trend(item, months), f"trend-{item.key}", title, fmt)}'
+                   f'<figcaption class="muted">{escape(words["trend_note"])}</figcaption></figure>')
     return Markup("".join(out))

@@ -18,8 +18,17 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 class _QuickSelect(Select):
-    """WTForms' Select writing plain options directly: the same HTML (attributes in html_params'
-    sorted order), several times faster for the page's ~90 filter options (docs/performance.md)."""
+    """WTForms' Select writing plain selects and options directly: the same HTML (attributes in
+    html_params' sorted order), several times faster for the page's 11 selects and ~90 options
+    (WTForms inspects render_option's signature and the field's flags for every select)."""
+
+    def __call__(self, field, **kwargs):
+        flags = field.flags
+        if (kwargs or self.multiple or getattr(flags, "required", False) or getattr(flags, "disabled", False)
+                or field.has_groups()):
+            return super().__call__(field, **kwargs)
+        options = "".join([self.render_option(choice) for choice in field.iter_choices()])
+        return Markup(f'<select id="{escape(field.id)}" name="{escape(field.name)}">{options}</select>')
 
     @classmethod
     def render_option(cls, choice, **kwargs):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import g, has_app_context
 from flask_babel import format_decimal, format_percent, get_locale, lazy_gettext as _l
-from sqlalchemy import String, and_, cast, distinct, func, null, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, cast, distinct, func, null, or_, select, union_all
 
 from ..extensions import db
 from ..templates_.items import levels_for
@@ -131,23 +131,50 @@ def previous_period(start: dt.date, end: dt.date, kind: str) -> tuple[dt.date, d
     return start - length - dt.timedelta(days=1), start - dt.timedelta(days=1)
 
 
-def _month_key(column):
+def _month_key(column, dialect: str):
     """'YYYY-MM' of a date column, in the running database's dialect."""
-    if db.engine.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.substr(column, 1, 7)  # SQLite stores dates as ISO text
 
 
-def _visit_filtered(filters: Filters):
+# Core tables, not ORM entities: the dashboard's statements are plain SELECTs, and Core
+# execution skips the ORM's per-statement compile-state work.
+ANSWERS, OBSERVATIONS, VISITS = A.__table__, Observation.__table__, Visit.__table__
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which optional filters are set: the statements differ only by these, never by values."""
+
+    dialect: str
+    visit_level: tuple[bool, bool, bool]  # subject, year group, teacher group
+    template: bool
+    item: bool
+    kind: bool
+
+    @classmethod
+    def of(cls, filters: Filters) -> "_Shape":
+        return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group), bool(filters.group_id)),
+                   bool(filters.template_key), bool(filters.item_key), bool(filters.kind))
+
+
+def _parameters(filters: Filters) -> dict:
+    """The bound values of every statement built by _statements (unused ones are ignored)."""
+    return {"schools": list(filters.school_ids), "start": filters.start, "end": filters.end,
+            "template": filters.template_key, "item": filters.item_key, "kind": filters.kind,
+            "subject": filters.subject, "year_group": filters.year_group, "group_id": filters.group_id}
+
+
+def _visit_filtered(visit_level: tuple[bool, bool, bool]):
     """Ids of observations whose visit matches the visit-level filters (subject, year group, group)."""
-    query = select(Observation.id).join(Visit, Visit.id == Observation.visit_id).where(
-        Visit.school_id.in_(filters.school_ids))
-    if filters.subject:
-        query = query.where(Visit.subject == filters.subject)
-    if filters.year_group:
-        query = query.where(Visit.year_group == filters.year_group)
-    if filters.group_id:
-        query = query.where(Visit.teacher_group_id == filters.group_id)
+    v = VISITS.c
+    query = (select(OBSERVATIONS.c.id).join(VISITS, v.id == OBSERVATIONS.c.visit_id)
+             .where(v.school_id.in_(bindparam("schools", expanding=True))))
+    for wanted, column, name in zip(visit_level, (v.subject, v.year_group, v.teacher_group_id),
+                                    ("subject", "year_group", "group_id")):
+        if wanted:
+            query = query.where(column == bindparam(name))
     return query
 
 
@@ -156,29 +183,75 @@ def _shared_peer_observation():
 
     Correlated, so it is evaluated only for the (few) peer rows, never for the rest.
     """
-    return (select(Observation.id).join(Visit, Visit.id == Observation.visit_id)
-            .where(Observation.id == A.observation_id, Visit.summary_to_principal.is_(True))
+    return (select(OBSERVATIONS.c.id).join(VISITS, VISITS.c.id == OBSERVATIONS.c.visit_id)
+            .where(OBSERVATIONS.c.id == ANSWERS.c.observation_id, VISITS.c.summary_to_principal.is_(True))
             .exists())
 
 
-def answer_conditions(filters: Filters) -> list:
-    """WHERE clauses shared by every aggregate (and by the benchmark's comparison).
+def answer_conditions(shape: _Shape) -> list:
+    """WHERE clauses shared by every aggregate, with the filter values as bound parameters.
 
     Answer rows exist only for completed observations (observe.sync.services writes them
     on completion), so no status check is needed here. "observation_id + 0" keeps the
     planner on the covering index instead of probing rows one observation id at a time.
     """
-    conds = [A.school_id.in_(filters.school_ids), A.observed_on >= filters.start, A.observed_on <= filters.end,
-             or_(A.visit_kind != "peer", and_(A.item_type.in_(PEER_TYPES), _shared_peer_observation()))]
-    if filters.subject or filters.year_group or filters.group_id:
-        conds.append((A.observation_id + 0).in_(_visit_filtered(filters)))
-    if filters.template_key:
-        conds.append(A.template_key == filters.template_key)
-    if filters.item_key:
-        conds.append(A.item_key == filters.item_key)
-    if filters.kind:
-        conds.append(A.visit_kind == filters.kind)
+    a = ANSWERS.c
+    conds = [a.school_id.in_(bindparam("schools", expanding=True)),
+             a.observed_on >= bindparam("start"), a.observed_on <= bindparam("end"),
+             or_(a.visit_kind != "peer", and_(a.item_type.in_(PEER_TYPES), _shared_peer_observation()))]
+    if any(shape.visit_level):
+        conds.append((a.observation_id + 0).in_(_visit_filtered(shape.visit_level)))
+    if shape.template:
+        conds.append(a.template_key == bindparam("template"))
+    if shape.item:
+        conds.append(a.item_key == bindparam("item"))
+    if shape.kind:
+        conds.append(a.visit_kind == bindparam("kind"))
     return conds
+
+
+@dataclass(frozen=True)
+class _Statements:
+    sums: object
+    people: object
+    count: object
+    intervals: object
+
+
+@lru_cache(maxsize=64)
+def _statements(shape: _Shape) -> _Statements:
+    """The dashboard's statements for one shape of filters, built once per process.
+
+    Building these statements and computing their SQLAlchemy cache keys cost about as much
+    CPU as a small dashboard's SQL; built once with bound parameters, each request only
+    executes them (docs/performance.md, Insights)."""
+    a = ANSWERS.c
+    month = _month_key(a.observed_on, shape.dialect).label("month")
+    conds = answer_conditions(shape)
+    sums = (select(a.item_key, a.item_type, month, a.choice, func.count(), func.count(a.number), func.sum(a.number),
+                   func.sum(a.number * a.number), func.min(a.number), func.max(a.number))
+            .where(*conds).group_by(a.item_key, a.item_type, month, a.choice))
+    # Distinct observations and teachers per item and month, and per item over the whole
+    # period, from one grouped pass materialised as a CTE (distinct counts do not add up).
+    per_teacher = (select(a.item_key, month, a.teacher_id, func.count(distinct(a.observation_id)).label("n"))
+                   .where(*conds).group_by(a.item_key, month, a.teacher_id).cte("per_teacher"))
+    c = per_teacher.c
+    people = union_all(
+        select(c.item_key, c.month, func.sum(c.n), func.count(c.teacher_id)).group_by(c.item_key, c.month),
+        select(c.item_key, null(), func.sum(c.n), func.count(distinct(c.teacher_id))).group_by(c.item_key),
+    )
+    count = select(func.count(distinct(a.observation_id))).where(*conds)
+    # Intervals observed per item and month: each observation's interval count once.
+    per_observation = (select(a.item_key, month, func.max(a.total).label("seen"))
+                       .where(*conds, a.item_type == "interval")
+                       .group_by(a.item_key, month, a.observation_id).subquery())
+    p = per_observation.c
+    intervals = select(p.item_key, p.month, func.sum(p.seen)).group_by(p.item_key, p.month)
+    return _Statements(sums, people, count, intervals)
+
+
+def _run(statement, filters: Filters):
+    return db.session.connection().execute(statement, _parameters(filters))
 
 
 # --- results ------------------------------------------------------------------------------
@@ -262,53 +335,42 @@ class ItemResult:
 
 def aggregate(filters: Filters, threshold: Threshold) -> dict[str, dict]:
     """Run the two GROUP BY queries: {item_key: {"type", "total": Cell, "months": {month: Cell}}}."""
-    month = _month_key(A.observed_on).label("month")
-    conds = answer_conditions(filters)
-    sums = db.session.execute(
-        select(A.item_key, A.item_type, month, A.choice, func.count(), func.count(A.number), func.sum(A.number),
-               func.sum(A.number * A.number), func.min(A.number), func.max(A.number))
-        .where(*conds).group_by(A.item_key, A.item_type, month, A.choice)
-    ).all()
-    # Distinct observations and teachers per item and month, and per item over the whole
-    # period, from one grouped pass materialised as a CTE (distinct counts do not add up).
-    per_teacher = (select(A.item_key, month, A.teacher_id, func.count(distinct(A.observation_id)).label("n"))
-                   .where(*conds).group_by(A.item_key, month, A.teacher_id).cte("per_teacher"))
-    c = per_teacher.c
-    people = db.session.execute(union_all(
-        select(c.item_key, c.month, func.sum(c.n), func.count(c.teacher_id)).group_by(c.item_key, c.month),
-        select(c.item_key, null(), func.sum(c.n), func.count(distinct(c.teacher_id))).group_by(c.item_key),
-    )).all()
+    statements = _statements(_Shape.of(filters))
+    sums = _run(statements.sums, filters).all()
+    people = _run(statements.people, filters).all()
     result: dict[str, dict] = {}
 
     def cells(key):
-        return result.setdefault(key, {"type": None, "total": Cell(), "months": {}})
+        entry = result.get(key)
+        if entry is None:
+            entry = result[key] = {"type": None, "total": Cell(), "months": {}}
+        return entry
+
+    def month_cell(entry, mon):
+        cell = entry["months"].get(mon)
+        if cell is None:
+            cell = entry["months"][mon] = Cell()
+        return cell
 
     for key, kind, mon, choice, rows, numbers, total, squares, low, high in sums:
         entry = cells(key)
         entry["type"] = kind
-        for cell in (entry["total"], entry["months"].setdefault(mon, Cell())):
+        for cell in (entry["total"], month_cell(entry, mon)):
             cell.stats.add(choice, rows, numbers, total, squares, low, high)
     for key, mon, observations, teachers in people:
         entry = cells(key)
-        cell = entry["total"] if mon is None else entry["months"].setdefault(mon, Cell())
+        cell = entry["total"] if mon is None else month_cell(entry, mon)
         cell.observations, cell.n_teachers = int(observations), int(teachers)
     if any(entry["type"] == "interval" for entry in result.values()):
-        _add_interval_denominators(result, conds, month)
+        _add_interval_denominators(result, _run(statements.intervals, filters).all())
     for entry in result.values():
         for cell in (entry["total"], *entry["months"].values()):
             cell.shown = threshold.allows(cell.observations, cell.n_teachers)
     return result
 
 
-def _add_interval_denominators(result: dict, conds: list, month) -> None:
+def _add_interval_denominators(result: dict, rows) -> None:
     """Intervals observed per item and month: each observation's interval count once."""
-    per_observation = (select(A.item_key, month, func.max(A.total).label("seen"))
-                       .where(*conds, A.item_type == "interval")
-                       .group_by(A.item_key, month, A.observation_id).subquery())
-    rows = db.session.execute(
-        select(per_observation.c.item_key, per_observation.c.month, func.sum(per_observation.c.seen))
-        .group_by(per_observation.c.item_key, per_observation.c.month)
-    ).all()
     for key, mon, seen in rows:
         entry = result[key]
         entry["total"].stats.intervals += seen or 0
@@ -317,14 +379,32 @@ def _add_interval_denominators(result: dict, conds: list, month) -> None:
 
 # --- presentation values (shared by the page and the CSV so they always agree) -----------
 
-def page_locale():
-    """The request's locale, looked up once: Flask-Babel's lookup walks several context
-    proxies, and a dashboard formats a few hundred numbers and month names."""
+@dataclass(frozen=True)
+class _PageLocale:
+    locale: object  # babel.Locale
+    language: str  # "sv", "en": the key of a template's {"sv": ..., "en": ...} labels
+    separators: dict  # str.translate table turning "1,234.5" into the locale's digits
+
+    @classmethod
+    def of(cls, locale) -> "_PageLocale":
+        return cls(locale, str(locale or "sv"),
+                   str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}))
+
+
+def _page() -> _PageLocale:
+    """The request's locale and what derives from it, looked up once per request: Flask-Babel's
+    lookup walks several context proxies, and a dashboard formats a few hundred numbers, labels
+    and month names."""
     if not has_app_context():
-        return get_locale()
-    if "insights_locale" not in g:
-        g.insights_locale = get_locale()
-    return g.insights_locale
+        return _PageLocale.of(get_locale())
+    page = g.get("insights_page")
+    if page is None:
+        page = g.insights_page = _PageLocale.of(get_locale())
+    return page
+
+
+def page_language() -> str:
+    return _page().language
 
 
 def fmt_share(value: float | None) -> str:
@@ -342,12 +422,6 @@ def fmt_number(value: float | None) -> str:
 _QUANTUM = {0: Decimal(1), 1: Decimal("0.1")}
 
 
-@lru_cache(maxsize=16)
-def _separators(locale) -> dict:
-    """The locale's group and decimal separators, as a str.translate table for "1,234.5"."""
-    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
-
-
 def _plain_number(value: float, decimals: int, percent: bool = False) -> str | None:
     """What Babel's "#,##0.0" / "#,##0 %" patterns give for a finite non-negative number, without
     re-parsing the pattern and looking up the locale's symbols for each of the page's few hundred
@@ -357,13 +431,13 @@ def _plain_number(value: float, decimals: int, percent: bool = False) -> str | N
         number = number.scaleb(2)
     if not number.is_finite() or number.is_signed():
         return None
-    text = f"{number.quantize(_QUANTUM[decimals]):,f}".translate(_separators(page_locale()))
+    text = f"{number.quantize(_QUANTUM[decimals]):,f}".translate(_page().separators)
     return text + " %" if percent else text  # the pattern's literal suffix, as Babel writes it
 
 
 def label_text(value) -> str:
     if isinstance(value, dict):
-        lang = str(page_locale() or "sv")
+        lang = page_language()
         return value.get(lang) or value.get("sv") or value.get("en") or ""
     return str(value or "")
 
@@ -411,15 +485,22 @@ def _bars(item: dict, kind: str, cell: Cell) -> list[Bar]:
     return bars
 
 
+# The filter-choice statements, built once (the dashboard runs them on every view).
+_SCHOOLS = bindparam("schools", expanding=True)
+_VERSION_DOCUMENTS = (select(TemplateVersion.document).join(Template, Template.id == TemplateVersion.template_id)
+                      .where(Template.school_id.in_(_SCHOOLS)).order_by(TemplateVersion.number.desc()))
+_VERSION_DOCUMENTS_OF = _VERSION_DOCUMENTS.where(Template.key == bindparam("template"))
+_TEMPLATES = (select(Template.key, Template.title, Template.kind).where(Template.school_id.in_(_SCHOOLS))
+              .order_by(Template.key))
+_SUBJECTS_AND_YEARS = select(Visit.subject, Visit.year_group).where(Visit.school_id.in_(_SCHOOLS)).distinct()
+
+
 def item_catalogue(school_ids: tuple[int, ...], template_key: str | None) -> list[dict]:
     """Items in document order, latest version first, so labels follow the newest wording and
     keys dropped in a newer version still appear (trends continue across versions)."""
-    query = (select(TemplateVersion.document).join(Template, Template.id == TemplateVersion.template_id)
-             .where(Template.school_id.in_(school_ids)).order_by(TemplateVersion.number.desc()))
-    if template_key:
-        query = query.where(Template.key == template_key)
+    query = _VERSION_DOCUMENTS_OF if template_key else _VERSION_DOCUMENTS
     seen, items = set(), []
-    for document in db.session.execute(query).scalars():
+    for document in db.session.execute(query, {"schools": list(school_ids), "template": template_key}).scalars():
         for section in document.get("sections", []):
             for item in section.get("items", []):
                 if item["key"] not in seen:
@@ -469,8 +550,7 @@ def dashboard(filters: Filters, threshold: Threshold, catalogue: list[dict] | No
 
 
 def _observation_count(filters: Filters) -> int:
-    conds = answer_conditions(filters)
-    return db.session.execute(select(func.count(distinct(A.observation_id))).where(*conds)).scalar_one()
+    return _run(_statements(_Shape.of(filters)).count, filters).scalar_one()
 
 
 def _headline_scale(item: dict, kind: str, entry: dict) -> tuple[float, float]:
@@ -494,9 +574,7 @@ def with_comparison(current: Dashboard, label: str = "", **changes) -> Dashboard
 
 def template_choices(school_ids: tuple[int, ...]) -> list[tuple[str, str, str]]:
     """[(key, title, kind)] of the templates in these schools, one per key, walkthroughs first."""
-    rows = db.session.execute(
-        select(Template.key, Template.title, Template.kind).where(Template.school_id.in_(school_ids))
-        .order_by(Template.key)).all()
+    rows = db.session.execute(_TEMPLATES, {"schools": list(school_ids)}).all()
     seen, out = set(), []
     for key, title, kind in rows:
         if key not in seen:
@@ -508,8 +586,7 @@ def template_choices(school_ids: tuple[int, ...]) -> list[tuple[str, str, str]]:
 
 def visit_values(school_ids: tuple[int, ...]) -> tuple[list[str], list[str]]:
     """The distinct subjects and year groups recorded on visits in these schools (one pass over the visits)."""
-    pairs = db.session.execute(
-        select(Visit.subject, Visit.year_group).where(Visit.school_id.in_(school_ids)).distinct()).all()
+    pairs = db.session.execute(_SUBJECTS_AND_YEARS, {"schools": list(school_ids)}).all()
     subjects = sorted({subject for subject, _year in pairs if subject})
     years = sorted({year for _subject, year in pairs if year})
     return subjects, years
@@ -555,13 +632,13 @@ def search_evidence(user, filters: Filters, term: str, limit: int = 30) -> list[
     if filters.kind:
         query = query.where(Visit.kind == filters.kind)
     if filters.subject or filters.year_group or filters.group_id:
-        query = query.where(Observation.id.in_(_visit_filtered(filters)))
+        query = query.where(Observation.id.in_(_visit_filtered(_Shape.of(filters).visit_level)))
     if filters.template_key:
         query = query.join(TemplateVersion, TemplateVersion.id == Observation.template_version_id).join(
             Template, and_(Template.id == TemplateVersion.template_id, Template.key == filters.template_key))
     needle = term.casefold()
     hits = []
-    for observation, visit in db.session.execute(query).all():
+    for observation, visit in db.session.execute(query, _parameters(filters)).all():
         items = {item["key"]: item for item in observation.template_version.items()}
         for key, answer in (observation.answers or {}).items():
             if filters.item_key and key != filters.item_key:
