@@ -81,6 +81,7 @@ def trend(item, months: list[str]) -> dict:
     points, segments, current = [], [], []
     from .services import headline
 
+    ticks = tick_months(months)
     for i, month in enumerate(months):
         cell = item.months.get(month)
         x = round(left + step * i if len(months) > 1 else left + plot_w / 2, 1)
@@ -89,17 +90,27 @@ def trend(item, months: list[str]) -> dict:
             if len(current) > 1:
                 segments.append(" ".join(current))
             current = []
-            points.append({"x": x, "month": month, "y": None})
+            points.append({"x": x, "month": month, "y": None, "tick": ticks.get(month)})
             continue
         y = round(12 + plot_h * (1 - _norm(value, item.scale)), 1)
         current.append(f"{x},{y}")
-        points.append({"x": x, "month": month, "y": y})
+        points.append({"x": x, "month": month, "y": y, "tick": ticks.get(month)})
     if len(current) > 1:
         segments.append(" ".join(current))
     grid = [{"y": round(12 + plot_h * (1 - f), 1), "value": item.scale[0] + (item.scale[1] - item.scale[0]) * f}
             for f in (0, 0.5, 1)]
     return {"width": ITEM_W, "height": height, "left": left, "base": 12 + plot_h, "points": points,
             "segments": segments, "grid": grid, "percent": item.type in ("yes_no", "x_of_y")}
+
+
+def tick_months(months: list[str], most: int = 6) -> dict[str, str]:
+    """{month: axis label} for the months a time axis labels: every month up to `most`, else every
+    k-th from the first, so the labels never overlap; with the year when the period spans years
+    ("nov. 2025"), since month names alone repeat."""
+    years = {month[:4] for month in months}
+    pattern = "LLL y" if len(years) > 1 else "LLL"
+    step = -(-len(months) // most) if len(months) > most else 1
+    return {month: month_label(month, pattern) for month in months[::step]}
 
 
 def heat_level(item, cell) -> int:
@@ -110,11 +121,15 @@ def heat_level(item, cell) -> int:
 
 
 def heatmap(board) -> dict:
+    """Items by month. A period that spans years gets a row of years above the months (at the
+    first month and at each January), since month names alone repeat."""
     from .services import headline
 
     rows_items = [item for item in board.items if headline(item.type, item.cell.stats) is not None]
     months = board.months
     cell_w = max(48, (WIDTH - LABEL_W) / max(len(months), 1))
+    spans_years = months[0][:4] != months[-1][:4] if months else False
+    top = 40 if spans_years else 24
     rows = []
     for r, item in enumerate(rows_items):
         cells = []
@@ -124,11 +139,14 @@ def heatmap(board) -> dict:
             cells.append({"x": round(LABEL_W + c * cell_w, 1), "month": month, "state": state,
                           "level": heat_level(item, cell) if state == "shown" else None,
                           "display": board_value(item, cell) if state == "shown" else ""})
-        rows.append({"y": 24 + r * ROW_H, "label": short(f"{item.key} {item.label}", 24), "full": item.label,
+        rows.append({"y": top + r * ROW_H, "label": short(f"{item.key} {item.label}", 24), "full": item.label,
                      "item": item, "cells": cells})
-    return {"width": round(LABEL_W + cell_w * len(months), 1), "height": 24 + len(rows) * ROW_H, "cell_w": round(cell_w, 1),
-            "rows": rows, "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": month_label(m)}
-                                     for c, m in enumerate(months)]}
+    years = [{"x": round(LABEL_W + c * cell_w + 4, 1), "year": m[:4]} for c, m in enumerate(months)
+             if spans_years and (c == 0 or m.endswith("-01"))]
+    return {"width": round(LABEL_W + cell_w * len(months), 1), "height": top + len(rows) * ROW_H,
+            "cell_w": round(cell_w, 1), "rows": rows, "years": years, "month_y": top - 8,
+            "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": month_label(m)}
+                       for c, m in enumerate(months)]}
 
 
 def board_value(item, cell) -> str:
@@ -244,7 +262,8 @@ def trend_svg(g: dict, id: str, title, fmt) -> Markup:
                        f'<title>{month_label(p["month"], "LLLL y")}</title></circle>')
         else:
             out.append(f'<text class="chart-gap" x="{p["x"]}" y="{gap_y}" text-anchor="middle">–</text>')
-        out.append(f'<text class="chart-tick" x="{p["x"]}" y="{tick_y}" text-anchor="middle">{month_label(p["month"])}</text>')
+        if p["tick"]:
+            out.append(f'<text class="chart-tick" x="{p["x"]}" y="{tick_y}" text-anchor="middle">{escape(p["tick"])}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -252,7 +271,8 @@ def trend_svg(g: dict, id: str, title, fmt) -> Markup:
 def heatmap_svg(g: dict, title, hidden_text) -> Markup:
     """Items by month (geometry from heatmap()); · marks a cell with too few observations."""
     out = [_svg_open("chart-heat", g, "heat-t", title, sized=True)]
-    out.extend(f'<text class="chart-tick" x="{m["x"]}" y="16" text-anchor="middle">{m["month"]}</text>'
+    out.extend(f'<text class="chart-tick heat-year" x="{y["x"]}" y="14">{y["year"]}</text>' for y in g["years"])
+    out.extend(f'<text class="chart-tick" x="{m["x"]}" y="{g["month_y"]}" text-anchor="middle">{escape(m["month"])}</text>'
                for m in g["months"])
     hidden, width, centre = escape(hidden_text), g["cell_w"] - 2, g["cell_w"] / 2
     for row in g["rows"]:

@@ -284,3 +284,37 @@ def test_months_and_the_period_read_in_the_viewers_language(client, login_as, pr
     assert f'<th scope="col">{format_date(DAY, "LLL y", locale="sv")}</th>' in text  # the heatmap's table
     heat = text[text.index('id="heat-h"'):text.index("</section>", text.index('id="heat-h"'))]
     assert f'>{format_date(DAY, "LLL", locale="sv")}</text>' in heat and f">{DAY:%y-%m}<" not in heat
+
+
+def test_a_two_year_trend_labels_a_few_months_with_their_years(client, login_as, principal, template, make_user):
+    """25 month names under a 400-pixel chart overlapped into a smear, and "nov." twice meant
+    two different Novembers: the axis now labels at most six months, each with its year, and
+    the heatmap says which year its months belong to."""
+    import re
+
+    from babel.dates import format_date
+
+    from observe.insights.services import months_between, term_of, term_range
+
+    staff = [make_user() for _ in range(3)]
+    fill(template, staff, 5)
+    login_as(principal)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    start = (DAY.replace(day=1) - dt.timedelta(days=700)).replace(day=1)
+    text = page(client, f"&period=custom&start={start}&end={DAY}")
+
+    trend = item_block(text, "S1")
+    trend = trend[trend.index('class="chart chart-trend"'):]
+    ticks = re.findall(r'<text class="chart-tick" x="[\d.]+" y="162" text-anchor="middle">([^<]+)</text>', trend)
+    assert 4 <= len(ticks) <= 6 and len(set(ticks)) == len(ticks)
+    assert ticks[0] == format_date(start, "LLL y", locale="sv")
+    assert all(re.search(r"\b20\d\d$", tick) for tick in ticks)
+    heat = text[text.index('class="chart chart-heat"'):]
+    years = re.findall(r'class="chart-tick heat-year"[^>]*>(\d{4})<', heat[:heat.index("</svg>")])
+    assert years == [str(year) for year in range(start.year, DAY.year + 1)]
+
+    one_term = item_block(page(client), "S1")  # a term: every month, no year
+    assert "heat-year" not in page(client)
+    first, last = term_range(term_of(DAY))
+    assert re.findall(r'y="162" text-anchor="middle">([^<]+)</text>', one_term) == [
+        format_date(dt.date(int(m[:4]), int(m[5:]), 1), "LLL", locale="sv") for m in months_between(first, last)]
