@@ -190,16 +190,35 @@ def hand_sql(school_ids, template_key, start, end):
     return out
 
 
-def median_time(fn, repeat=REPEAT) -> tuple[float, float]:
-    """Median wall-clock and CPU seconds (CPU time is steadier on a busy machine)."""
-    fn()  # warm the page cache and the statement cache
-    wall, cpu = [], []
+def _timed(fn) -> tuple[float, float]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def interleaved(app, client, service_fn, sql_fn, url, repeat=REPEAT) -> dict[str, tuple[float, float]]:
+    """Median wall-clock and CPU seconds of the service, the page and the hand SQL, timed in turns
+    (service, page, SQL, service, ...) after one warm-up each, so a busy spell on this shared
+    machine slows all three alike instead of whichever happened to be timed then."""
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+    def in_context(fn):
+        def run():
+            with app.app_context(), app.test_request_context():
+                return _timed(fn)
+        return run
+
+    runs = {"service": in_context(service_fn), "page": lambda: _timed(page), "sql": in_context(sql_fn)}
+    for run in runs.values():
+        run()  # warm the page cache and the statement cache
+    samples: dict[str, list] = {name: [] for name in runs}
     for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(wall), statistics.median(cpu)
+        for name, run in runs.items():
+            samples[name].append(run())
+    return {name: (statistics.median(w for w, _c in values), statistics.median(c for _w, c in values))
+            for name, values in samples.items()}
 
 
 def main() -> None:
@@ -246,15 +265,15 @@ def main() -> None:
              f"/insights/?template=planned&period=custom&start={dt.date.today() - dt.timedelta(days=DAYS)}&end={dt.date.today()}",
              info["leader_email"]),
         ]
-        rows = []
-        for label, school_ids, a, b, url, email in cases:
-            filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned")
-            service = median_time(lambda: services.dashboard(filters, threshold))
-            sql = median_time(lambda: hand_sql(school_ids, "planned", a, b))
-            rows.append([label, service, url, email, sql])
-    for row in rows:
-        row[2] = time_page(app, row[2], row[3])
-    rows = [(label, service, page, sql) for label, service, page, _email, sql in rows]
+    rows = []
+    clients = {}
+    for label, school_ids, a, b, url, email in cases:
+        if email not in clients:
+            clients[email] = logged_in(app, email)
+        filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned")
+        times = interleaved(app, clients[email], lambda: services.dashboard(filters, threshold),
+                            lambda: hand_sql(school_ids, "planned", a, b), url)
+        rows.append((label, times["service"], times["page"], times["sql"]))
     print(f"figures for the planned-visit template ({info.get('answers', 'existing')} answer rows in the file)")
     for title, index in (("wall-clock", 0), ("CPU time", 1)):
         print(f"\n{title:44} {'service':>9} {'HTTP page':>10} {'hand SQL':>9} {'service/SQL':>12} {'page/SQL':>9}")
@@ -265,19 +284,15 @@ def main() -> None:
         import shutil
 
         shutil.rmtree(workdir, ignore_errors=True)  # the generated file is ~230 MB
-    print(f"\n(medians of {REPEAT} runs after one warm-up; SQLite {sqlite3.sqlite_version}; "
+    print(f"\n(medians of {REPEAT} runs in turns after one warm-up; SQLite {sqlite3.sqlite_version}; "
           f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
 
 
-def time_page(app, url: str, email: str) -> tuple[float, float]:
+def logged_in(app, email: str):
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": "bench password 1"})
     assert response.status_code == 302, response.status_code
-    def get():
-        response = client.get(url)
-        assert response.status_code == 200, response.status_code
-
-    return median_time(get)
+    return client
 
 
 if __name__ == "__main__":
