@@ -32,6 +32,7 @@ OFFLINE_PAGE_PATTERNS = (
     r"^/visits/[0-9a-f-]{36}(/[a-z-]+)?/?$",
     r"^/feedback/visit/[0-9a-f-]{36}/?$",
     r"^/offline/visit$",
+    r"^/insights/?$",  # the dashboard as last opened online (one copy, whatever its filters)
 )
 # Endpoints to fetch into the page cache right after an online visit (missing ones are skipped).
 # "/offline/visit" stands in for the page of a visit the server has not seen yet (finished offline);
