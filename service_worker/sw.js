@@ -30,7 +30,11 @@ self.addEventListener('message', (event) => {
     // Sent by the page only after the user agreed and no form holds unsaved input.
     event.waitUntil(self.skipWaiting());
   } else if (data.type === 'warm' && data.user && Array.isArray(data.urls)) {
-    event.waitUntil(warmPages(data.user, data.urls).then((result) => reply({ type: 'warmed', ...result })));
+    // Told to every open page: the one that asked may be gone, others may be waiting for it.
+    event.waitUntil(warmPages(data.user, data.urls).then(async (result) => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      windows.forEach((client) => client.postMessage({ type: 'warmed', ...result }));
+    }));
   } else if (data.type === 'logout') {
     event.waitUntil(clearPages().then(() => reply({ type: 'cleared' })));
   } else if (data.type === 'version') {

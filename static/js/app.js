@@ -100,6 +100,7 @@ if (document.querySelector('[data-form-engine] [data-counter], [data-form-engine
 
 // ---- The offline client ----------------------------------------------------------------
 const WARM_EVERY_MS = 10 * 60 * 1000;
+const WARM_RUNNING_MS = 60 * 1000; // a warm not heard of for this long has died with its worker
 const can = capabilities();
 
 async function registerWorker(status) {
@@ -125,7 +126,10 @@ async function registerWorker(status) {
   return registration;
 }
 
-/** After an online visit, have the worker save this user's offline pages (at most every 10 min). */
+/** After an online visit, have the worker save this user's offline pages (at most every 10 min).
+ * One warm at a time per device: a page opened while another page's warm is still running
+ * (a slow network, quick clicks) waits for that warm's result, which the worker tells every
+ * open page, instead of fetching all the pages again. */
 async function warmPages(root, store, status) {
   const last = await store.meta('warmedAt', 0);
   const worker = (await navigator.serviceWorker.ready).active;
@@ -134,27 +138,34 @@ async function warmPages(root, store, status) {
     status.showOfflineReady({ saved: await store.meta('warmedPages', 0) });
     return;
   }
-  let list;
-  try {
-    const response = await fetch(root.dataset.offlinePages, { cache: 'no-store', credentials: 'same-origin' });
-    if (!response.ok) return;
-    list = await response.json();
-  } catch (error) {
-    return; // offline: keep the pages saved last time
-  }
-  const result = await new Promise((resolve) => {
-    const onMessage = (event) => {
-      if (event.data && event.data.type === 'warmed') {
-        navigator.serviceWorker.removeEventListener('message', onMessage);
-        resolve(event.data);
-      }
+  let onMessage;
+  const warmed = new Promise((resolve) => {
+    onMessage = (event) => {
+      if (event.data && event.data.type === 'warmed') resolve(event.data);
     };
     navigator.serviceWorker.addEventListener('message', onMessage);
-    worker.postMessage({ type: 'warm', user: list.user, urls: list.urls });
   });
-  await store.setMeta('warmedAt', Date.now());
-  await store.setMeta('warmedPages', result.saved);
-  status.showOfflineReady(result);
+  try {
+    if (Date.now() - await store.meta('warmingSince', 0) > WARM_RUNNING_MS) {
+      let list;
+      try {
+        const response = await fetch(root.dataset.offlinePages, { cache: 'no-store', credentials: 'same-origin' });
+        if (!response.ok) return;
+        list = await response.json();
+      } catch (error) {
+        return; // offline: keep the pages saved last time
+      }
+      await store.setMeta('warmingSince', Date.now());
+      worker.postMessage({ type: 'warm', user: list.user, urls: list.urls });
+    }
+    const result = await warmed;
+    await store.setMeta('warmedAt', Date.now());
+    await store.setMeta('warmingSince', 0);
+    await store.setMeta('warmedPages', result.saved);
+    status.showOfflineReady(result);
+  } finally {
+    navigator.serviceWorker.removeEventListener('message', onMessage);
+  }
 }
 
 async function requestPersistence() {

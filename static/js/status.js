@@ -220,6 +220,7 @@ export class StatusBar {
         }
         await this.outbox.dropSynced().catch(() => undefined);
         await this.store.setMeta('warmedAt', 0).catch(() => undefined); // the next login saves pages afresh
+        await this.store.setMeta('warmingSince', 0).catch(() => undefined);
         await clearPageCache();
         form.dataset.cleared = 'true';
         form.submit();
