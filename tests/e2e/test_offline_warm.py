@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.pwa.e2e_support import TIMEOUT, observer, wait_offline_ready, walkthrough_school  # noqa: F401
+from tests.pwa.e2e_support import (TIMEOUT, log_in_through_the_form, observer, wait_offline_ready,  # noqa: F401
+                                   walkthrough_school)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,11 +36,7 @@ def test_a_page_opened_during_the_warm_waits_for_it_instead_of_starting_another(
 
     base = live_server.url
     page.set_default_timeout(TIMEOUT)
-    page.goto(f"{base}/login")
-    page.fill("#email", observer.email)
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}/")
+    log_in_through_the_form(page, base, observer)
     assert warming.wait(timeout=TIMEOUT / 1000)  # the home page handed its warm to the worker; it hangs
     assert len(page_lists) == 1
 

@@ -90,13 +90,17 @@ class Network:
             self.is_off = False
 
 
-def login(page, base_url: str, user, password: str = PASSWORD):
-    """Log in through the form and wait until the device is ready to work offline."""
+def log_in_through_the_form(page, base_url: str, user, password: str = PASSWORD):
     page.goto(f"{base_url}/login")
     page.fill("#email", user.email)
     page.fill("#password", password)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url(f"{base_url}/")
+
+
+def login(page, base_url: str, user, password: str = PASSWORD):
+    """Log in through the form and wait until the device is ready to work offline."""
+    log_in_through_the_form(page, base_url, user, password)
     wait_offline_ready(page)
 
 
