@@ -328,7 +328,7 @@ def item_figures(item, months: list[str], words: dict) -> Markup:
 
     Written here rather than in the template for the same reason as the charts: a page has
     two dozen cards, and this is most of the page's markup."""
-    from .services import fmt_number, fmt_share, headline
+    from .services import fmt_number, fmt_share
 
     label = escape(item.label)
     caption = f'<caption class="visually-hidden">{label}</caption>'
@@ -348,7 +348,7 @@ def item_figures(item, months: list[str], words: dict) -> Markup:
                                            ("high", stats.high)))
         out.append(f'<figure class="chart-figure">{spread_svg(spread(item), f"spread-{item.key}", item.label, fmt)}'
                    f'<table class="insights-table">{caption}<tbody>{rows}</tbody></table></figure>')
-    if headline(item.type, item.cell.stats) is not None and len(months) > 1:
+    if item.headline is not None and len(months) > 1:
         fmt = fmt_share if item.type in ("yes_no", "x_of_y") else fmt_number
         title = words["trend"] % {"item": item.label}
         out.append(f'<figure class="chart-figure">{trend_svg(trend(item, months), f"trend-{item.key}", title, fmt)}'

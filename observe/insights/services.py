@@ -141,6 +141,7 @@ def _month_key(column, dialect: str):
 # Core tables, not ORM entities: the dashboard's statements are plain SELECTs, and Core
 # execution skips the ORM's per-statement compile-state work.
 ANSWERS, OBSERVATIONS, VISITS = A.__table__, Observation.__table__, Visit.__table__
+_SCHOOLS = bindparam("schools", expanding=True)  # every statement here is limited to the viewer's schools
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def _visit_filtered(visit_level: tuple[bool, bool, bool]):
     """Ids of observations whose visit matches the visit-level filters (subject, year group, group)."""
     v = VISITS.c
     query = (select(OBSERVATIONS.c.id).join(VISITS, v.id == OBSERVATIONS.c.visit_id)
-             .where(v.school_id.in_(bindparam("schools", expanding=True))))
+             .where(v.school_id.in_(_SCHOOLS)))
     for wanted, column, name in zip(visit_level, (v.subject, v.year_group, v.teacher_group_id),
                                     ("subject", "year_group", "group_id")):
         if wanted:
@@ -196,7 +197,7 @@ def answer_conditions(shape: _Shape) -> list:
     planner on the covering index instead of probing rows one observation id at a time.
     """
     a = ANSWERS.c
-    conds = [a.school_id.in_(bindparam("schools", expanding=True)),
+    conds = [a.school_id.in_(_SCHOOLS),
              a.observed_on >= bindparam("start"), a.observed_on <= bindparam("end"),
              or_(a.visit_kind != "peer", and_(a.item_type.in_(PEER_TYPES), _shared_peer_observation()))]
     if any(shape.visit_level):
@@ -381,13 +382,12 @@ def _add_interval_denominators(result: dict, rows) -> None:
 
 @dataclass(frozen=True)
 class _PageLocale:
-    locale: object  # babel.Locale
     language: str  # "sv", "en": the key of a template's {"sv": ..., "en": ...} labels
     separators: dict  # str.translate table turning "1,234.5" into the locale's digits
 
     @classmethod
     def of(cls, locale) -> "_PageLocale":
-        return cls(locale, str(locale or "sv"),
+        return cls(str(locale or "sv"),
                    str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}))
 
 
@@ -486,7 +486,6 @@ def _bars(item: dict, kind: str, cell: Cell) -> list[Bar]:
 
 
 # The filter-choice statements, built once (the dashboard runs them on every view).
-_SCHOOLS = bindparam("schools", expanding=True)
 _VERSION_DOCUMENTS = (select(TemplateVersion.document).join(Template, Template.id == TemplateVersion.template_id)
                       .where(Template.school_id.in_(_SCHOOLS)).order_by(TemplateVersion.number.desc()))
 _VERSION_DOCUMENTS_OF = _VERSION_DOCUMENTS.where(Template.key == bindparam("template"))

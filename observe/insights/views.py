@@ -112,9 +112,8 @@ def dashboard():
     record("insights.view", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
            filters=request.args.to_dict())
     page = render_template("insights/dashboard.html", form=form, board=board, scope=scope, hits=hits,
-                           org_level=org_level, hidden_text=services.HIDDEN, headline=services.headline,
-                           fmt_headline=services.fmt_headline, fmt_share=services.fmt_share,
-                           fmt_number=services.fmt_number, charts=charts, export_args=request.args.to_dict(),
+                           org_level=org_level, hidden_text=services.HIDDEN, charts=charts,
+                           export_args=request.args.to_dict(),
                            computed_at=dt.datetime.now(dt.timezone.utc))  # an offline copy says how old it is
     db.session.commit()  # after rendering: a commit expires the loaded user and school the page reads
     return page
