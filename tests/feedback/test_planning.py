@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import time_machine
 from sqlalchemy import select
 
 from observe.audit.models import AuditEvent
@@ -132,6 +133,8 @@ def test_booking_is_a_valid_calendar_file(app, make_planned, teacher):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export")) is not None
 
 
+# The plan (25 Nov 2026) and the step (due 10 Dec) must both lie ahead: the clock stands before them.
+@time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc), tick=True)
 def test_follow_up_visit_is_linked_to_the_next_step(client, school, principal, teacher, planned_version,
                                                     make_planned, make_feedback):
     first = make_planned(status="completed")
