@@ -13,7 +13,7 @@ import functools
 from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
-from .services import page_language
+from .formatting import page_language
 
 WIDTH = 640  # wide charts (heatmap, comparison)
 ITEM_W = 400  # charts that sit two abreast in an item card on a tablet: drawn about 1:1

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ..audit.services import record
 from ..auth.permissions import insights_schools, may_view_insights
 from ..extensions import db
-from . import charts, services
+from . import charts, evidence, export as exports, services
 from .forms import FilterForm, choices
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
@@ -107,7 +107,7 @@ def dashboard():
     hits = None
     if form.q.data and not org_level:  # organisation level: de-identified aggregates only
         term = form.q.data.strip()[:100]
-        hits = services.search_evidence(current_user, board.filters, term)
+        hits = evidence.search_evidence(current_user, board.filters, term)
         record("insights.evidence", school_id=board.filters.school_ids[0], query=term, hits=len(hits))
     record("insights.view", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
            filters=request.args.to_dict())
@@ -125,8 +125,8 @@ def export():
     _form, board, _org, _scope = _board()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(services.CSV_HEADER)
-    writer.writerows(services.csv_rows(board))
+    writer.writerow(exports.CSV_HEADER)
+    writer.writerows(exports.csv_rows(board))
     record("insights.export", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
            filters=request.args.to_dict())
     db.session.commit()

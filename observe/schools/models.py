@@ -9,10 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..dbtypes import JSONDoc, UTCDateTime, utcnow
 from ..extensions import db
 
+# The smallest minimum cell sizes an organisation may set (observe/insights/thresholds.py applies them).
+MIN_OBSERVATIONS_FLOOR = 3
+MIN_TEACHERS_FLOOR = 2
 # Defaults from the domain's data-protection rules; each organisation/school may tighten them.
 DEFAULT_ORG_SETTINGS = {
-    "min_cell_observations": 5,  # aggregates resting on fewer are not shown (never below 3)
-    "min_cell_teachers": 3,  # ... nor on fewer distinct teachers (never below 2)
+    "min_cell_observations": 5,  # aggregates resting on fewer are not shown (never below the floor)
+    "min_cell_teachers": 3,  # ... nor on fewer distinct teachers (never below the floor)
     # Never for salary-setting unless announced in advance (observe/privacy/purpose.py): ISO dates.
     "salary_use_from": None,
     "salary_use_announced_on": None,

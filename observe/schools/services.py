@@ -8,7 +8,7 @@ from ..audit import services as audit
 from ..auth.models import Membership, Role, User
 from ..errors import ValidationFailed
 from ..extensions import db
-from .models import DEFAULT_RETENTION, Organisation, School, TeacherGroup
+from .models import DEFAULT_RETENTION, MIN_OBSERVATIONS_FLOOR, MIN_TEACHERS_FLOOR, Organisation, School, TeacherGroup
 
 
 def get_or_create_school(name: str, organisation_name: str | None = None) -> School:
@@ -100,8 +100,6 @@ def set_retention(school: School, values: dict) -> None:
 
 def set_cell_minimums(organisation, observations: int, teachers: int, *, school_id: int | None = None) -> None:
     """The smallest aggregate the organisation shows (never below the floors); the change is audited."""
-    from ..insights.services import MIN_OBSERVATIONS_FLOOR, MIN_TEACHERS_FLOOR
-
     before = (organisation.setting("min_cell_observations"), organisation.setting("min_cell_teachers"))
     after = (max(MIN_OBSERVATIONS_FLOOR, int(observations)), max(MIN_TEACHERS_FLOOR, int(teachers)))
     if before != after:
