@@ -86,3 +86,53 @@ def test_anonymous_visitor_without_session_data_gets_no_cookie(app):
     fresh = app.test_client()
     fresh.get("/healthz")
     assert _cookie(fresh, app) is None
+
+
+def _session_rows(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(WebSession)).all())
+
+
+def test_anonymous_visitors_cost_no_session_row(app, principal):
+    """50 visitors opening the login page (and one choosing a language, one sent there from a
+    protected page) write nothing: their CSRF token and messages travel in a signed cookie."""
+    for _ in range(50):
+        assert app.test_client().get("/login").status_code == 200
+    wanderer = app.test_client()
+    assert wanderer.get("/").status_code == 302  # "Please log in to continue." is flashed
+    assert "Please log in to continue." in wanderer.get("/login").get_data(as_text=True)
+    assert _session_rows(app) == 0
+    browser = app.test_client()
+    assert login(browser, principal).status_code == 302  # the CSRF token from the cookie is accepted
+    assert browser.get("/").status_code == 200
+    assert _session_rows(app) == 1
+
+
+def test_login_form_refuses_a_token_from_another_browser(app, principal):
+    from .conftest import csrf_token
+
+    mine, theirs = app.test_client(), app.test_client()
+    token = csrf_token(theirs)
+    mine.get("/login")
+    response = mine.post("/login", data={"email": principal.email, "password": "x", "csrf_token": token})
+    assert response.status_code == 400
+    assert _session_rows(app) == 0
+
+
+def test_anonymous_cookie_cannot_be_forged_into_a_login(app, principal):
+    """The anonymous cookie is signed; a hand-made one (even claiming a user) is ignored."""
+    forged = app.test_client()
+    forged.set_cookie(app.config["SESSION_COOKIE_NAME"],
+                      'eyJfdXNlcl9pZCI6IjEifQ.ZZZZZZ.forged-signature')
+    assert forged.get("/").status_code == 302
+
+
+def test_logout_leaves_no_row_and_says_so(app, client, principal):
+    from .conftest import CSRF_RE
+
+    login(client, principal)
+    token = CSRF_RE.search(client.get("/").get_data(as_text=True)).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert "You are logged out." in client.get("/login").get_data(as_text=True)
+    assert _session_rows(app) == 0
+    assert login(client, principal).status_code == 302  # and back in again on the same browser

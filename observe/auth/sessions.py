@@ -6,6 +6,12 @@ and host sees the same sessions, and idle and absolute timeouts are enforced on
 the server. Only a SHA-256 of the id is stored, so a database leak yields no
 usable cookies.
 
+Anonymous visitors get no row: what they carry before logging in (the login form's CSRF
+token, a chosen language, a flashed message) travels in a signed cookie, as in Flask's
+default sessions, so a stream of GET /login costs no write. The first session data of a
+signed-in user moves to the database under a fresh id (login clears the session), and a
+signed cookie is never trusted to name a user.
+
 Written here rather than taken from Flask-Session because its SQLAlchemy backend
 defines its model once per app instance and creates its table outside Alembic.
 """
@@ -17,7 +23,8 @@ import random
 import secrets
 
 from flask import Flask
-from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
+from flask.sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin, session_json_serializer
+from itsdangerous import BadSignature
 from sqlalchemy import ForeignKey, Index, String, Text, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
@@ -61,7 +68,7 @@ def _user_id(data: dict) -> int | None:
 
 class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, initial=None, sid: str | None = None, created_at: dt.datetime | None = None,
-                 last_seen_at: dt.datetime | None = None):
+                 last_seen_at: dt.datetime | None = None, in_cookie: bool = False):
         def on_update(self):
             self.modified = True
 
@@ -71,6 +78,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.last_seen_at = last_seen_at
         self.modified = False
         self.rotate = False
+        self.in_cookie = in_cookie  # an anonymous session read from the signed cookie
 
     def clear(self) -> None:
         """Clearing (at login and logout) also replaces the session id: no session fixation."""
@@ -78,7 +86,19 @@ class ServerSession(CallbackDict, SessionMixin):
         self.rotate = True
 
 
+def _signed(sid: str) -> bool:
+    """Session ids are token_urlsafe (no dots); a signed cookie is payload.timestamp.signature."""
+    return "." in sid
+
+
+def _signed_in(data) -> bool:
+    return "_user_id" in data
+
+
 class DatabaseSessionInterface(SessionInterface):
+    # Flask's own signing (itsdangerous, the app's SECRET_KEY) for the anonymous cookie.
+    _cookie_sessions = SecureCookieSessionInterface()
+
     def _limits(self, app: Flask) -> tuple[dt.timedelta, dt.timedelta]:
         return (dt.timedelta(minutes=app.config["OBSERVE_SESSION_IDLE_MINUTES"]),
                 dt.timedelta(hours=app.config["OBSERVE_SESSION_MAX_HOURS"]))
@@ -87,6 +107,8 @@ class DatabaseSessionInterface(SessionInterface):
         if request.path.startswith(app.static_url_path + "/"):
             return ServerSession()  # static files never need the session: spare the query
         sid = request.cookies.get(self.get_cookie_name(app))
+        if sid and _signed(sid):
+            return self._open_signed(app, sid)
         if not sid or len(sid) > 128:
             return ServerSession()
         row = db.session.connection().execute(_READ, {"id_hash": _hash(sid)}).first()
@@ -94,6 +116,29 @@ class DatabaseSessionInterface(SessionInterface):
             return ServerSession()  # unknown or expired: start afresh (the old row is cleaned up later)
         return ServerSession(session_json_serializer.loads(row.data), sid=sid, created_at=row.created_at,
                              last_seen_at=row.last_seen_at)
+
+    def _open_signed(self, app: Flask, value: str) -> ServerSession:
+        try:
+            data = self._cookie_sessions.get_signing_serializer(app).loads(
+                value, max_age=int(self._limits(app)[0].total_seconds()))
+        except BadSignature:  # tampered, from another secret key, or older than the idle limit
+            return ServerSession(in_cookie=True)
+        if not isinstance(data, dict) or _signed_in(data):
+            return ServerSession(in_cookie=True)  # never written by us: a login lives only in the database
+        return ServerSession(data, in_cookie=True)
+
+    def _save_signed(self, app: Flask, session: ServerSession, response) -> None:
+        name = self.get_cookie_name(app)
+        domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
+        response.vary.add("Cookie")
+        if not session:
+            response.delete_cookie(name, domain=domain, path=path)
+            return
+        response.set_cookie(
+            name, self._cookie_sessions.get_signing_serializer(app).dumps(dict(session)),
+            max_age=int(self._limits(app)[0].total_seconds()), httponly=True,
+            secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app), domain=domain, path=path,
+        )
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:
         # Written through the view's own database session: a second connection would wait on
@@ -109,8 +154,12 @@ class DatabaseSessionInterface(SessionInterface):
             if not session:
                 response.delete_cookie(name, domain=domain, path=path)
                 return
-        if not session:
-            return  # anonymous visitors who stored nothing get no cookie and no row
+        if session.sid is None and not _signed_in(session):
+            # Anonymous: no row. The cookie is rewritten only when its content changed.
+            if session.modified or session.rotate:
+                if session or session.in_cookie:
+                    self._save_signed(app, session, response)
+            return
         if not self._store(app, session):
             return
         response.set_cookie(
