@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 
 from ..dbtypes import UTCDateTime, start_write, utcnow, write_lock_deferred
+from ..errors import DATABASE_UNAVAILABLE
 from ..extensions import db
 
 # Write last_seen at most this often for an unchanged session (one UPDATE a minute, not per request),
@@ -79,6 +80,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.rotate = False
         self.in_cookie = in_cookie  # an anonymous session read from the signed cookie
+        self.unavailable = False  # the database could not be reached: never saved (errors.py answers 503)
 
     def clear(self) -> None:
         """Clearing (at login and logout) also replaces the session id: no session fixation."""
@@ -111,7 +113,15 @@ class DatabaseSessionInterface(SessionInterface):
             return self._open_signed(app, sid)
         if not sid or len(sid) > 128:
             return ServerSession()
-        row = db.session.connection().execute(_READ, {"id_hash": _hash(sid)}).first()
+        try:
+            row = db.session.connection().execute(_READ, {"id_hash": _hash(sid)}).first()
+        except DATABASE_UNAVAILABLE:
+            # Raising here would leave Flask without a session for its error page; the first
+            # request hook answers 503 instead (observe/errors.py) and the cookie stays as it is.
+            db.session.rollback()
+            unreadable = ServerSession()
+            unreadable.unavailable = True
+            return unreadable
         if row is None or row.expires_at <= utcnow():
             return ServerSession()  # unknown or expired: start afresh (the old row is cleaned up later)
         return ServerSession(session_json_serializer.loads(row.data), sid=sid, created_at=row.created_at,
@@ -144,6 +154,8 @@ class DatabaseSessionInterface(SessionInterface):
         # Written through the view's own database session: a second connection would wait on
         # the SQLite write lock the request's transaction holds. Views commit their own work
         # and error handlers roll back, so this commit carries only the session row.
+        if session.unavailable:
+            return
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         if session.sid and (session.rotate or not session):
