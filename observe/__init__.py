@@ -78,6 +78,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     security.init_app(app)
     i18n.init_app(app)
     app.url_map.converters["int"] = DatabaseInt
+    _register_record_types()
     _register_blueprints(app)
     _register_template_helpers(app)
     from . import cli
@@ -92,6 +93,17 @@ class DatabaseInt(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _register_record_types() -> None:
+    """Each domain's record type, made known to the sync protocol (which imports no domain)."""
+    # Imported here, like the blueprints: importing the package `observe` must not load every domain.
+    from .feedback.sync_record import FeedbackRecord
+    from .sync.records import register_record_type
+    from .visits.sync_record import ObservationRecord
+
+    for record_type in (ObservationRecord(), FeedbackRecord()):
+        register_record_type(record_type)
 
 
 def _register_blueprints(app: Flask) -> None:

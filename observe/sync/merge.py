@@ -4,7 +4,7 @@ Pages for people (flask-wtf, CSRF, post/redirect/get) beside the JSON API of vie
 `/conflicts/` lists the signed-in user's open conflicts, `/conflicts/<id>` shows the
 server's version and the device's side by side, item by item, with the fields that differ
 marked. For each differing field the author keeps the server's, keeps theirs or writes a
-merged text; saving calls `services.resolve_conflict` (one write path, the same as
+merged text; saving calls `resolve_conflict` (one write path, the same as
 `POST /api/v1/conflicts/<id>/resolve`). A merge built on a server copy that has moved on
 is refused and the new comparison is shown: nothing is overwritten silently.
 """
@@ -26,13 +26,17 @@ from ..audit import services as audit
 from ..auth.permissions import current_school, sync_conflict_for
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..feedback.sync_record import device_content
 from ..templates_.items import field_name
 from ..templates_.schemas import items_of
 from ..visits.display import readable_answers
+from ..visits.form_versions import stored_notes
 from ..visits.models import Observation, ObservationStatus, Visit
-from . import services
+from ..visits.sync_rules import find_observation, find_visit, observation_for_conflict
+from ..visits.sync_schemas import NoteSchema
+from .conflicts import describe_conflict, open_conflicts, resolve_conflict
 from .models import SyncConflict
-from .schemas import NoteSchema
+from .records import CONFLICT, UPDATED
 
 bp = Blueprint("merge", __name__, url_prefix="/conflicts")
 
@@ -133,7 +137,7 @@ def _clean_notes(notes) -> list[dict]:
         loaded = NoteSchema(many=True).load(notes if isinstance(notes, list) else [])
     except ValidationError:
         return []
-    return services._notes(loaded)
+    return stored_notes(loaded)
 
 
 def _note_parts(notes: list[dict]) -> list[str]:
@@ -159,8 +163,8 @@ def compare(school, conflict: SyncConflict) -> Comparison:
 
 def _compare_observation(school, conflict: SyncConflict) -> Comparison:
     """Both versions of an observation conflict, field by field, from the server's template version."""
-    described = services.describe_conflict(school, conflict)
-    obs = services._observation_for_conflict(school, conflict) if described.get("server") else None
+    described = describe_conflict(school, conflict)
+    obs = observation_for_conflict(school, conflict) if described.get("server") else None
     comparison = Comparison(conflict=conflict, observation=obs)
     if obs is None:
         return comparison
@@ -214,9 +218,7 @@ def _due_parts(due_on) -> list[str]:
 
 def _compare_feedback(school, conflict: SyncConflict) -> Comparison:
     """Both versions of a feedback draft: summary, strengths, development area and next step."""
-    from .feedback_records import device_content
-
-    server = services.describe_conflict(school, conflict).get("server")
+    server = describe_conflict(school, conflict).get("server")
     comparison = Comparison(conflict=conflict, observation=None, feedback=server)
     if server is None:
         return comparison
@@ -316,11 +318,11 @@ def _visit_of(school, conflict: SyncConflict) -> Visit | None:
     visit_uuid = (payload.get("visit") or {}).get("uuid") if isinstance(payload.get("visit"), dict) \
         else payload.get("visit_uuid")
     try:
-        visit = services._find_visit(school, uuid_mod.UUID(str(visit_uuid))) if visit_uuid else None
+        visit = find_visit(school, uuid_mod.UUID(str(visit_uuid))) if visit_uuid else None
     except ValueError:
         visit = None
     if visit is None:
-        obs = services._find_observation(school, conflict.record_uuid)
+        obs = find_observation(school, conflict.record_uuid)
         visit = obs.visit if obs is not None else None
     return visit
 
@@ -331,7 +333,7 @@ def my_open_conflicts(visit=None) -> list[SyncConflict]:
     school = current_school()
     if school is None or not getattr(current_user, "is_authenticated", False):
         return []
-    conflicts = services.open_conflicts(current_user, school)
+    conflicts = open_conflicts(current_user, school)
     if visit is None:
         return conflicts
     return [c for c in conflicts if (v := _visit_of(school, c)) is not None and v.id == visit.id]
@@ -344,12 +346,12 @@ def _recently_merged(school) -> list[dict]:
         select(SyncConflict).where(SyncConflict.school_id == school.id, SyncConflict.user_id == current_user.id,
                                    SyncConflict.resolved_at.is_not(None), SyncConflict.resolved_at >= since)
         .order_by(SyncConflict.resolved_at.desc()).limit(50)).scalars()
-    still_open = {c.record_uuid for c in services.open_conflicts(current_user, school)}
+    still_open = {c.record_uuid for c in open_conflicts(current_user, school)}
     merged = {}
     for conflict in resolved:
         if conflict.record_uuid in still_open or conflict.record_uuid in merged:
             continue
-        copy = services.describe_conflict(school, conflict).get("server")
+        copy = describe_conflict(school, conflict).get("server")
         if copy:
             merged[conflict.record_uuid] = {"uuid": str(conflict.record_uuid), "revision": copy["revision"]}
     return list(merged.values())
@@ -368,7 +370,7 @@ def _school():
 @login_required
 def index():
     school = _school()
-    rows = [(c, _visit_of(school, c)) for c in services.open_conflicts(current_user, school)]
+    rows = [(c, _visit_of(school, c)) for c in open_conflicts(current_user, school)]
     return render_template("sync/conflicts.html", rows=rows, merged=_recently_merged(school))
 
 
@@ -386,12 +388,12 @@ def merge(conflict_id: int):
         if form.base_revision.data != str(comparison.revision):
             moved_on, errors = True, {}  # the server copy changed after the page was drawn: choose again
         elif merged is not None:
-            result = services.resolve_conflict(current_user._get_current_object(), school, conflict, merged)
-            if result["status"] == services.UPDATED:
+            result = resolve_conflict(current_user._get_current_object(), school, conflict, merged)
+            if result["status"] == UPDATED:
                 flash(_("The merged version is saved on the server (revision %(n)d). The conflict is closed.",
                         n=result["revision"]), "success")
                 return redirect(url_for("merge.index"))
-            moved_on = result["status"] == services.CONFLICT
+            moved_on = result["status"] == CONFLICT
             errors = _field_errors(result.get("fields") or {})
         if moved_on:
             comparison = compare(school, db.session.get(SyncConflict, conflict.id))

@@ -11,6 +11,8 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from .records import RECORD_TYPES
+
 API_PREFIX = "/api/v1"
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
@@ -65,8 +67,6 @@ _DESCRIPTIONS = {
 
 def build_spec(app) -> dict:
     """The document as a dict (OpenAPI 3.0.3)."""
-    from . import schemas, services  # the record types' schemas are listed so clients see every record shape
-
     spec = APISpec(title="Observe sync API", version="1", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "The API the offline client uses; see docs/sync-protocol.md."})
@@ -80,13 +80,15 @@ def build_spec(app) -> dict:
         path = _CONVERTER.sub(r"{\1}", rule.rule)
         methods = sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
         spec.path(path=path, operations={m: _operation(spec, doc, path_params) for m in methods})
-    record_refs = [_ref(spec, record_type.schema) for record_type in services.RECORD_TYPES.values()]
-    merge_refs = [_ref(spec, schema) for schema in (schemas.ResolveSchema, schemas.FeedbackResolveSchema)]
+    # Every registered record type's shapes are listed, so clients see each record and each merge.
+    record_refs = [_ref(spec, record_type.schema) for record_type in RECORD_TYPES.values()]
+    merge_refs = [_ref(spec, record_type.resolve_schema) for record_type in RECORD_TYPES.values()
+                  if record_type.resolve_schema is not None]
     document = spec.to_dict()
     request = document["components"]["schemas"].get("SyncRequest")
     if request is not None:
         request["properties"]["records"]["items"] = {"oneOf": record_refs}
     resolve = document["paths"].get(API_PREFIX + "/conflicts/{conflict_id}/resolve", {}).get("post")
-    if resolve is not None:  # an observation's merge or a feedback draft's
-        resolve["requestBody"]["content"]["application/json"]["schema"] = {"oneOf": merge_refs}
+    if resolve is not None:  # each record type's merge (an observation's, a feedback draft's)
+        resolve["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"oneOf": merge_refs}}}}
     return document

@@ -23,9 +23,10 @@ from ..auth.permissions import current_school, sync_conflict_for
 from ..dbtypes import defer_write_lock
 from ..errors import error_response
 from ..extensions import csrf
-from . import feedback_records  # noqa: F401  (registers the "feedback" record type with the app)
 from . import schemas, services
+from .conflicts import describe_conflict, open_conflicts, resolve_conflict
 from .openapi import documented
+from .records import cached_schema, flatten_errors
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # 200 records with long notes fit; the client sends larger outboxes in batches
@@ -140,9 +141,9 @@ def sync():
         return error_response(422, "client_outdated", schemas.outdated_client_message(),
                               {"client_schema_version": [schemas.outdated_client_message()]})
     try:
-        request_data = services.cached_schema(schemas.SyncRequestSchema).load(body)
+        request_data = cached_schema(schemas.SyncRequestSchema).load(body)
     except ValidationError as exc:
-        return error_response(400, "malformed", None, services.flatten_errors(exc.messages))
+        return error_response(400, "malformed", None, flatten_errors(exc.messages))
     school, error = _school_or_403()
     if error:
         return error
@@ -154,7 +155,7 @@ def sync():
                                      user_agent=request.user_agent.string)
     if g.pop("drop_response", False):
         return error_response(500, "server_error")  # test fault: processed and committed, answer "lost"
-    return jsonify(services.cached_schema(schemas.SyncResponseSchema).dump({"results": results}))
+    return jsonify(cached_schema(schemas.SyncResponseSchema).dump({"results": results}))
 
 
 @bp.get("/conflicts")
@@ -165,15 +166,14 @@ def conflicts():
     school, error = _school_or_403()
     if error:
         return error
-    listed = [services.describe_conflict(school, c) for c in services.open_conflicts(current_user, school)]
+    listed = [describe_conflict(school, c) for c in open_conflicts(current_user, school)]
     return jsonify(schemas.ConflictListSchema().dump({"conflicts": listed}))
 
 
 @bp.post("/conflicts/<int:conflict_id>/resolve")
-@documented("Save the author's merge as the next revision and close the conflict. The body shown is an "
-            "observation's merge; a feedback conflict takes the feedback fields instead (FeedbackResolve: "
-            "base_revision, summary, strengths, development_area, next_step).",
-            request_schema=schemas.ResolveSchema,
+@documented("Save the author's merge as the next revision and close the conflict. The body is the record "
+            "type's merge: an observation's (Resolve: base_revision, fields, notes, status) or a feedback "
+            "draft's (FeedbackResolve: base_revision, summary, strengths, development_area, next_step).",
             responses={200: schemas.RecordResultSchema, 404: schemas.ErrorSchema, 409: schemas.RecordResultSchema,
                        422: schemas.RecordResultSchema})
 def resolve(conflict_id: int):
@@ -184,7 +184,7 @@ def resolve(conflict_id: int):
     if error:
         return error
     conflict = sync_conflict_for(current_user, conflict_id)
-    result = services.resolve_conflict(current_user._get_current_object(), school, conflict, body)
+    result = resolve_conflict(current_user._get_current_object(), school, conflict, body)
     status = {"updated": 200, "conflict": 409}.get(result["status"], 422)
     return jsonify(schemas.RecordResultSchema().dump(result)), status
 
@@ -272,7 +272,7 @@ def set_faults():
     try:
         data = schemas.FaultsSchema().load(body if isinstance(body, dict) else {})
     except ValidationError as exc:
-        return error_response(400, "malformed", None, services.flatten_errors(exc.messages))
+        return error_response(400, "malformed", None, flatten_errors(exc.messages))
     if not all(_valid_fault(f) for f in data["faults"]):
         return error_response(400, "malformed", "Each fault is a status 400-599, "
                                                 "{\"status\", \"retry_after\"} or \"drop_response\".")

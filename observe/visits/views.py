@@ -16,6 +16,7 @@ from ..extensions import db
 from ..templates_.models import TemplateVersion
 from . import services
 from ..privacy.pin import fields_with_pin
+from ..sync.services import apply_record
 from .display import readable_answers
 from .models import VisitKind
 
@@ -100,8 +101,6 @@ def observe(visit_uuid):
 @login_required
 def save():
     """Create or update an observation from the HTML form (post/redirect/get)."""
-    from ..sync.services import apply_record
-
     school = current_school()
     visit_uuid = services.parse_uuid(request.form.get("visit_uuid"))
     if school is None or visit_uuid is None or services.parse_uuid(request.form.get("uuid")) is None:

@@ -65,10 +65,10 @@ def test_a_record_the_server_failed_on_is_sent_again_not_held_for_attention(app,
                                                                              observer, monkeypatch):
     """A per-record server fault (answered `rejected` with `retry`) is the server's problem: the
     device retries after its backoff and the user is never asked to fix what is not wrong."""
-    from observe.sync import services
+    from observe.visits.sync_record import ObservationRecord
 
     failures = []
-    real_apply = services.ObservationRecord.apply
+    real_apply = ObservationRecord.apply
 
     def fail_once(self, user, school, data, raw):
         if data["status"] == "complete" and not failures:
@@ -76,8 +76,8 @@ def test_a_record_the_server_failed_on_is_sent_again_not_held_for_attention(app,
             raise RuntimeError("injected: the disk was full for a moment")
         return real_apply(self, user, school, data, raw)
 
-    monkeypatch.setattr(services.ObservationRecord, "apply", fail_once)
-    monkeypatch.setattr(services.ObservationRecord, "apply_many", lambda self, user, school, batch: [None] * len(batch))
+    monkeypatch.setattr(ObservationRecord, "apply", fail_once)
+    monkeypatch.setattr(ObservationRecord, "apply_many", lambda self, user, school, batch: [None] * len(batch))
     base = live_server.url
     login(page, base, observer)
     network, uuid = finish_offline(page, context, base)

@@ -8,15 +8,18 @@ from sqlalchemy import func, select
 
 from observe.extensions import db
 from observe.feedback.models import Feedback
+from observe.feedback import sync_schemas as feedback_schemas
 from observe.sync import schemas
+from observe.visits import sync_schemas as observation_schemas
 from observe.visits.models import Observation, Visit
 from tests.sync.conftest import api, api_as, feedback_record, observation, planned_visit, version  # noqa: F401
 
 SERVER_OWNED = {"school_id", "school", "owner", "owner_id", "author", "author_id", "observer_id", "created_by_id",
                 "user_id", "id", "revision", "shared_at", "acknowledged_at", "resolved_at"}
-REQUEST_SCHEMAS = [schemas.SyncRequestSchema, schemas.ObservationRecordSchema, schemas.VisitRefSchema,
-                   schemas.NoteSchema, schemas.FeedbackRecordSchema, schemas.StrengthSchema,
-                   schemas.NextStepSchema, schemas.ResolveSchema]
+REQUEST_SCHEMAS = [schemas.SyncRequestSchema, observation_schemas.ObservationRecordSchema,
+                   observation_schemas.VisitRefSchema, observation_schemas.NoteSchema,
+                   feedback_schemas.FeedbackRecordSchema, feedback_schemas.StrengthSchema,
+                   feedback_schemas.NextStepSchema, observation_schemas.ResolveSchema]
 
 
 @pytest.mark.parametrize("schema", REQUEST_SCHEMAS, ids=lambda s: s.__name__)
@@ -27,7 +30,7 @@ def test_request_schemas_load_nothing_the_server_owns(schema: type[Schema]):
 
 
 def test_a_status_field_accepts_only_the_authors_own_states():
-    status = schemas.ObservationRecordSchema().fields["status"]
+    status = observation_schemas.ObservationRecordSchema().fields["status"]
     for value in ("shared", "cancelled", "completed", "acknowledged"):
         with pytest.raises(ValidationError):
             status.deserialize(value)

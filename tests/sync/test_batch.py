@@ -14,10 +14,10 @@ from .conftest import observation
 
 
 def test_a_record_failing_halfway_is_undone_alone_and_the_batch_is_kept(api, version, monkeypatch):
-    from observe.sync import services
+    from observe.visits import answer_rows
 
     first, broken, last = (observation(version.id, status="complete") for _ in range(3))
-    real = services.answer_row_values
+    real = answer_rows.answer_row_values
 
     def fail_for_one(observation_id, *args, **kwargs):
         written = db.session.scalar(select(Observation.uuid).where(Observation.id == observation_id))
@@ -25,7 +25,7 @@ def test_a_record_failing_halfway_is_undone_alone_and_the_batch_is_kept(api, ver
             raise RuntimeError("disk full")
         return real(observation_id, *args, **kwargs)
 
-    monkeypatch.setattr(services, "answer_row_values", fail_for_one)
+    monkeypatch.setattr(answer_rows, "answer_row_values", fail_for_one)
     results = api.results(first, broken, last)
     assert [r["status"] for r in results] == ["created", "rejected", "created"]
     assert results[1]["uuid"] == broken["uuid"] and "record" in results[1]["fields"]
@@ -35,7 +35,7 @@ def test_a_record_failing_halfway_is_undone_alone_and_the_batch_is_kept(api, ver
     assert db.session.scalar(select(func.count()).select_from(Visit).where(
         Visit.uuid == uuid.UUID(broken["visit"]["uuid"]))) == 0  # its visit went with it
 
-    monkeypatch.setattr(services, "answer_row_values", real)
+    monkeypatch.setattr(answer_rows, "answer_row_values", real)
     assert [r["status"] for r in api.results(first, broken, last)] == ["unchanged", "created", "unchanged"]
 
 
@@ -74,13 +74,14 @@ def _walkthroughs(version, teacher) -> list[dict]:
 
 
 def test_new_walkthroughs_sent_together_are_stored_exactly_as_one_by_one(api, version, teacher, monkeypatch):
-    from observe.sync import services
+    from observe.sync.records import RecordType
+    from observe.visits.sync_record import ObservationRecord
 
     device = {"uuid": str(uuid.uuid4()), "pending": 3}
     together = _walkthroughs(version, teacher)
     assert [r["status"] for r in api.results(*together, device=device)] == ["created"] * 3
     # The same records again, with new ids, each applied alone in its own savepoint.
-    monkeypatch.setattr(services.ObservationRecord, "apply_many", services.RecordType.apply_many)
+    monkeypatch.setattr(ObservationRecord, "apply_many", RecordType.apply_many)
     alone = _walkthroughs(version, teacher)
     assert [r["status"] for r in api.results(*alone, device=device)] == ["created"] * 3
     for batched, single in zip(together, alone):
@@ -125,18 +126,18 @@ def test_a_replaced_template_version_row_is_not_served_from_the_process_cache(ap
 
 def test_a_record_the_server_fails_on_is_answered_retry_and_the_others_are_stored(api, version, monkeypatch):
     """A fault of the server (not of the record) must not put the record in "needs attention"."""
-    from observe.sync import services
+    from observe.visits.sync_record import ObservationRecord
 
     good, unlucky = observation(version.id), observation(version.id)
-    real_apply = services.ObservationRecord.apply
+    real_apply = ObservationRecord.apply
 
     def apply(self, user, school, data, raw):
         if str(data["uuid"]) == unlucky["uuid"]:
             raise RuntimeError("disk full")
         return real_apply(self, user, school, data, raw)
 
-    monkeypatch.setattr(services.ObservationRecord, "apply", apply)
-    monkeypatch.setattr(services.ObservationRecord, "apply_many", lambda self, user, school, batch: [None] * len(batch))
+    monkeypatch.setattr(ObservationRecord, "apply", apply)
+    monkeypatch.setattr(ObservationRecord, "apply_many", lambda self, user, school, batch: [None] * len(batch))
     by_uuid = {r["uuid"]: r for r in api.results(good, unlucky)}
 
     assert by_uuid[good["uuid"]]["status"] == "created"

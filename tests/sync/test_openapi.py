@@ -28,7 +28,7 @@ def test_openapi_document_is_valid_and_lists_every_api_route(app, client):
 
 
 def test_openapi_shapes_follow_the_marshmallow_schemas(client):
-    from observe.sync.schemas import ObservationRecordSchema
+    from observe.visits.sync_schemas import ObservationRecordSchema
 
     document = client.get("/api/v1/openapi.json").get_json()
     schemas = document["components"]["schemas"]

@@ -3,7 +3,7 @@
 The rules for feedback are area G's (`observe.feedback.services.save_draft`: strengths
 tied to evidence, a next step needs a due date, shared feedback is no longer editable);
 this module only adds what syncing needs: identity by client uuid, idempotent resends,
-and conflicts instead of overwrites.
+and conflicts instead of overwrites. `create_app` registers it with the sync protocol.
 """
 from __future__ import annotations
 
@@ -18,18 +18,31 @@ from ..audit import services as audit
 from ..auth.permissions import can_write_feedback
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..feedback.models import Feedback, FeedbackStatus
-from .schemas import FeedbackCopySchema, FeedbackRecordSchema, FeedbackResolveSchema
-from .services import (CONFLICT, CREATED, UNCHANGED, UPDATED, RecordType, Rejected, _continues_own_writes,
-                       _find_visit, _jsonable, close_seen_conflicts, conflict_result, flatten_errors,
-                       record_revision, register_record_type)
+from ..sync.conflicts import close_seen_conflicts, conflict_result
+from ..sync.records import (
+    CONFLICT,
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    RecordType,
+    Rejected,
+    flatten_errors,
+    jsonable,
+)
+from ..sync.revisions import continues_own_writes, record_revision
+from ..visits.sync_rules import find_visit
+from .models import Feedback, FeedbackStatus
+from .services import clean_strengths, save_draft
+from .sync_schemas import (
+    FeedbackCopySchema,
+    FeedbackRecordSchema,
+    FeedbackResolveSchema,
+)
 
 
 def _content(summary, strengths, development_area, next_step_text, next_step_due) -> dict:
     """What makes two copies of a draft the same, normalised as the feedback rules store it."""
-    from ..feedback.services import clean_strengths
-
-    return _jsonable({
+    return jsonable({
         "summary": (summary or "").strip() or None,
         "strengths": clean_strengths([(s.get("text", ""), s.get("evidence", "")) for s in strengths or []]),
         "development_area": (development_area or "").strip() or None,
@@ -71,9 +84,10 @@ def feedback_copy(feedback: Feedback) -> dict:
 class FeedbackRecord(RecordType):
     name = "feedback"
     schema = FeedbackRecordSchema
+    resolve_schema = FeedbackResolveSchema
 
     def apply(self, user, school, data: dict, raw: dict) -> dict:
-        visit = _find_visit(school, data["visit_uuid"])
+        visit = find_visit(school, data["visit_uuid"])
         if visit is None or not can_write_feedback(user, visit):
             raise Rejected({"visit_uuid": [_("This visit does not exist or you do not write its feedback.")]})
         feedback = self._find(school, data["uuid"])
@@ -101,8 +115,6 @@ class FeedbackRecord(RecordType):
 
     @staticmethod
     def _save(visit, user, data: dict) -> None:
-        from ..feedback.services import save_draft
-
         step = data["next_step"] or {}
         try:
             save_draft(visit, user, summary=data["summary"] or "",
@@ -119,7 +131,7 @@ class FeedbackRecord(RecordType):
         same_record = feedback.uuid == data["uuid"]
         if same_record and _incoming(data) == _server(feedback):
             return {"uuid": str(feedback.uuid), "status": UNCHANGED, "revision": feedback.revision}
-        if same_record and (data["base_revision"] == feedback.revision or _continues_own_writes(
+        if same_record and (data["base_revision"] == feedback.revision or continues_own_writes(
                 school, self.name, feedback, data["base_revision"], data["device_uuid"])):
             self._save(visit, user, data)
             record_revision(feedback, self.name, data["base_revision"], data["device_uuid"], user)
@@ -133,7 +145,7 @@ class FeedbackRecord(RecordType):
         feedback = self._find(school, conflict.record_uuid)
         if feedback is None:
             visit_uuid = conflict.payload.get("visit_uuid")
-            visit = _find_visit(school, uuid_mod.UUID(visit_uuid)) if visit_uuid else None
+            visit = find_visit(school, uuid_mod.UUID(visit_uuid)) if visit_uuid else None
             feedback = visit.feedback if visit is not None else None
         return feedback
 
@@ -157,5 +169,3 @@ class FeedbackRecord(RecordType):
         audit.record("feedback.merge", feedback, user_id=user.id, revision=feedback.revision)
         return {"uuid": str(feedback.uuid), "status": UPDATED, "revision": feedback.revision}
 
-
-register_record_type(FeedbackRecord())
