@@ -5,7 +5,7 @@
 const STATIC_CACHE = `observe-static-${OBSERVE.version}`;
 const STATIC_PREFIX = 'observe-static-';
 // Pages the logged-in user needs offline. Not versioned (they outlive an app update);
-// cleared when another user logs in on this device or the user logs out.
+// cleared when another user warms it, or by the logout page of the user who filled it (static/js/purge.js).
 const PAGES_CACHE = 'observe-pages';
 const USER_KEY = '/__observe/user';
 const PAGE_TIMEOUT_MS = 6000;
@@ -133,10 +133,6 @@ async function warmPages(user, urls) {
     }
   }
   return { saved, total: urls.length };
-}
-
-async function clearPages() {
-  await caches.delete(PAGES_CACHE);
 }
 
 async function askPagesToSync() {

@@ -35,8 +35,6 @@ self.addEventListener('message', (event) => {
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
       windows.forEach((client) => client.postMessage({ type: 'warmed', ...result }));
     }));
-  } else if (data.type === 'logout') {
-    event.waitUntil(clearPages().then(() => reply({ type: 'cleared' })));
   } else if (data.type === 'version') {
     reply({ type: 'version', version: OBSERVE.version });
   }

@@ -66,12 +66,15 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """A page (200), not a redirect: its script removes the leaving user's own data from the device
+    and then opens the login page (static/js/purge.js). Safari's engine ignores Clear-Site-Data on a
+    redirect, and "storage" would wipe every user's database of the origin, unsynced notes too."""
+    user_id = current_user.id
     audit.record("logout", subject=current_user.email)
     db.session.commit()
     logout_user()
     session.clear()
-    flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    return render_template("auth/logged_out.html", purge_user=user_id)
 
 
 # Pages a user with a temporary password may still open (everything else leads to the change form).

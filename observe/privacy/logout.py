@@ -1,32 +1,24 @@
-"""Logging out clears what this browser holds for the user (Clear-Site-Data), unless a device
-of theirs still reports unsynced observations: then only the page cache goes, and the
-outbox in IndexedDB stays until the server has confirmed it (the offline client also
-refuses to log out before the user downloaded such records; docs/security.md)."""
+"""What the server itself clears at logout: only the browser's HTTP cache (Clear-Site-Data
+"cache"), which holds no user's records. Never "storage": it deletes every IndexedDB database
+and cache of the origin, so on a shared tablet one user's logout wiped another user's notes not
+yet on the server. The leaving user's own data is removed by the logout page's script
+(static/js/purge.js), in Chromium and in Safari's engine alike (docs/security.md)."""
 from __future__ import annotations
 
 from flask import g, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..sync.models import Device
-
-CLEAR_ALL = '"cache", "storage"'
 CLEAR_CACHE = '"cache"'
 
 
 def _remember_who_logs_out():
     if request.endpoint == "auth.logout" and request.method == "POST" and current_user.is_authenticated:
-        g.logging_out_user_id = current_user.id
+        g.logging_out = True
 
 
 def _clear_site_data(response):
-    user_id = g.pop("logging_out_user_id", None)
-    if user_id is None or response.status_code >= 400:
-        return response
-    pending = db.session.scalar(select(func.coalesce(func.sum(Device.pending_count), 0))
-                                .where(Device.user_id == user_id))
-    response.headers["Clear-Site-Data"] = CLEAR_CACHE if pending else CLEAR_ALL
+    if g.pop("logging_out", False) and response.status_code < 300:
+        response.headers["Clear-Site-Data"] = CLEAR_CACHE
     return response
 
 

@@ -178,6 +178,13 @@ async function requestPersistence() {
 }
 
 async function start() {
+  // The page right after a logout: remove that user's own data from the device, then move on.
+  const loggedOut = document.querySelector('[data-purge-user]');
+  if (loggedOut) {
+    const { purgeAndMoveOn } = await import('./purge.js');
+    await purgeAndMoveOn(loggedOut);
+    return;
+  }
   const root = document.getElementById('sync-status');
   if (!root) {
     if (can.serviceWorker) await registerWorker(null);

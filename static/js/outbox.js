@@ -316,11 +316,4 @@ export class Outbox extends EventTarget {
     this.changed();
     return payload;
   }
-
-  /** Forget what the server already has (on logout): unsynced records always stay. */
-  async dropSynced() {
-    const records = await this.store.all(STORES.records);
-    await Promise.all(records.filter((record) => record.state === 'synced')
-      .map((record) => this.store.delete(STORES.records, record.uuid)));
-  }
 }

@@ -218,26 +218,10 @@ export class StatusBar {
           this.root.querySelector('[data-download]').focus();
           return;
         }
-        await this.outbox.dropSynced().catch(() => undefined);
-        await this.store.setMeta('warmedAt', 0).catch(() => undefined); // the next login saves pages afresh
-        await this.store.setMeta('warmingSince', 0).catch(() => undefined);
-        await clearPageCache();
+        // The logout page removes this user's own data from the device (static/js/purge.js).
         form.dataset.cleared = 'true';
         form.submit();
       });
     });
   }
-}
-
-/** Ask the service worker to forget this user's cached pages (on logout). */
-async function clearPageCache() {
-  const controller = navigator.serviceWorker && navigator.serviceWorker.controller;
-  if (!controller) return;
-  await new Promise((resolve) => {
-    const done = () => { navigator.serviceWorker.removeEventListener('message', onMessage); resolve(); };
-    const onMessage = (event) => { if (event.data && event.data.type === 'cleared') done(); };
-    navigator.serviceWorker.addEventListener('message', onMessage);
-    controller.postMessage({ type: 'logout' });
-    setTimeout(done, 2000);
-  });
 }

@@ -157,3 +157,29 @@ def visit_of(app, observation: Observation) -> Visit:
         visit = db.session.get(Visit, observation.visit_id)
         db.session.expunge(visit)
         return visit
+
+
+# Which IndexedDB databases of the origin exist, and how many records wait in each one's outbox
+# (without creating a database that is not there).
+DEVICE_DATABASES_JS = """async () => {
+  const found = {};
+  for (const { name } of await indexedDB.databases()) {
+    if (!name.startsWith('observe-u')) continue;
+    found[name] = await new Promise((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const count = db.transaction('outbox').objectStore('outbox').count();
+        count.onsuccess = () => { db.close(); resolve(count.result); };
+        count.onerror = () => { db.close(); reject(count.error); };
+      };
+    });
+  }
+  return found;
+}"""
+
+
+def device_databases(page) -> dict[str, int]:
+    """{"observe-u<id>": records waiting in its outbox} for every user database on the device."""
+    return page.evaluate(DEVICE_DATABASES_JS)
