@@ -7,11 +7,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := observe
 
-.PHONY: help install run test test-only test-postgres chromium translations messages migration bench clean
+.PHONY: help install run test test-only test-postgres chromium webkit translations messages migration bench clean
 
 help:
 	@echo "make run    - set up everything and serve Observe with a demo school on http://$(HOST):$(PORT)"
-	@echo "make test   - set up everything and run the whole test suite (needs Chromium; installs it on Debian as root)"
+	@echo "make test   - set up everything and run the whole test suite (needs Chromium and WebKitGTK; installs them on Debian as root)"
 	@echo "make bench  - run the benchmarks in bench/ and print their figures"
 
 $(STAMP): pyproject.toml
@@ -46,7 +46,11 @@ run: install
 chromium:
 	@bash .ci/ensure-chromium
 
-test: install chromium test-only
+# WebKitGTK's driver, Xvfb and PyGObject for tests/webkit/ (Safari's engine family).
+webkit:
+	@bash .ci/ensure-webkit
+
+test: install chromium webkit test-only
 
 test-only:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
