@@ -126,6 +126,7 @@ export class Outbox extends EventTarget {
     return {
       conflicts: records.filter((record) => record.state === 'conflict').length,
       pending: waiting.length, attention: attention.length, unsynced: entries.length, oldestQueuedAt: oldest,
+      oldestUnsyncedAt: oldest, // "needs attention" included: it is not on the server either
       exportedAt, exportCoversAll: Boolean(exportedAt && exportedAt >= lastChange), lastSyncAt, syncing: this.syncing, offline: this.offline,
       authNeeded: this.authNeeded, updateNeeded: this.updateNeeded,
     };

@@ -14,6 +14,14 @@ export function recordStateLabel(state) {
   return (STATE_LABELS[state] || STATE_LABELS.local)();
 }
 
+/** "2 days" (how long since `iso`) in the page's language. */
+export function duration(iso, now = Date.now()) {
+  const hours = Math.max(0, (now - Date.parse(iso)) / 3600000);
+  const unit = hours < 48 ? 'hour' : 'day';
+  const value = unit === 'hour' ? Math.floor(hours) : Math.floor(hours / 24);
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
+}
+
 /** "5 minutes ago" in the page's language. */
 export function ago(iso, now = Date.now()) {
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
@@ -24,8 +32,17 @@ export function ago(iso, now = Date.now()) {
   return format.format(Math.round(seconds / 86400), 'day');
 }
 
+export const OVERDUE_MS = 24 * 60 * 60 * 1000; // a note not on the server after a day must be impossible to miss
+
+/** Safari's engine (every browser on an iPad, Safari on a Mac): it deletes a website's data after
+ * 7 days without use, unsent notes included (WebKit's tracking prevention; docs/offline.md). */
+export function isSafariEngine(ua = navigator.userAgent) {
+  return /AppleWebKit/.test(ua) && !/Chrome|Chromium|Edg|Android/.test(ua);
+}
+
 /** The one-line state, in the order that matters most to the user. */
-export function describe(summary) {
+export function describe(summary, { now = Date.now() } = {}) {
+  const overdue = summary.oldestUnsyncedAt && now - Date.parse(summary.oldestUnsyncedAt) > OVERDUE_MS;
   const waiting = summary.pending > 0
     ? ngettext('%(num)d not yet synced, oldest %(ago)s', '%(num)d not yet synced, oldest %(ago)s',
       summary.pending, { ago: ago(summary.oldestQueuedAt) })
@@ -43,6 +60,10 @@ export function describe(summary) {
   } else if (summary.updateNeeded) {
     state = 'update';
     text = _('This version of the app is too old to upload: reload to update');
+  } else if (overdue) {
+    state = 'overdue';
+    text = _('Not on the server for %(age)s: connect to the network and press Sync now',
+      { age: duration(summary.oldestUnsyncedAt, now) });
   } else if (summary.syncing) {
     state = 'syncing';
     text = _('Syncing…');
@@ -58,7 +79,8 @@ export function describe(summary) {
     text = summary.lastSyncAt
       ? _('All synced at %(time)s', { time: formatTime(new Date(summary.lastSyncAt)) }) : _('All synced');
   }
-  const parts = [text, waiting, attention, conflicts].filter(Boolean);
+  // Overdue says how long already, in one line: the bar keeps its height (the page must not move).
+  const parts = (state === 'overdue' ? [text] : [text, waiting, attention, conflicts]).filter(Boolean);
   return { state, text: parts.join(' · ') };
 }
 
@@ -174,6 +196,8 @@ export class StatusBar {
     else if (persisted) element.textContent = _('This browser has agreed to keep the data saved on this device.');
     else element.textContent = _('This browser may clear saved data when space runs low: sync often.');
     element.dataset.persisted = String(persisted);
+    // persist() does not protect against Safari's 7-day rule: say it plainly there (space reserved by the template).
+    this.root.querySelector('[data-safari-week]').hidden = !(isSafariEngine() && !navigator.standalone);
     const ios = /iPad|iPhone|iPod/.test(navigator.userAgent)
       || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
     this.root.querySelector('[data-install-hint]').hidden = !(ios && !navigator.standalone);
