@@ -11,6 +11,7 @@ from . import config as config_module
 from . import errors, i18n, security
 from .dbtypes import sqlite_pragmas
 from .extensions import babel, csrf, db, login_manager, migrate
+from .jsontext import BoundedJSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.json = BoundedJSONProvider(app)  # request bodies nested too deeply are invalid JSON (400), not a 500
     environ = None
     if config and "OBSERVE_ENV" in config:
         import os

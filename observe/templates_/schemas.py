@@ -14,6 +14,8 @@ import re
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ..jsontext import loads as json_loads_bounded
+
 FORMAT = "observe-template/1"
 KINDS = ("walkthrough", "planned", "peer", "any")
 ITEM_TYPES = ("scale", "yes_no", "text", "checklist", "choice", "counter", "x_of_y", "timed_log", "interval")
@@ -332,7 +334,7 @@ def export_json(document: dict) -> str:
 def import_json(text: str | bytes) -> dict:
     """Parse and validate an uploaded file; never returns a half-valid document."""
     try:
-        data = json.loads(text)
+        data = json_loads_bounded(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TemplateFormatError({"document": [str(_l("This is not valid JSON (%(problem)s).",
                                                         problem=str(exc)))]}) from None
