@@ -283,6 +283,10 @@ def _check_existing(rows: list[ImportRow], school) -> None:
 
 
 def _check_row(row: ImportRow, values: dict, extra: list[str], seen: dict[str, int]) -> None:
+    for column, value in [*values.items(), *(("roles", cell) for cell in extra)]:
+        if "\x00" in value:  # PostgreSQL cannot store it (SQLite can): refused alike on both
+            row.errors.append((column, _("This contains a NUL character (U+0000), which cannot be saved. "
+                                         "Remove it, or save the file again as CSV UTF-8.")))
     row.name = " ".join((values.get("name") or "").split())
     if not row.name:
         row.errors.append(("name", _("A name is required.")))
