@@ -17,6 +17,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from flask import Blueprint, Flask, abort, current_app, jsonify
 from flask_babel import force_locale, get_translations
 
+from . import timefmt
+
 ROOT = Path(__file__).resolve().parent.parent
 BABEL_CFG = ROOT / "babel.cfg"
 SCRIPT_DIRS = ("static/js", "service_worker")
@@ -76,4 +78,5 @@ def catalog_json(lang: str):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    timefmt.init_app(app)  # after Flask-Babel's init_app, whose filters it replaces
     app.jinja_env.globals["script_catalog"] = script_catalog

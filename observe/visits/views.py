@@ -14,6 +14,7 @@ from ..auth.permissions import (can_start_spontaneous_visit, can_view_observatio
                                 can_view_reflective_question, current_school, get_in_school, visit_for)
 from ..extensions import db
 from ..templates_.models import TemplateVersion
+from ..timefmt import safe_time
 from . import services
 from ..privacy.pin import fields_with_pin
 from ..sync.services import apply_record
@@ -26,10 +27,8 @@ bp = Blueprint("visits", __name__, url_prefix="/visits")
 @bp.app_template_filter("note_time")
 def note_time(value) -> str:
     """A note's ISO timestamp as local clock time (notes are minutes apart within one lesson)."""
-    from flask_babel import format_time
-
     at = services.parse_timestamp(value)
-    return format_time(at, "HH:mm") if at else ""
+    return safe_time(at, "HH:mm") if at else ""
 
 
 @bp.route("/")
