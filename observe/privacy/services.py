@@ -1,9 +1,12 @@
 """What is stored about a person (GDPR art. 15) and who read or changed their records.
 
 The export holds every visit the person was observed in or observed, its observations
-(answers, evidence, notes), feedback, next steps and comments, about them and by them.
-Feedback drafts of someone else are not included: they are the author's until shared
-(domain.md, public documents), and the teacher sees them once they are shared.
+(answers, evidence, notes), feedback, next steps and comments, about them and by them,
+under the same rules as the pages (observe/auth/permissions.py): what the visit page does
+not show the person yet (someone else's draft observation or feedback, their private quick
+notes, the reflective question before the visit is finished, walkthrough answers whose
+feedback was never shared) is not exported either. Unfinished running text and memory notes
+are exempt from the right of access (lag (2018:218) 5 kap. 1 §); the export says so.
 """
 from __future__ import annotations
 
@@ -11,12 +14,15 @@ import csv
 import io
 import json
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..audit.models import AuditEvent
 from ..auth.models import User
+from ..auth.permissions import (can_view_feedback, can_view_next_step, can_view_observation, can_view_quick_notes,
+                                can_view_reflective_question)
 from ..extensions import db
-from ..feedback.models import Comment, Feedback, NextStep
+from ..feedback.models import Comment, NextStep
 from ..schools.models import Organisation, School
 from ..visits.models import Visit
 from .purpose import salary_use, salary_use_applies
@@ -39,8 +45,12 @@ def visits_of(user) -> list[Visit]:
         .order_by(Visit.scheduled_at, Visit.started_at, Visit.id)))
 
 
-def _feedback_visible(user, feedback: Feedback) -> bool:
-    return feedback.author_id == user.id or feedback.status == "shared"
+def not_included() -> str:
+    """What the export leaves out, and why (shown on /me/data and written into every export)."""
+    return _("Like the visit pages, this export leaves out what has not been shared with you yet: someone "
+             "else's draft observation or feedback, an observer's private quick notes, the reflective question "
+             "before the visit is finished, and walkthrough answers whose feedback was never shared. Unfinished "
+             "drafts and memory notes are exempt from the right of access (lag (2018:218) 5 kap. 1 §).")
 
 
 def collect(user) -> dict:
@@ -53,7 +63,7 @@ def collect(user) -> dict:
     use = salary_use(organisation)
     out_visits = []
     for visit in visits:
-        feedback = visit.feedback if visit.feedback and _feedback_visible(user, visit.feedback) else None
+        feedback = visit.feedback if visit.feedback and can_view_feedback(user, visit.feedback) else None
         out_visits.append({
             "uuid": str(visit.uuid), "school": schools.get(visit.school_id), "kind": visit.kind,
             "status": visit.status, "purpose": visit.purpose, "salary_setting": salary_use_applies(use, visit),
@@ -62,10 +72,13 @@ def collect(user) -> dict:
             "subject": visit.subject, "year_group": visit.year_group,
             "scheduled_at": _iso(visit.scheduled_at), "started_at": _iso(visit.started_at),
             "ended_at": _iso(visit.ended_at), "focus_text": visit.focus_text,
-            "reflective_question": visit.reflective_question, "preconference": visit.preconference or {},
+            "reflective_question": visit.reflective_question if can_view_reflective_question(user, visit) else None,
+            "preconference": visit.preconference or {},
             "observations": [{"uuid": str(o.uuid), "author": _name(o.author_id, names), "status": o.status,
-                              "answers": o.answers or {}, "notes": o.notes or [],
-                              "updated_at": _iso(o.updated_at)} for o in visit.observations],
+                              "answers": o.answers or {},
+                              "notes": (o.notes or []) if can_view_quick_notes(user, visit, o) else [],
+                              "updated_at": _iso(o.updated_at)}
+                             for o in visit.observations if can_view_observation(user, visit, o)],
             "feedback": None if feedback is None else {
                 "uuid": str(feedback.uuid), "author": _name(feedback.author_id, names), "status": feedback.status,
                 "summary": feedback.summary, "strengths": feedback.strengths or [],
@@ -75,11 +88,13 @@ def collect(user) -> dict:
     visit_ids = [v.id for v in visits]
     steps = db.session.scalars(select(NextStep).where(or_(
         NextStep.teacher_id == user.id, NextStep.created_by_id == user.id)).order_by(NextStep.id)).all()
+    steps = [s for s in steps if can_view_next_step(user, s)]
     comments = db.session.scalars(select(Comment).where(or_(
         Comment.author_id == user.id, Comment.visit_id.in_(visit_ids or [-1]))).order_by(Comment.id)).all()
     return {
         # The purpose travels with the data (domain.md): never salary-setting unless announced.
         "salary_use": _salary_use(use),
+        "not_included": not_included(),
         "person": {"name": user.name, "email": user.email, "locale": user.locale,
                    "schools": sorted(schools[s] for s in user.school_ids if s in schools)},
         "visits": out_visits,
@@ -133,6 +148,7 @@ def to_csv(data: dict) -> str:
     buffer = io.StringIO()
     writer = _SafeWriter(csv.writer(buffer))
     writer.writerow(CSV_COLUMNS)
+    writer.writerow(("about", None, None, None, None, "not_included", data["not_included"]))
     for visit in data["visits"]:
         date = visit["started_at"] or visit["scheduled_at"]
         for key in ("kind", "status", "purpose", "your_role", "observer", "teacher", "subject", "year_group",

@@ -24,6 +24,9 @@ def _events(action):
 def test_the_teacher_exports_everything_about_them_as_json(app, ctx, password_hash):
     world = build_world(password_hash)
     teacher = world["A1"].users["teacher"]
+    visit = db.session.scalar(select(Visit).where(Visit.uuid == world["A1"].ids["visit_uuid"]))
+    visit.observations[0].status = "complete"  # its feedback is shared: the teacher sees it (tests/privacy/test_export_rules.py)
+    db.session.commit()
     client = _client_for(app, teacher)
 
     response = client.get("/me/data/export.json")
