@@ -1,14 +1,20 @@
 """Shared fixtures: an app on a real database (SQLite file, or PostgreSQL when
 OBSERVE_DATABASE_URL is set), a clean database per test, factories, login helpers,
-and a live server plus Chromium for the e2e tests."""
+and a live server plus Chromium for the e2e tests.
+
+OBSERVE_TEST_TODAY=2027-06-20 runs the whole suite with the clock on that day
+(`make test-dates`; tests/dates.py says how tests get their dates)."""
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import re
 import threading
 
 import pytest
+import time_machine
+from playwright.sync_api import Browser, BrowserType
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import delete
@@ -19,8 +25,37 @@ from observe.auth.passwords import hash_password
 from observe.extensions import db
 from observe.schools.models import Organisation, School
 
+from tests.dates import shifted_start
+
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
+
+
+# --- the clock: the real one, or moved for the whole run by OBSERVE_TEST_TODAY ----------------
+
+_CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_configure(config):
+    """Move the process clock before anything is collected or imported by the tests, and
+    let it tick: every thread sees it (the e2e live server runs in one), and a test may
+    still travel elsewhere with time_machine, coming back here afterwards. A float start
+    keeps time-machine from touching the TZ variable."""
+    start = shifted_start()
+    if start is not None:
+        config.stash[_CLOCK] = time_machine.travel(start.timestamp(), tick=True)
+        config.stash[_CLOCK].start()
+
+
+def pytest_unconfigure(config):
+    if _CLOCK in config.stash:
+        config.stash[_CLOCK].stop()
+
+
+def pytest_report_header(config):
+    if _CLOCK in config.stash:
+        return f"clock moved by OBSERVE_TEST_TODAY to {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC (ticking)"
+
 
 
 @pytest.fixture(scope="session")
@@ -203,6 +238,36 @@ def live_server(app):
     yield server
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _browser_clock_follows_the_run(pytestconfig):
+    """With OBSERVE_TEST_TODAY, every browser context starts its clock where the server's
+    stands (Playwright's clock API, installed before any page loads) and lets it run: the
+    device's timestamps and the server's today agree. Contexts are made by pytest-playwright
+    and by tests themselves (two devices, other viewports), so the constructors are wrapped."""
+    if _CLOCK not in pytestconfig.stash:
+        yield
+        return
+
+    def installed(context):
+        context.clock.install(time=dt.datetime.now(dt.timezone.utc))
+        return context
+
+    new_context, new_page = Browser.new_context, Browser.new_page
+    launch_persistent_context = BrowserType.launch_persistent_context
+
+    def page_with_clock(self, *args, **kwargs):
+        page = new_page(self, *args, **kwargs)
+        installed(page.context)
+        return page
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Browser, "new_context", lambda self, *a, **k: installed(new_context(self, *a, **k)))
+        patch.setattr(Browser, "new_page", page_with_clock)
+        patch.setattr(BrowserType, "launch_persistent_context",
+                      lambda self, *a, **k: installed(launch_persistent_context(self, *a, **k)))
+        yield
 
 
 @pytest.fixture

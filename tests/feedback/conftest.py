@@ -12,6 +12,7 @@ from observe.feedback.models import Feedback, NextStep
 from observe.templates_.models import Template, TemplateVersion
 from observe.visits.models import (Observation, PeerGroup, PeerGroupStatus, Visit)
 from tests.conftest import csrf_token, login
+from tests.dates import next_weekday, today, utc
 
 
 UTC = dt.timezone.utc
@@ -75,9 +76,10 @@ def outsider(make_school, make_user):
 @pytest.fixture
 def make_planned(school, principal, teacher, planned_version):
     def _make(*, observer=principal, of=teacher, at: dt.datetime | None = None, **kw) -> Visit:
+        """A visit planned by default for next Wednesday at 10:00 in Stockholm (still ahead)."""
         visit = Visit(school_id=school.id, kind="planned", status=kw.pop("status", "planned"),
                       observer_id=observer.id, teacher_id=of.id, template_version_id=planned_version.id,
-                      scheduled_at=at or dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC), planned_minutes=40,
+                      scheduled_at=at or utc(next_weekday(), 10), planned_minutes=40,
                       **{"focus_item_keys": [], "preconference": {}, **kw})
         db.session.add(visit)
         db.session.commit()
@@ -108,7 +110,9 @@ def make_feedback(school):
 
 @pytest.fixture
 def make_pair(school, teacher, colleague):
-    def _make(*members, status=PeerGroupStatus.CONFIRMED, start=dt.date(2026, 8, 15), end=dt.date(2026, 12, 20)):
+    def _make(*members, status=PeerGroupStatus.CONFIRMED, start: dt.date | None = None, end: dt.date | None = None):
+        """A pair for a period around today (a group is current until its period ends)."""
+        start, end = start or today() - dt.timedelta(days=100), end or today() + dt.timedelta(days=30)
         group = PeerGroup(school_id=school.id, period_start=start, period_end=end, status=status)
         group.members = list(members) or [teacher, colleague]
         db.session.add(group)
@@ -121,7 +125,9 @@ def make_pair(school, teacher, colleague):
 @pytest.fixture
 def make_peer_visit(school, teacher, colleague, peer_version):
     def _make(group, *, observer=colleague, of=teacher, done=False, counts=None, share=False,
-              at=dt.datetime(2026, 11, 10, 9, 0, tzinfo=UTC)) -> Visit:
+              at: dt.datetime | None = None) -> Visit:
+        """A peer visit, by default on the Tuesday two weeks back at 10:00 (held already)."""
+        at = at or utc(next_weekday(1, after=today() - dt.timedelta(days=21)), 10)
         visit = Visit(school_id=school.id, kind="peer", status="completed" if done else "planned",
                       purpose="peer_learning", observer_id=observer.id, teacher_id=of.id,
                       template_version_id=peer_version.id, scheduled_at=at, peer_group_id=group.id,

@@ -12,12 +12,15 @@ from observe.audit.models import AuditEvent
 from observe.extensions import db
 from observe.feedback.models import Comment, Feedback, NextStep
 
+from tests.dates import today
+
 from .conftest import login_en as login, post, text
 
+IN_TWO_WEEKS = today() + dt.timedelta(days=14)  # a due date ahead of the day the tests run
 DRAFT = {"summary": "Lugn och tydlig start.", "strength_text_0": "Tydliga instruktioner",
          "strength_evidence_0": "Alla elever började inom en minut efter genomgången.",
          "development_area": "Fler elever i samtalet", "next_step_text": "Pröva EPA i nästa genomgång",
-         "next_step_due": "2026-12-10", "action": "save"}
+         "next_step_due": str(IN_TWO_WEEKS), "action": "save"}
 
 
 def client_for(app, user):
@@ -127,7 +130,7 @@ def test_teacher_cannot_respond_to_a_draft(app, held, teacher, make_feedback):
 
 
 def test_next_step_moves_through_its_states(app, held, teacher, make_feedback):
-    make_feedback(held, shared=True, step_due=dt.date(2026, 12, 10))
+    make_feedback(held, shared=True, step_due=IN_TWO_WEEKS)
     step = db.session.scalar(select(NextStep))
     c = client_for(app, teacher)
     assert "Pröva exit tickets" in text(c.get("/feedback/"))
@@ -142,7 +145,7 @@ def test_next_step_moves_through_its_states(app, held, teacher, make_feedback):
 
 
 def test_next_step_of_another_teacher_is_not_reachable(app, held, colleague, outsider, make_feedback):
-    make_feedback(held, shared=True, step_due=dt.date(2026, 12, 10))
+    make_feedback(held, shared=True, step_due=IN_TWO_WEEKS)
     step = db.session.scalar(select(NextStep))
     for user in (colleague, outsider):
         response = post(client_for(app, user), f"/feedback/next-steps/{step.uuid}/status", {"status": "done"})
@@ -156,7 +159,7 @@ def test_next_step_agreed_after_the_talk(app, held, teacher, make_feedback):
     c = client_for(app, teacher)
     assert post(c, f"/feedback/visit/{held.uuid}/next-steps", {"text": "", "due_on": ""}).status_code == 422
     assert post(c, f"/feedback/visit/{held.uuid}/next-steps",
-                {"text": "Vänta tre sekunder efter frågan", "due_on": "2026-12-01"}).status_code == 302
+                {"text": "Vänta tre sekunder efter frågan", "due_on": str(IN_TWO_WEEKS)}).status_code == 302
     step = db.session.scalar(select(NextStep))
     assert step.teacher_id == teacher.id and step.feedback_id is not None
 

@@ -14,6 +14,9 @@ from .conftest import login_en, text
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+# The figures are per term, and these tests build one known term around NOW (autumn 2026, with a
+# visit in the spring before): the clock stands at NOW, ticking, so pages and services agree with it.
+pytestmark = pytest.mark.time_machine(NOW)
 
 
 def at(days_ago: float) -> dt.datetime:

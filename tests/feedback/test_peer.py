@@ -9,7 +9,18 @@ from observe.extensions import db
 from observe.feedback.models import NextStep
 from observe.visits.models import PeerGroup, Visit
 
+from tests.dates import form_value, next_weekday, stockholm, term_key, today
+
 from .conftest import login_en, post, text
+
+
+def period() -> dict:
+    """A pair's period in the form: from a while back to after today."""
+    return {"period_start": str(today() - dt.timedelta(days=30)), "period_end": str(today() + dt.timedelta(days=90))}
+
+
+def in_two_weeks() -> str:
+    return str(today() + dt.timedelta(days=14))
 
 
 def client_for(app, user):
@@ -19,7 +30,7 @@ def client_for(app, user):
 def test_principal_forms_a_confirmed_pair(app, principal, teacher, colleague):
     c = client_for(app, principal)
     response = post(c, "/feedback/peer/groups", {"members": [teacher.id, colleague.id],
-                                                  "period_start": "2026-08-15", "period_end": "2026-12-20"})
+                                                  **period()})
     assert response.status_code == 302
     group = db.session.scalar(select(PeerGroup))
     assert group.status == "confirmed" and {m.id for m in group.members} == {teacher.id, colleague.id}
@@ -27,8 +38,7 @@ def test_principal_forms_a_confirmed_pair(app, principal, teacher, colleague):
 
 def test_group_must_be_a_pair_or_trio(app, principal, teacher):
     c = client_for(app, principal)
-    response = post(c, "/feedback/peer/groups", {"members": [teacher.id], "period_start": "2026-08-15",
-                                                  "period_end": "2026-12-20"})
+    response = post(c, "/feedback/peer/groups", {"members": [teacher.id], **period()})
     assert response.status_code == 422
     assert "Choose two or three teachers" in text(response)
     assert db.session.scalar(select(PeerGroup)) is None
@@ -36,8 +46,7 @@ def test_group_must_be_a_pair_or_trio(app, principal, teacher):
 
 def test_teachers_propose_and_the_principal_confirms(app, principal, teacher, colleague):
     c = client_for(app, teacher)
-    assert post(c, "/feedback/peer/groups", {"members": [teacher.id, colleague.id], "period_start": "2026-08-15",
-                                              "period_end": "2026-12-20"}).status_code == 302
+    assert post(c, "/feedback/peer/groups", {"members": [teacher.id, colleague.id], **period()}).status_code == 302
     group = db.session.scalar(select(PeerGroup))
     assert group.status == "proposed"
     assert post(c, f"/feedback/peer/groups/{group.id}/confirm", {}).status_code == 403
@@ -49,8 +58,7 @@ def test_teachers_propose_and_the_principal_confirms(app, principal, teacher, co
 def test_a_proposal_must_include_the_proposer(app, teacher, colleague, make_user):
     third = make_user(name="Tredje Lärare")
     c = client_for(app, teacher)
-    response = post(c, "/feedback/peer/groups", {"members": [colleague.id, third.id], "period_start": "2026-08-15",
-                                                  "period_end": "2026-12-20"})
+    response = post(c, "/feedback/peer/groups", {"members": [colleague.id, third.id], **period()})
     assert response.status_code == 422
     assert db.session.scalar(select(PeerGroup)) is None
 
@@ -72,7 +80,7 @@ def test_observed_teacher_books_a_peer_visit_and_sets_the_focus(app, teacher, co
     c = client_for(app, teacher)
     assert c.get(f"/feedback/peer/groups/{group.id}/visit").status_code == 200
     response = post(c, f"/feedback/peer/groups/{group.id}/visit", {
-        "observer_id": colleague.id, "scheduled_at": "2026-11-20T10:00",
+        "observer_id": colleague.id, "scheduled_at": form_value(stockholm(next_weekday(), 10)),
         "focus_text": "Hur fördelar jag ordet?", "data_method": "Vem pratar"})
     assert response.status_code == 302
     visit = db.session.scalar(select(Visit))
@@ -88,7 +96,7 @@ def test_peer_visit_needs_a_focus_and_a_group_member(app, teacher, make_pair, ma
     stranger = make_user(name="Inte I Gruppen")
     c = client_for(app, teacher)
     response = post(c, f"/feedback/peer/groups/{group.id}/visit", {
-        "observer_id": stranger.id, "scheduled_at": "2026-11-20T10:00", "focus_text": ""})
+        "observer_id": stranger.id, "scheduled_at": form_value(stockholm(next_weekday(), 10)), "focus_text": ""})
     assert response.status_code == 422
     assert db.session.scalar(select(Visit)) is None
 
@@ -111,14 +119,15 @@ def test_owner_decides_on_the_summary_to_the_principal(app, principal, teacher, 
                                                        make_peer_visit):
     visit = make_peer_visit(make_pair(), done=True, counts=9)
     boss = client_for(app, principal)
-    page = text(boss.get("/feedback/follow-up?term=ht-2026"))
+    term = term_key(visit.scheduled_at.date())  # the term the visit was held in
+    page = text(boss.get(f"/feedback/follow-up?term={term}"))
     assert "Vilka elever svarar" not in page
     # The observer is not the owner and cannot share the colleague's notes.
     observer = client_for(app, colleague)
     assert post(observer, f"/feedback/visit/{visit.uuid}/summary", {"summary_to_principal": "y"}).status_code == 403
     owner = client_for(app, teacher)
     assert post(owner, f"/feedback/visit/{visit.uuid}/summary", {"summary_to_principal": "y"}).status_code == 302
-    page = text(boss.get("/feedback/follow-up?term=ht-2026"))
+    page = text(boss.get(f"/feedback/follow-up?term={term}"))
     assert "Vilka elever svarar på mina frågor?" in page and "Open questions: 9" in page
     # Focus theme and counts only: never the notes themselves.
     assert "Elev vid fönstret" not in page
@@ -137,10 +146,10 @@ def test_owner_deletes_the_notes(app, teacher, colleague, make_pair, make_peer_v
 def test_observed_teacher_chooses_own_next_step(app, teacher, colleague, principal, make_pair, make_peer_visit):
     visit = make_peer_visit(make_pair(), done=True)
     assert post(client_for(app, colleague), f"/feedback/visit/{visit.uuid}/next-steps",
-                {"text": "x", "due_on": "2026-12-01"}).status_code == 403
+                {"text": "x", "due_on": in_two_weeks()}).status_code == 403
     c = client_for(app, teacher)
     assert post(c, f"/feedback/visit/{visit.uuid}/next-steps",
-                {"text": "Fler öppna frågor", "due_on": "2026-12-01"}).status_code == 302
+                {"text": "Fler öppna frågor", "due_on": in_two_weeks()}).status_code == 302
     step = db.session.scalar(select(NextStep))
     assert step.teacher_id == teacher.id and step.feedback_id is None
     # Both in the pair see it; principals do not (it is part of the pair's notes).
@@ -160,7 +169,7 @@ def test_peer_step_of_pair_not_shown_before_a_principals_visit(app, teacher, pri
                                                                make_peer_visit, make_planned):
     visit = make_peer_visit(make_pair(), done=True)
     db.session.add(NextStep(school_id=visit.school_id, visit_id=visit.id, teacher_id=teacher.id,
-                            created_by_id=teacher.id, text="Parets hemliga steg", due_on=dt.date(2026, 12, 1)))
+                            created_by_id=teacher.id, text="Parets hemliga steg", due_on=today() + dt.timedelta(days=14)))
     db.session.commit()
     planned = make_planned()
     assert "Parets hemliga steg" not in text(client_for(app, principal).get(f"/planning/{planned.uuid}"))

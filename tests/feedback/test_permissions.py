@@ -9,6 +9,8 @@ from observe.auth import permissions as perm
 from observe.extensions import db
 from observe.feedback.models import NextStep
 
+from tests.dates import today
+
 from .conftest import login_en, post
 
 # (method, path template) for every record-bound endpoint; {v} visit uuid, {s} step uuid, {g} peer group id.
@@ -33,7 +35,7 @@ def call(client, method, path):
 @pytest.fixture
 def planned(make_planned, make_feedback):
     visit = make_planned(status="completed")
-    make_feedback(visit, shared=True, step_due=dt.date(2026, 12, 1))
+    make_feedback(visit, shared=True, step_due=today() + dt.timedelta(days=14))
     return visit, db.session.scalar(db.select(NextStep))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -11,11 +12,15 @@ from observe.extensions import db
 from observe.feedback.models import NextStep
 from observe.visits.models import Visit
 
+from tests.dates import form_value, next_weekday, stockholm, today, utc
+
 from .conftest import login_en as login, post, text
 
 
-def _plan(client, teacher, planned_version, **extra):
-    data = {"teacher_id": teacher.id, "scheduled_at": "2026-11-25T09:15", "planned_minutes": "45",
+def _plan(client, teacher, planned_version, at: dt.datetime | None = None, **extra):
+    """Plan a visit through the form, by default for next Wednesday at 09:15 Stockholm time."""
+    data = {"teacher_id": teacher.id, "scheduled_at": form_value(at or stockholm(next_weekday(), 9, 15)),
+            "planned_minutes": "45",
             "template_version_id": planned_version.id, "purpose": "development", "subject": "Matematik",
             "year_group": "3B", **extra}
     return post(client, "/planning/new", data, "/planning/new")
@@ -28,8 +33,7 @@ def test_principal_plans_and_teacher_sees_the_plan(app, client, principal, teach
     visit = db.session.scalar(select(Visit))
     assert (visit.kind, visit.status, visit.observer_id, visit.teacher_id) == ("planned", "planned", principal.id,
                                                                               teacher.id)
-    # 09:15 in Stockholm in November (CET, UTC+1) is 08:15 UTC.
-    assert visit.scheduled_at == dt.datetime(2026, 11, 25, 8, 15, tzinfo=dt.timezone.utc)
+    assert visit.scheduled_at == utc(next_weekday(), 9, 15)
     assert response.headers["Location"].endswith(f"/planning/{visit.uuid}")
 
     teacher_client = app.test_client()
@@ -39,6 +43,23 @@ def test_principal_plans_and_teacher_sees_the_plan(app, client, principal, teach
     page = teacher_client.get(f"/planning/{visit.uuid}")
     assert page.status_code == 200
     assert "09:15" in text(page)
+
+
+# The form takes Stockholm wall time; the database keeps UTC, an hour behind in winter (CET)
+# and two in summer (CEST). The clock stands a few days before each plan.
+@pytest.mark.parametrize("now, typed, stored", [
+    ("2026-11-20T09:00+01:00", "2026-11-25T09:15", dt.datetime(2026, 11, 25, 8, 15, tzinfo=dt.timezone.utc)),
+    ("2027-06-01T09:00+02:00", "2027-06-09T09:15", dt.datetime(2027, 6, 9, 7, 15, tzinfo=dt.timezone.utc)),
+    ("2027-03-24T09:00+01:00", "2027-03-29T09:15", dt.datetime(2027, 3, 29, 7, 15, tzinfo=dt.timezone.utc)),
+], ids=["winter", "summer", "after-the-spring-change"])
+def test_planned_time_is_stockholm_time_in_winter_and_summer(client, principal, teacher, planned_version,
+                                                              now, typed, stored):
+    with time_machine.travel(dt.datetime.fromisoformat(now), tick=True):
+        login(client, principal)
+        assert post(client, "/planning/new", {
+            "teacher_id": teacher.id, "scheduled_at": typed, "planned_minutes": "45",
+            "template_version_id": planned_version.id, "purpose": "development"}, "/planning/new").status_code == 302
+        assert db.session.scalar(select(Visit)).scheduled_at == stored
 
 
 def test_plan_form_errors_keep_the_input(client, principal, teacher, planned_version):
@@ -85,18 +106,19 @@ def test_extra_access_is_granted_by_the_planner(app, client, principal, teacher,
 
 def test_teacher_writes_the_preconference(app, make_planned, teacher):
     visit = make_planned()
+    meeting = stockholm(next_weekday() + dt.timedelta(days=1), 14)  # the day after the visit
     c = app.test_client()
     login(c, teacher)
     response = post(c, f"/planning/{visit.uuid}/preconference", {
         "lesson_goal": "Eleverna kan jämföra bråk", "student_activity": "Parvis med bråkstavar",
         "focus_item_keys": ["D1", "NOT_AN_ITEM"], "focus_text": "Hur många elever kommer till tals?",
-        "data_method": "Tidslogg över frågor", "feedback_meeting_at": "2026-11-26T14:00"}, f"/planning/{visit.uuid}")
+        "data_method": "Tidslogg över frågor", "feedback_meeting_at": form_value(meeting)}, f"/planning/{visit.uuid}")
     assert response.status_code == 302
     db.session.refresh(visit)
     assert visit.focus_item_keys == ["D1"]
     assert visit.focus_text == "Hur många elever kommer till tals?"
     assert visit.preconference["lesson_goal"] == "Eleverna kan jämföra bråk"
-    assert visit.preconference["feedback_meeting_at"].startswith("2026-11-26T13:00")
+    assert dt.datetime.fromisoformat(visit.preconference["feedback_meeting_at"]) == meeting
     page = text(c.get(f"/planning/{visit.uuid}"))
     assert "Eleverna kan jämföra bråk" in page
 
@@ -112,9 +134,9 @@ def test_other_teacher_cannot_write_the_preconference(app, make_planned, colleag
 
 
 def test_booking_is_a_valid_calendar_file(app, make_planned, teacher):
-    visit = make_planned(at=dt.datetime(2026, 11, 25, 8, 15, tzinfo=dt.timezone.utc),
-                         preconference={"lesson_goal": "Jämföra bråk; storlek, ordning",
-                                        "feedback_meeting_at": "2026-11-26T13:00:00+00:00"})
+    start, meeting = utc(next_weekday(), 9, 15), utc(next_weekday() + dt.timedelta(days=1), 14)
+    visit = make_planned(at=start, preconference={"lesson_goal": "Jämföra bråk; storlek, ordning",
+                                                  "feedback_meeting_at": meeting.isoformat()})
     c = app.test_client()
     login(c, teacher)
     response = c.get(f"/planning/{visit.uuid}/booking.ics")
@@ -127,18 +149,17 @@ def test_booking_is_a_valid_calendar_file(app, make_planned, teacher):
     assert all(len(line) <= 75 for line in lines)
     unfolded = raw.decode().replace("\r\n ", "")
     assert unfolded.count("BEGIN:VEVENT") == 2
-    assert "DTSTART:20261125T081500Z" in unfolded and "DTEND:20261125T085500Z" in unfolded
-    assert "DTSTART:20261126T130000Z" in unfolded
+    end = start + dt.timedelta(minutes=40)
+    assert f"DTSTART:{start:%Y%m%dT%H%M%SZ}" in unfolded and f"DTEND:{end:%Y%m%dT%H%M%SZ}" in unfolded
+    assert f"DTSTART:{meeting:%Y%m%dT%H%M%SZ}" in unfolded
     assert "Jämföra bråk\\; storlek\\, ordning" in unfolded
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export")) is not None
 
 
-# The plan (25 Nov 2026) and the step (due 10 Dec) must both lie ahead: the clock stands before them.
-@time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc), tick=True)
 def test_follow_up_visit_is_linked_to_the_next_step(client, school, principal, teacher, planned_version,
                                                     make_planned, make_feedback):
     first = make_planned(status="completed")
-    make_feedback(first, shared=True, step_due=dt.date(2026, 12, 10))
+    make_feedback(first, shared=True, step_due=today() + dt.timedelta(days=14))  # the plan and the step lie ahead
     step = db.session.scalar(select(NextStep))
     login(client, principal)
     form = client.get(f"/planning/new?follow_up={step.uuid}")

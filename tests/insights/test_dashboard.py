@@ -313,8 +313,10 @@ def test_a_two_year_trend_labels_a_few_months_with_their_years(client, login_as,
     years = re.findall(r'class="chart-tick heat-year"[^>]*>(\d{4})<', heat[:heat.index("</svg>")])
     assert years == [str(year) for year in range(start.year, DAY.year + 1)]
 
-    one_term = item_block(page(client), "S1")  # a term: every month, no year
+    one_term = item_block(page(client), "S1")  # a term: its months without the year
     assert "heat-year" not in page(client)
     first, last = term_range(term_of(DAY))
+    months = months_between(first, last)  # autumn has five months, all labelled; spring seven, every other one
+    labelled = months if len(months) <= 6 else months[::2]
     assert re.findall(r'y="162" text-anchor="middle">([^<]+)</text>', one_term) == [
-        format_date(dt.date(int(m[:4]), int(m[5:]), 1), "LLL", locale="sv") for m in months_between(first, last)]
+        format_date(dt.date(int(m[:4]), int(m[5:]), 1), "LLL", locale="sv") for m in labelled]

@@ -13,6 +13,13 @@ from observe.templates_.models import Template, TemplateVersion
 from observe.visits.models import Visit
 from tests.auth.conftest import client  # noqa: F401  (each request in its own app context, as in production)
 from tests.conftest import login
+from tests.dates import iso_z, today, utc
+
+# A lesson observed on the device yesterday at 09:00 Stockholm time, with a note two minutes in,
+# and a next step due in two weeks: dates as a device sends them, relative to the day the tests run.
+STARTED_AT = utc(today() - dt.timedelta(days=1), 9)
+NOTE_AT = STARTED_AT + dt.timedelta(minutes=2)
+DUE_ON = today() + dt.timedelta(days=14)
 
 DOCUMENT = {
     "format": "observe-template/1", "key": "walkthrough", "kind": "walkthrough",
@@ -72,7 +79,7 @@ def feedback_record(visit, *, base: int = 0, **changes) -> dict:
         "visit_uuid": str(visit.uuid), "summary": "Tydlig start, eleverna visste vad de skulle göra.",
         "strengths": [{"text": "Målet på tavlan", "evidence": "Läraren läste målet högt och pekade på det"}],
         "development_area": "Fler öppna frågor",
-        "next_step": {"text": "Planera tre öppna frågor", "due_on": "2026-12-04"},
+        "next_step": {"text": "Planera tre öppna frågor", "due_on": DUE_ON.isoformat()},
     }
     record.update(changes)
     return record
@@ -84,12 +91,12 @@ def observation(version_id: int, *, visit_uuid=None, kind: str = "spontaneous", 
     record = {
         "type": "observation", "uuid": str(extra.pop("uuid", uuid.uuid4())), "base_revision": base,
         "visit": {"uuid": str(visit_uuid or uuid.uuid4()), "kind": kind, "teacher_id": teacher_id,
-                  "subject": "Matematik", "year_group": "3", "started_at": "2026-11-23T08:00:00Z",
+                  "subject": "Matematik", "year_group": "3", "started_at": iso_z(STARTED_AT),
                   **extra.pop("visit", {})},
         "template_version_id": version_id,
         "fields": {"a.W1": ["yes"], "a.W1.evidence": ["Målet stod på tavlan"], "a.W3.x": ["18"],
                    "a.W3.y": ["24"]} if fields is None else fields,
-        "notes": [{"at": "2026-11-23T08:02:00Z", "text": "Eleverna diskuterar i par"}],
+        "notes": [{"at": iso_z(NOTE_AT), "text": "Eleverna diskuterar i par"}],
         "status": status,
     }
     record.update(extra)
@@ -143,8 +150,4 @@ def api(api_as, principal, version) -> Api:
     return api_as(principal)
 
 
-def at(hours: int) -> str:
-    return (dt.datetime(2026, 11, 23, 8, tzinfo=dt.timezone.utc) + dt.timedelta(hours=hours)).isoformat()
-
-
-__all__ = ["Role", "feedback_record", "observation", "publish_version", "at"]
+__all__ = ["Role", "feedback_record", "observation", "publish_version", "STARTED_AT", "NOTE_AT", "DUE_ON"]

@@ -9,7 +9,7 @@ from observe.auth.models import Role
 from observe.extensions import db
 from observe.feedback.models import Feedback
 
-from .conftest import feedback_record
+from .conftest import DUE_ON, feedback_record
 
 
 def stored(record) -> Feedback:
@@ -25,7 +25,7 @@ def test_draft_is_created_then_resent_unchanged_then_updated(api, planned_visit,
     assert feedback.strengths == [{"text": "Målet på tavlan",
                                    "evidence": "Läraren läste målet högt och pekade på det"}]
     assert feedback.next_steps[0].text == "Planera tre öppna frågor"
-    assert str(feedback.next_steps[0].due_on) == "2026-12-04"
+    assert feedback.next_steps[0].due_on == DUE_ON
     assert api.results(record) == [{"uuid": record["uuid"], "status": "unchanged", "revision": 1}]
     [updated] = api.results({**record, "base_revision": 1, "development_area": "Väntetid efter frågor"})
     assert updated == {"uuid": record["uuid"], "status": "updated", "revision": 2}

@@ -1,6 +1,7 @@
 """The merge screen (/conflicts): the author sees both versions side by side and merges them."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -11,8 +12,9 @@ from observe.auth.models import Role
 from observe.extensions import db
 from observe.sync.models import SyncConflict
 from tests.conftest import CSRF_RE
+from tests.dates import iso_z
 
-from .conftest import feedback_record, observation
+from .conftest import DUE_ON, NOTE_AT, feedback_record, observation
 from .test_conflicts import make_conflict
 from .test_records import stored
 
@@ -91,7 +93,7 @@ def test_the_chosen_fields_become_the_next_revision_and_close_the_conflict(api, 
     obs = stored(record)
     assert obs.revision == 3
     assert obs.answers == {"W1": {"value": "yes"}, "W9": {"value": "Sammanfogat: eleverna arbetade i par."}}
-    assert obs.notes == [{"at": "2026-11-23T08:02:00+00:00", "text": "Eleverna diskuterar i par"}]
+    assert obs.notes == [{"at": NOTE_AT.isoformat(), "text": "Eleverna diskuterar i par"}]
     assert db.session.get(SyncConflict, conflict_id).resolved_at is not None
     listing = api.client.get("/conflicts/").get_data(as_text=True)
     assert "revision 3" in listing and "No conflicts" in listing
@@ -105,7 +107,7 @@ def test_keeping_the_servers_version_keeps_it_and_notes_can_be_kept_from_both(ap
     record = observation(version.id)
     api.results(record)
     api.results({**record, "base_revision": 1, "fields": {"a.W1": ["no"]}})
-    device_note = {"at": "2026-11-23T08:09:00Z", "text": "Läraren sammanfattar"}
+    device_note = {"at": iso_z(NOTE_AT + dt.timedelta(minutes=7)), "text": "Läraren sammanfattar"}
     stale = {**record, "base_revision": 1, "notes": [*record["notes"], device_note]}
     assert api.results(stale)[0]["status"] == "conflict"
     response = _post(api, _conflict_id(), {"pick.W1": "server", "pick.W1.evidence": "mine",
@@ -191,7 +193,7 @@ def _feedback_conflict(api, planned_visit) -> dict:
               "strengths": [*record["strengths"], {"text": "Lugn start", "evidence": "Alla satt ner inom en minut"}]}
     api.results(laptop)
     tablet = {**record, "base_revision": 1, "summary": "Från surfplattan",
-              "next_step": {"text": "Planera tre öppna frågor", "due_on": "2026-12-11"}}
+              "next_step": {"text": "Planera tre öppna frågor", "due_on": (DUE_ON + dt.timedelta(days=7)).isoformat()}}
     assert api.results(tablet)[0]["status"] == "conflict"
     return record
 
@@ -212,7 +214,7 @@ def test_a_feedback_conflict_is_merged_field_by_field(api, planned_visit):
     db.session.refresh(feedback)
     assert feedback.revision == 3 and feedback.summary == "Tydlig start, sammanfogad"
     assert [s["text"] for s in feedback.strengths] == ["Målet på tavlan", "Lugn start"]
-    assert feedback.next_steps[0].due_on.isoformat() == "2026-12-11"
+    assert feedback.next_steps[0].due_on == DUE_ON + dt.timedelta(days=7)
     assert db.session.execute(select(SyncConflict.resolved_at)).scalar_one() is not None
     assert "No conflicts" in api.client.get("/conflicts/").get_data(as_text=True)
 

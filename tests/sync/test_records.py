@@ -1,6 +1,7 @@
 """What happens to each record a device uploads: created, unchanged, updated, conflict, rejected."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import func, select
@@ -10,7 +11,9 @@ from observe.extensions import db
 from observe.sync.models import SyncConflict
 from observe.visits.models import Observation, ObservationAnswer, Visit
 
-from .conftest import observation, publish_version
+from tests.dates import STOCKHOLM, iso_z
+
+from .conftest import NOTE_AT, STARTED_AT, observation, publish_version
 
 
 def count(model) -> int:
@@ -30,7 +33,7 @@ def test_new_walkthrough_is_created_with_its_visit(api, version, principal, teac
     assert obs.school_id == school.id and obs.author_id == principal.id and obs.revision == 1
     assert obs.answers["W1"] == {"value": "yes", "evidence": "Målet stod på tavlan"}
     assert obs.answers["W3"] == {"value": {"x": 18, "y": 24}}
-    assert obs.notes == [{"at": "2026-11-23T08:02:00+00:00", "text": "Eleverna diskuterar i par"}]
+    assert obs.notes == [{"at": NOTE_AT.isoformat(), "text": "Eleverna diskuterar i par"}]
     visit = obs.visit
     assert str(visit.uuid) == record["visit"]["uuid"]
     assert (visit.kind, visit.observer_id, visit.teacher_id, visit.subject) == (
@@ -66,7 +69,7 @@ def test_complete_observations_feed_answer_rows_and_edits_replace_them(api, vers
     rows = db.session.execute(select(ObservationAnswer).order_by(ObservationAnswer.item_key)).scalars().all()
     assert [(r.item_key, r.choice, r.number, r.total) for r in rows] == [
         ("W1", "yes", 1.0, None), ("W3", None, 0.75, 24.0)]
-    assert rows[0].visit_kind == "spontaneous" and str(rows[0].observed_on) == "2026-11-23"
+    assert rows[0].visit_kind == "spontaneous" and rows[0].observed_on == STARTED_AT.astimezone(STOCKHOLM).date()
     record.update(base_revision=1, fields={"a.W1": ["no"]})
     api.results(record)
     db.session.expire_all()
@@ -221,7 +224,7 @@ def test_someone_elses_record_uuid_cannot_be_overwritten(api_as, make_user, vers
 def test_device_report_is_stored_for_admins(api, version, principal):
     from observe.sync.models import Device
 
-    device = {"uuid": str(uuid.uuid4()), "pending": 3, "oldest_pending_at": "2026-11-23T08:10:00Z"}
+    device = {"uuid": str(uuid.uuid4()), "pending": 3, "oldest_pending_at": iso_z(STARTED_AT + dt.timedelta(minutes=10))}
     api.results(observation(version.id), device=device)
     api.results(device={**device, "pending": 0, "oldest_pending_at": None})
     db.session.expire_all()
@@ -258,11 +261,11 @@ def test_another_writer_in_between_still_makes_a_conflict(api, version):
 
 def test_empty_notes_are_dropped_and_extra_device_keys_ignored(api, version):
     record = observation(version.id)
-    record["notes"].append({"at": "2026-11-23T08:05:00Z", "text": "  "})
+    record["notes"].append({"at": iso_z(NOTE_AT + dt.timedelta(minutes=3)), "text": "  "})
     device = {"uuid": str(uuid.uuid4()), "pending": 1, "battery": "low"}
     [result] = api.results(record, device=device)
     assert result["status"] == "created"
-    assert stored(record).notes == [{"at": "2026-11-23T08:02:00+00:00", "text": "Eleverna diskuterar i par"}]
+    assert stored(record).notes == [{"at": NOTE_AT.isoformat(), "text": "Eleverna diskuterar i par"}]
 
 
 def test_walkthrough_of_a_teacher_who_left_can_still_be_finished(api, version, teacher):
