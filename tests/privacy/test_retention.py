@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from observe.extensions import db
@@ -15,6 +16,9 @@ from tests.security.world import build_world
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+# Retention counts months back from the day it runs: the clock stands at NOW (ticking), so what the
+# app stamps itself (a step "updated just now", the world's visit going on) is of the same day.
+pytestmark = pytest.mark.time_machine(NOW)
 
 
 def _walkthrough(rec, *, days_ago: int) -> Visit:

@@ -12,7 +12,8 @@ from observe.feedback import sync_schemas as feedback_schemas
 from observe.sync import schemas
 from observe.visits import sync_schemas as observation_schemas
 from observe.visits.models import Observation, Visit
-from tests.sync.conftest import api, api_as, feedback_record, observation, planned_visit, version  # noqa: F401
+from tests.dates import iso_z
+from tests.sync.conftest import STARTED_AT, api, api_as, feedback_record, observation, planned_visit, version  # noqa: F401
 
 SERVER_OWNED = {"school_id", "school", "owner", "owner_id", "author", "author_id", "observer_id", "created_by_id",
                 "user_id", "id", "revision", "shared_at", "acknowledged_at", "resolved_at"}
@@ -57,7 +58,7 @@ def test_the_sync_api_refuses_a_visit_naming_a_server_owned_field(api, version, 
 
 
 @pytest.mark.parametrize("key,value", [("status", "shared"), ("author_id", 1), ("school_id", 1),
-                                       ("shared_at", "2026-11-23T08:00:00Z")])
+                                       ("shared_at", iso_z(STARTED_AT))])
 def test_the_sync_api_refuses_feedback_naming_a_server_owned_field(api, planned_visit, key, value):
     assert api.results(feedback_record(planned_visit, **{key: value}))[0]["status"] == "rejected"
     assert count(Feedback) == 0

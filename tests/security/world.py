@@ -24,6 +24,7 @@ from observe.schools.models import Organisation, School, TeacherGroup
 from observe.sync.models import SyncConflict
 from observe.templates_.models import Template, TemplateVersion
 from observe.visits.models import Observation, PeerGroup, Visit
+from tests.dates import today
 
 UTC = dt.timezone.utc
 ROLES = ("anon", "admin", "principal", "teacher", "peer", "colleague", "outsider", "foreign")
@@ -78,11 +79,12 @@ def populate(school: School, password_hash: str, tag: str) -> Records:
     db.session.add_all([version, group])
     db.session.flush()
 
-    when = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    when = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(minutes=20)  # a visit going on now
     planned = Visit(school_id=school.id, kind="planned", status="in_progress", observer_id=u["principal"].id,
                     teacher_id=u["teacher"].id, template_version_id=version.id, scheduled_at=when,
                     planned_minutes=40, started_at=when, created_by_id=u["principal"].id)
-    peer_group = PeerGroup(school_id=school.id, period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 12, 20),
+    peer_group = PeerGroup(school_id=school.id, period_start=today() - dt.timedelta(days=30),
+                           period_end=today() + dt.timedelta(days=30),
                            status="proposed", proposed_by_id=u["teacher"].id)
     peer_group.members = [u["teacher"], u["peer"]]
     db.session.add_all([planned, peer_group])

@@ -6,12 +6,14 @@ import datetime as dt
 from observe.extensions import db
 from observe.feedback.models import Feedback, NextStep
 from tests.conftest import login
+from tests.dates import today
 
 ANSWERS = {"W1": {"value": "yes", "evidence": "Målet stod på tavlan"}}
 
 
 def _with_notes(visit):
-    visit.observations[0].notes = [{"at": "2026-11-20T09:05:00+00:00", "text": "Privat anteckning om Lars"}]
+    noted = visit.started_at or dt.datetime.now(dt.timezone.utc)
+    visit.observations[0].notes = [{"at": noted.isoformat(), "text": "Privat anteckning om Lars"}]
     db.session.commit()
     return visit
 
@@ -64,7 +66,7 @@ def test_observation_form_of_a_planned_visit_shows_the_teachers_open_next_step(a
                                                                                 teacher):
     earlier = make_visit(principal, teacher)
     db.session.add(NextStep(school_id=earlier.school_id, visit_id=earlier.id, teacher_id=teacher.id,
-                            text="Vänta fem sekunder efter frågan", due_on=dt.date(2026, 12, 1)))
+                            text="Vänta fem sekunder efter frågan", due_on=today() + dt.timedelta(days=14)))
     planned = make_visit(principal, teacher, kind="planned", status="planned", observation=False,
                          focus_text="Frågor som kräver resonemang", started_at=None,
                          scheduled_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))

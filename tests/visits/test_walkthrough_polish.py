@@ -2,6 +2,7 @@
 the teacher's shared summary and reply, the interval timeline on the visit page, the favicon."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from observe.extensions import db
 from observe.templates_.models import Template, TemplateVersion
 from observe.visits.models import Observation, Visit
 from tests.conftest import csrf_token, login
+from tests.dates import iso_z
 from tests.visits.test_views import form_values, start
 
 
@@ -56,18 +58,20 @@ def test_the_form_shows_when_the_visit_started_and_a_quiet_timer(observer, teach
 def test_notes_stamped_on_the_device_and_finishing_in_one_post(observer, principal, teacher):
     values = start(observer, teacher)
     assert values["ended_at"] == ""
+    first = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(minutes=8)
+    second = first + dt.timedelta(minutes=6, seconds=30)
     response = observer.post("/visits/save", data={
         **values, "action": "finish",
-        "note_at": ["2026-11-23T08:01:00Z", "2026-11-23T08:07:30Z"],
+        "note_at": [iso_z(first), iso_z(second)],
         "note_text": ["Målet på tavlan.", "Eleverna förklarar för varandra."]})
     assert response.status_code == 302
     visit = db.session.scalar(select(Visit))
     assert visit.status == "completed" and visit.ended_at is not None  # one tap: finished and timed
     observation = db.session.scalar(select(Observation))
     assert [(n["at"][:19], n["text"]) for n in observation.notes] == [  # the device's times, kept
-        ("2026-11-23T08:01:00", "Målet på tavlan."), ("2026-11-23T08:07:30", "Eleverna förklarar för varandra.")]
+        (iso_z(first)[:19], "Målet på tavlan."), (iso_z(second)[:19], "Eleverna förklarar för varandra.")]
     page = observer.get(f"/visits/{values['visit_uuid']}").get_data(as_text=True)
-    assert 'datetime="2026-11-23T08:07:30' in page and "Eleverna förklarar för varandra." in page
+    assert f'datetime="{iso_z(second)[:19]}' in page and "Eleverna förklarar för varandra." in page
 
 
 def test_teacher_gets_the_shared_summary_not_the_jottings_and_replies(app, observer, principal, teacher):
