@@ -7,6 +7,7 @@ at tablet and phone size and each colour scheme (a full 12-way product would tak
 and find the same template faults)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.a11y.browser import demo, sign_in  # noqa: F401  (fixture)
+from tests.dates import iso_z
 
 pytestmark = pytest.mark.e2e
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
@@ -110,7 +112,7 @@ def demo_conflict() -> int:
                             payload={"type": "observation", "uuid": str(obs.uuid), "fields": fields,
                                      "template_version_id": obs.template_version_id, "status": obs.status,
                                      "visit": {"uuid": str(obs.visit.uuid), "kind": obs.visit.kind},
-                                     "notes": [{"at": "2026-11-23T08:05:00Z", "text": "Från surfplattan"}]})
+                                     "notes": [{"at": iso_z(dt.datetime.now(dt.timezone.utc)), "text": "Från surfplattan"}]})
     db.session.add(conflict)
     db.session.commit()
     return conflict.id

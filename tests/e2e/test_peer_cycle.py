@@ -10,6 +10,7 @@ JavaScript is off: the HTML-first path every page must keep working on.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from observe.extensions import db
 from observe.visits.models import PeerGroup, Visit
+from tests.dates import form_value, next_weekday, stockholm, term_key, today
 
 from .test_planned_cycle import UUID, defaults_installed, open_as, shot  # noqa: F401  (fixture reused)
 
@@ -35,8 +37,8 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
     lars.click("nav.mainnav >> text=Peer observation")
     lars.check(f"input[name=members][value='{teacher.id}']")
     lars.check(f"input[name=members][value='{colleague.id}']")
-    lars.fill("#period_start", "2026-08-17")
-    lars.fill("#period_end", "2027-01-08")
+    lars.fill("#period_start", str(today() - dt.timedelta(days=30)))
+    lars.fill("#period_end", str(today() + dt.timedelta(days=60)))
     lars.click("button:has-text('Propose')")
     lars.wait_for_url(f"{base}/feedback/peer/")
     assert "Proposed, waiting for confirmation" in lars.inner_text("main")
@@ -49,7 +51,7 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
     lars.reload()
     lars.click("text=Book an observation of my lesson")
     lars.select_option("#observer_id", str(colleague.id))
-    lars.fill("#scheduled_at", "2026-11-24T10:00")
+    lars.fill("#scheduled_at", form_value(stockholm(next_weekday(1), 10)))
     lars.fill("#focus_text", "Vilka elever svarar på mina frågor?")
     lars.fill("#data_method", "Räkna öppna och slutna frågor.")
     lars.click("button:has-text('Book the peer observation')")
@@ -80,18 +82,19 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
     lars.goto(peer_url)
     lars.click("summary:has-text('Add a next step')")
     lars.fill("#text", "Använda namnlappar för att fördela ordet.")
-    lars.fill("#due_on", "2026-12-11")
+    lars.fill("#due_on", str(today() + dt.timedelta(days=14)))
     lars.click("button:has-text('Add next step')")
     lars.wait_for_url(peer_url)
     assert boss.goto(peer_url).status == 404
     assert boss.goto(f"{base}/visits/{visit_uuid}").status == 404
-    boss.goto(f"{base}/feedback/follow-up?term=ht-2026")
+    term = term_key(today())  # Karin observed just now: this term
+    boss.goto(f"{base}/feedback/follow-up?term={term}")
     assert "Vilka elever svarar" not in boss.inner_text("main")
     lars.check("#summary_to_principal")
     lars.click("button:has-text('Save my choice')")
     lars.wait_for_url(peer_url)
     shot(lars, "peer-owner-1024")
-    boss.goto(f"{base}/feedback/follow-up?term=ht-2026")
+    boss.goto(f"{base}/feedback/follow-up?term={term}")
     summaries = boss.inner_text("section[aria-labelledby=h-summaries]")
     assert "Vilka elever svarar på mina frågor?" in summaries and "6" in summaries and "11" in summaries
     assert "Eleverna närmast tavlan" not in boss.inner_text("main")
@@ -101,7 +104,7 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
     karin.goto(f"{base}/feedback/peer/")
     karin.click("text=Book an observation of my lesson")
     karin.select_option("#observer_id", str(teacher.id))
-    karin.fill("#scheduled_at", "2026-12-01T13:00")
+    karin.fill("#scheduled_at", form_value(stockholm(next_weekday(1, weeks=1), 13)))
     karin.fill("#focus_text", "Hur tydliga är mina instruktioner?")
     karin.click("button:has-text('Book the peer observation')")
     karin.wait_for_url(re.compile(rf"/feedback/visit/{UUID}$"))

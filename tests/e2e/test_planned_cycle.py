@@ -9,6 +9,7 @@ JavaScript is off: the HTML-first path every page must keep working on.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from observe.extensions import db
 from observe.feedback.models import Feedback, NextStep
 from observe.visits.models import Visit
 from tests.conftest import PASSWORD
+from tests.dates import form_value, next_weekday, stockholm, today, utc
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path("/tmp/shots-feedback")
@@ -58,12 +60,14 @@ def test_planned_visit_cycle(app, live_server, browser, browser_context_args, de
     base = live_server.url
     boss_ctx, boss = open_as(browser, browser_context_args, base, principal)
     teach_ctx, me = open_as(browser, browser_context_args, base, teacher)
+    day = next_weekday(1)  # next Tuesday; the feedback talk the day after
+    lesson, meeting = stockholm(day, 9, 15), stockholm(day + dt.timedelta(days=1), 14)
 
     # 1. The principal plans the visit.
     boss.click("nav.mainnav >> text=Planned visits")
     boss.click("text=Plan a visit")
     boss.select_option("#teacher_id", str(teacher.id))
-    boss.fill("#scheduled_at", "2026-12-01T09:15")
+    boss.fill("#scheduled_at", form_value(lesson))
     boss.fill("#year_group", "3B")
     boss.fill("#subject", "Matematik")
     boss.select_option("#purpose", "development")
@@ -76,13 +80,13 @@ def test_planned_visit_cycle(app, live_server, browser, browser_context_args, de
     me.click("nav.mainnav >> text=Planned visits")
     me.click("text=Matematik")
     me.wait_for_url(plan_url)
-    assert "Tuesday 1 December 2026, 09:15" in me.inner_text("main")
+    assert f"Tuesday {day.day} {day:%B} {day.year}, 09:15" in me.inner_text("main")
     me.fill("#lesson_goal", "Eleverna kan jämföra bråk med samma täljare.")
     me.fill("#student_activity", "Parvis med bråkstavar, sedan helklass.")
     me.check("input[name=focus_item_keys][value=D2]")
     me.fill("#focus_text", "Kommer alla elever till tals?")
     me.fill("#data_method", "Tidslogg över vem som svarar.")
-    me.fill("#feedback_meeting_at", "2026-12-02T14:00")
+    me.fill("#feedback_meeting_at", form_value(meeting))
     me.click("button:has-text('Save the pre-conference')")
     me.wait_for_url(plan_url)
     assert "The pre-conference is saved." in me.inner_text("main")
@@ -90,7 +94,8 @@ def test_planned_visit_cycle(app, live_server, browser, browser_context_args, de
         me.click("text=Add to calendar (.ics)")
     booking = Path(download_info.value.path()).read_text()
     assert booking.startswith("BEGIN:VCALENDAR") and booking.count("BEGIN:VEVENT") == 2
-    assert "DTSTART:20261201T081500Z" in booking and "DTSTART:20261202T130000Z" in booking
+    assert f"DTSTART:{lesson.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}" in booking
+    assert f"DTSTART:{meeting.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}" in booking
     shot(me, "plan-teacher-1024")
 
     # 3. The principal observes: the agreed focus comes first in the form.
@@ -114,7 +119,7 @@ def test_planned_visit_cycle(app, live_server, browser, browser_context_args, de
     boss.fill("#strength_evidence_0", "Läraren pekade på målet vid start och vid avslut.")
     boss.fill("#development_area", "Fler elever i samtalet")
     boss.fill("#next_step_text", "Pröva EPA (enskilt–par–alla) vid två frågor per lektion.")
-    boss.fill("#next_step_due", "2026-12-15")
+    boss.fill("#next_step_due", str(today() + dt.timedelta(days=14)))
     assert "allmän handling" in boss.inner_text("#feedback")
     boss.click("#feedback button[value=save]")
     boss.wait_for_url(visit_url)
@@ -160,7 +165,7 @@ def test_planned_visit_cycle(app, live_server, browser, browser_context_args, de
     boss.wait_for_url(re.compile(r"/planning/new\?follow_up="))
     assert "Pröva EPA" in boss.inner_text("main")
     assert boss.locator("#teacher_id").input_value() == str(teacher.id)
-    boss.fill("#scheduled_at", "2026-12-16T10:00")
+    boss.fill("#scheduled_at", form_value(stockholm(next_weekday(weeks=2), 10)))
     boss.click("button:has-text('Plan the visit')")
     boss.wait_for_url(re.compile(rf"/planning/{UUID}$"))
     assert "Open next step from an earlier visit" in boss.inner_text("main")
