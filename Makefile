@@ -7,12 +7,13 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := observe
 
-.PHONY: help install run test test-only test-postgres chromium webkit translations messages migration bench clean
+.PHONY: help install run test test-only test-dates test-postgres chromium webkit translations messages migration bench clean
 
 help:
 	@echo "make run    - set up everything and serve Observe with a demo school on http://$(HOST):$(PORT)"
 	@echo "make test   - set up everything and run the whole test suite (needs Chromium and WebKitGTK; installs them on Debian as root)"
 	@echo "make bench  - run the benchmarks in bench/ and print their figures"
+	@echo "make test-dates - the whole suite with the clock moved to each of TEST_DATES (docs/testing.md)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Observe needs Python 3.11 or newer")'
@@ -54,6 +55,16 @@ test: install chromium webkit test-only
 
 test-only:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite with the clock moved to other days (docs/testing.md): OBSERVE_TEST_TODAY moves the
+# tests' process clock (time-machine) and the browsers' clock (Playwright) to that day, at the
+# current Stockholm time of day. Term and school-year boundaries by default; for one day and
+# the tests without a browser: make test-dates TEST_DATES=2027-06-20 PYTEST_ARGS=--ignore=tests/e2e
+TEST_DATES ?= 2027-01-07 2027-06-20 2028-08-15
+test-dates: install chromium webkit
+	@failed=""; for day in $(TEST_DATES); do \
+	  echo "== clock at $$day"; OBSERVE_TEST_TODAY=$$day $(BIN)/python -m pytest $(PYTEST_ARGS) || failed="$$failed $$day"; \
+	done; if [ -n "$$failed" ]; then echo "failed with the clock at:$$failed"; exit 1; fi
 
 # Regenerate migrations/ from the models (before the first release only: one initial migration).
 migration: install
