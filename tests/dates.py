@@ -63,6 +63,10 @@ def term_start(day: dt.date) -> dt.date:
 
 # --- the whole run at another date (OBSERVE_TEST_TODAY) ---------------------------------------
 
+# How far (in ms) OBSERVE_TEST_TODAY moved the clock, set for child processes such as the WebKit
+# test browser (tests/webkit/browser.py), which has no clock API to move.
+CLOCK_OFFSET_VARIABLE = "OBSERVE_TEST_CLOCK_OFFSET_MS"
+
 def shifted_start() -> dt.datetime | None:
     """Where OBSERVE_TEST_TODAY moves the clock at the start of the run, or None.
 

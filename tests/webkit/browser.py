@@ -5,6 +5,10 @@ Debian's MiniBrowser in automation mode uses an ephemeral profile, so closing an
 it loses IndexedDB, the service worker and cookies: a browser restart could not be tested.
 This one stores everything under `--data-dir` (given in the capabilities' browserOptions.args).
 It is run by the system /usr/bin/python3 (python3-gi, gir1.2-webkit2-4.1), not by the venv.
+
+With OBSERVE_TEST_CLOCK_OFFSET_MS in its environment (set by tests/conftest.py when
+OBSERVE_TEST_TODAY moves the run's clock) every page's Date runs that far ahead, as
+Playwright's clock does for Chromium: the device and the server agree on the day.
 """
 import argparse
 import os
@@ -15,6 +19,26 @@ import gi
 gi.require_version("Gtk", "3.0")
 gi.require_version("WebKit2", "4.1")
 from gi.repository import Gtk, WebKit2  # noqa: E402  (after require_version, as PyGObject needs)
+
+# Date.now() and new Date() moved by a fixed offset; dates built from their parts stay as given.
+MOVED_DATE = """(() => {
+  const offset = %d, RealDate = Date;
+  class MovedDate extends RealDate {
+    constructor(...args) { if (args.length) super(...args); else super(RealDate.now() + offset); }
+    static now() { return RealDate.now() + offset; }
+  }
+  globalThis.Date = MovedDate;
+})();"""
+
+
+def content_manager() -> WebKit2.UserContentManager:
+    manager = WebKit2.UserContentManager()
+    offset = int(os.environ.get("OBSERVE_TEST_CLOCK_OFFSET_MS") or 0)
+    if offset:
+        manager.add_script(WebKit2.UserScript.new(
+            MOVED_DATE % offset, WebKit2.UserContentInjectedFrames.ALL_FRAMES,
+            WebKit2.UserScriptInjectionTime.START, None, None))
+    return manager
 
 
 def main() -> int:
@@ -33,7 +57,8 @@ def main() -> int:
     windows = []
 
     def new_view(_session):
-        view = WebKit2.WebView(web_context=context, is_controlled_by_automation=True)
+        view = WebKit2.WebView(web_context=context, user_content_manager=content_manager(),
+                               is_controlled_by_automation=True)
         window = Gtk.Window()
         window.set_default_size(1024, 768)
         window.add(view)
