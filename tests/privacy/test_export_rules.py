@@ -26,8 +26,8 @@ def _setup(password_hash):
     a1 = world["A1"]
     teacher, principal = a1.users["teacher"], a1.users["principal"]
     planned = db.session.scalar(select(Visit).where(Visit.uuid == a1.ids["visit_uuid"]))
-    planned.observations[0].notes = [{"at": "2026-11-25T09:05:00+00:00", "text": QUICK_NOTE}]
-    when = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
+    when = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=1)  # a walkthrough an hour ago
+    planned.observations[0].notes = [{"at": (when - dt.timedelta(days=1)).isoformat(), "text": QUICK_NOTE}]
     walk = Visit(school_id=planned.school_id, kind="spontaneous", status="in_progress", observer_id=principal.id,
                  teacher_id=teacher.id, template_version_id=planned.template_version_id, started_at=when,
                  created_by_id=principal.id, reflective_question=QUESTION)
