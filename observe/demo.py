@@ -18,7 +18,7 @@ from .auth.models import Membership, Role, User
 from .auth.passwords import hash_password
 from .extensions import db
 from .feedback.models import Feedback, FeedbackStatus, NextStep, NextStepStatus
-from .schools.models import Organisation, School, TeacherGroup
+from .schools.models import GroupMembership, Organisation, School, TeacherGroup
 from .templates_.items import answer_rows, levels_for
 from .templates_.schemas import NOT_APPLICABLE, items_of
 from .visits.models import (Observation, ObservationAnswer, ObservationStatus, PeerGroup, Purpose, Visit,
@@ -241,7 +241,8 @@ def load_demo(today: dt.date | None = None) -> bool:
                 for email, name, i, *_rest in TEACHERS]
     db.session.flush()
     for name, i, members in GROUPS:
-        db.session.add(TeacherGroup(school_id=schools[i].id, name=name, members=[teachers[m] for m in members]))
+        db.session.add(TeacherGroup(school_id=schools[i].id, name=name, members=[teachers[m] for m in members],
+                                    memberships=[GroupMembership(user_id=teachers[m].id) for m in members]))
 
     versions = {(s.id, kind): latest_version_for(s, kind) for s in schools for kind in ("spontaneous", "planned", "peer")}
     _walkthroughs(build, schools, principals, teachers, versions)

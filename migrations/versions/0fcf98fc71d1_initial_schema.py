@@ -214,6 +214,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_group_members_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('group_id', 'user_id', name=op.f('pk_group_members'))
     )
+    op.create_table('group_memberships',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('since', sa.Date(), nullable=True),
+    sa.Column('until', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['group_id'], ['teacher_groups.id'], name=op.f('fk_group_memberships_group_id_teacher_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_group_memberships_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_memberships'))
+    )
+    with op.batch_alter_table('group_memberships', schema=None) as batch_op:
+        batch_op.create_index('ix_group_memberships_group_user', ['group_id', 'user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_group_memberships_user_id'), ['user_id'], unique=False)
+
     op.create_table('peer_group_members',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -256,7 +270,6 @@ def upgrade():
     sa.Column('purpose', sa.String(length=20), nullable=False),
     sa.Column('observer_id', sa.Integer(), nullable=True),
     sa.Column('teacher_id', sa.Integer(), nullable=True),
-    sa.Column('teacher_group_id', sa.Integer(), nullable=True),
     sa.Column('subject', sa.String(length=100), nullable=True),
     sa.Column('year_group', sa.String(length=40), nullable=True),
     sa.Column('template_version_id', sa.Integer(), nullable=False),
@@ -278,7 +291,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['observer_id'], ['users.id'], name=op.f('fk_visits_observer_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['peer_group_id'], ['peer_groups.id'], name=op.f('fk_visits_peer_group_id_peer_groups'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_visits_school_id_schools'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['teacher_group_id'], ['teacher_groups.id'], name=op.f('fk_visits_teacher_group_id_teacher_groups'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['teacher_id'], ['users.id'], name=op.f('fk_visits_teacher_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['template_version_id'], ['template_versions.id'], name=op.f('fk_visits_template_version_id_template_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_visits')),
@@ -286,11 +298,11 @@ def upgrade():
     )
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visits_observer_id'), ['observer_id'], unique=False)
+        batch_op.create_index('ix_visits_observer_times', ['observer_id', 'ended_at', 'started_at', 'scheduled_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_school_id'), ['school_id'], unique=False)
         batch_op.create_index('ix_visits_school_started', ['school_id', 'started_at'], unique=False)
         batch_op.create_index('ix_visits_school_status_scheduled', ['school_id', 'status', 'scheduled_at'], unique=False)
         batch_op.create_index('ix_visits_school_subject_year', ['school_id', 'subject', 'year_group'], unique=False)
-        batch_op.create_index('ix_visits_observer_times', ['observer_id', 'ended_at', 'started_at', 'scheduled_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_teacher_id'), ['teacher_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_template_version_id'), ['template_version_id'], unique=False)
 
@@ -462,11 +474,11 @@ def downgrade():
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visits_template_version_id'))
         batch_op.drop_index(batch_op.f('ix_visits_teacher_id'))
-        batch_op.drop_index('ix_visits_observer_times')
         batch_op.drop_index('ix_visits_school_subject_year')
         batch_op.drop_index('ix_visits_school_status_scheduled')
         batch_op.drop_index('ix_visits_school_started')
         batch_op.drop_index(batch_op.f('ix_visits_school_id'))
+        batch_op.drop_index('ix_visits_observer_times')
         batch_op.drop_index(batch_op.f('ix_visits_observer_id'))
 
     op.drop_table('visits')
@@ -477,6 +489,11 @@ def downgrade():
     op.drop_table('template_versions')
     op.drop_table('template_coauthors')
     op.drop_table('peer_group_members')
+    with op.batch_alter_table('group_memberships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_group_memberships_user_id'))
+        batch_op.drop_index('ix_group_memberships_group_user')
+
+    op.drop_table('group_memberships')
     op.drop_table('group_members')
     with op.batch_alter_table('web_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))

@@ -13,7 +13,7 @@ import functools
 from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
-from .formatting import page_language
+from .formatting import fmt_headline, fmt_number, fmt_scale_end, fmt_share, headline, label_text, page_language
 
 WIDTH = 640  # wide charts (heatmap, comparison)
 ITEM_W = 400  # charts that sit two abreast in an item card on a tablet: drawn about 1:1
@@ -21,6 +21,8 @@ LABEL_W = 210
 ITEM_LABEL_W = 150
 ROW_H = 30
 MAX_LABEL = 30
+NARROW_W = 320  # the heatmap on a phone: drawn 1:1 in a card on a 390-pixel screen
+NARROW_LABEL_H = 18
 
 
 def month_label(month: str, pattern: str = "LLL") -> str:
@@ -32,6 +34,13 @@ def month_label(month: str, pattern: str = "LLL") -> str:
 def _month_label(month: str, pattern: str, locale: str) -> str:
     year, number = month.split("-")
     return format_date(dt.date(int(year), int(number), 1), pattern)
+
+
+def scale_ends(item) -> tuple[str, str]:
+    """A scale item's lowest and highest score as the page writes them ("1", "4"): a mean of "1,3"
+    means little until the reader knows the scale runs from 0 to 2."""
+    low, high = item.scale
+    return fmt_scale_end(low), fmt_scale_end(high)
 
 
 def short(text: str, limit: int = MAX_LABEL) -> str:
@@ -79,8 +88,6 @@ def trend(item, months: list[str]) -> dict:
     plot_w, plot_h = ITEM_W - left - 12, height - bottom - 12
     step = plot_w / max(len(months) - 1, 1)
     points, segments, current = [], [], []
-    from .services import headline
-
     ticks = tick_months(months)
     for i, month in enumerate(months):
         cell = item.months.get(month)
@@ -115,19 +122,20 @@ def tick_months(months: list[str], most: int = 6) -> dict[str, str]:
 
 def heat_level(item, cell) -> int:
     """0-4: how high the item's headline is within its own scale (colour bucket)."""
-    from .services import headline
-
     return min(4, int(_norm(headline(item.type, cell.stats), item.scale) * 5))
 
 
-def heatmap(board) -> dict:
+def heatmap(board, narrow: bool = False) -> dict:
     """Items by month. A period that spans years gets a row of years above the months (at the
-    first month and at each January), since month names alone repeat."""
-    from .services import headline
+    first month and at each January), since month names alone repeat.
 
+    `narrow` (a phone): each item's name on a line of its own above its cells, so the months
+    get the whole width instead of scrolling out of sight beside the names."""
     rows_items = [item for item in board.items if headline(item.type, item.cell.stats) is not None]
     months = board.months
-    cell_w = max(48, (WIDTH - LABEL_W) / max(len(months), 1))
+    label_w, row_h, cell_y = (0, ROW_H + NARROW_LABEL_H, NARROW_LABEL_H) if narrow else (LABEL_W, ROW_H, 0)
+    cell_w = (max(40, NARROW_W / max(len(months), 1)) if narrow
+              else max(48, (WIDTH - LABEL_W) / max(len(months), 1)))
     spans_years = months[0][:4] != months[-1][:4] if months else False
     top = 40 if spans_years else 24
     rows = []
@@ -136,29 +144,25 @@ def heatmap(board) -> dict:
         for c, month in enumerate(months):
             cell = item.months.get(month)
             state = "empty" if cell is None else ("shown" if cell.shown else "hidden")
-            cells.append({"x": round(LABEL_W + c * cell_w, 1), "month": month, "state": state,
+            cells.append({"x": round(label_w + c * cell_w, 1), "month": month, "state": state,
                           "level": heat_level(item, cell) if state == "shown" else None,
                           "display": board_value(item, cell) if state == "shown" else ""})
-        rows.append({"y": top + r * ROW_H, "label": short(f"{item.key} {item.label}", 24), "full": item.label,
+        rows.append({"y": top + r * row_h, "label": short(item.title, 40 if narrow else 24), "full": item.label,
                      "item": item, "cells": cells})
-    years = [{"x": round(LABEL_W + c * cell_w + 4, 1), "year": m[:4]} for c, m in enumerate(months)
+    years = [{"x": round(label_w + c * cell_w + 4, 1), "year": m[:4]} for c, m in enumerate(months)
              if spans_years and (c == 0 or m.endswith("-01"))]
-    return {"width": round(LABEL_W + cell_w * len(months), 1), "height": top + len(rows) * ROW_H,
-            "cell_w": round(cell_w, 1), "rows": rows, "years": years, "month_y": top - 8,
-            "months": [{"x": round(LABEL_W + c * cell_w + cell_w / 2, 1), "month": month_label(m)}
-                       for c, m in enumerate(months)]}
+    return {"width": round(label_w + cell_w * len(months), 1), "height": top + len(rows) * row_h,
+            "cell_w": round(cell_w, 1), "rows": rows, "years": years, "month_y": top - 8, "narrow": narrow,
+            "cell_y": cell_y, "months": [{"x": round(label_w + c * cell_w + cell_w / 2, 1), "month": month_label(m)}
+                                         for c, m in enumerate(months)]}
 
 
 def board_value(item, cell) -> str:
-    from .services import fmt_headline, headline
-
     return fmt_headline(item.type, headline(item.type, cell.stats))
 
 
 def comparison(board) -> dict:
     """Paired bars per item: this period above, the comparison period below."""
-    from .services import headline
-
     other = {item.key: item for item in board.compare.items}
     plot = WIDTH - LABEL_W - 70
     rows = []
@@ -168,7 +172,7 @@ def comparison(board) -> dict:
         twin = other.get(item.key)
         a = item.headline if item.shown else None
         b = twin.headline if twin is not None and twin.shown else None
-        rows.append({"item": item, "twin": twin, "label": short(f"{item.key} {item.label}", 24),
+        rows.append({"item": item, "twin": twin, "label": short(item.title, 24),
                      "a_w": round(plot * _norm(a, item.scale), 1) if a is not None else None,
                      "b_w": round(plot * _norm(b, item.scale), 1) if b is not None else None,
                      "a": item.headline_display if a is not None else None,
@@ -182,8 +186,6 @@ def interval_timeline(item: dict, value) -> dict:
     """One visit's interval coding as a timeline: a row per code (teacher codes, then student
     codes), a column per interval, a filled cell where the code was ticked. Rows without
     any tick are dropped so the picture shows what happened."""
-    from .services import label_text
-
     cells = value if isinstance(value, list) else []
     minutes = item.get("interval_minutes", 2)
     groups = (("teacher", item.get("teacher_codes", [])), ("students", item.get("student_codes", [])))
@@ -268,17 +270,19 @@ def trend_svg(g: dict, id: str, title, fmt) -> Markup:
     return Markup("".join(out))
 
 
-def heatmap_svg(g: dict, title, hidden_text) -> Markup:
+def heatmap_svg(g: dict, title, hidden_text, id: str = "heat") -> Markup:
     """Items by month (geometry from heatmap()); · marks a cell with too few observations."""
-    out = [_svg_open("chart-heat", g, "heat-t", title, sized=True)]
+    kind = "chart-heat-narrow" if g["narrow"] else "chart-heat"
+    out = [_svg_open(kind, g, f"{id}-t", title, sized=True)]
     out.extend(f'<text class="chart-tick heat-year" x="{y["x"]}" y="14">{y["year"]}</text>' for y in g["years"])
     out.extend(f'<text class="chart-tick" x="{m["x"]}" y="{g["month_y"]}" text-anchor="middle">{escape(m["month"])}</text>'
                for m in g["months"])
-    hidden, width, centre = escape(hidden_text), g["cell_w"] - 2, g["cell_w"] / 2
+    hidden, width, centre, dy = escape(hidden_text), g["cell_w"] - 2, g["cell_w"] / 2, g["cell_y"]
     for row in g["rows"]:
         full, y = escape(row["full"]), row["y"]
-        out.append(f'<text class="chart-label" x="202" y="{y + 20}" text-anchor="end"><title>{full}</title>'
-                   f'{escape(row["label"])}</text>')
+        label = (f'<text class="chart-label" x="2" y="{y + 13}">' if g["narrow"]
+                 else f'<text class="chart-label" x="202" y="{y + 20}" text-anchor="end">')
+        out.append(f'{label}<title>{full}</title>{escape(row["label"])}</text>')
         for c in row["cells"]:
             state, level = c["state"], c["level"]
             said = escape(c["display"]) if state == "shown" else (hidden if state == "hidden" else "–")
@@ -286,9 +290,9 @@ def heatmap_svg(g: dict, title, hidden_text) -> Markup:
             dark = " heat-text-dark" if level is not None and level >= 3 else ""
             mark = escape(c["display"]) if state == "shown" else ("·" if state == "hidden" else "")
             out.append(f'<g><title>{full} · {c["month"]}: {said}</title>'
-                       f'<rect class="heat heat-{state}{shade}" x="{c["x"] + 1}" y="{y + 1}" width="{width}" '
-                       f'height="28" rx="3"></rect><text class="heat-text{dark}" x="{c["x"] + centre}" y="{y + 20}" '
-                       f'text-anchor="middle">{mark}</text></g>')
+                       f'<rect class="heat heat-{state}{shade}" x="{c["x"] + 1}" y="{y + dy + 1}" width="{width}" '
+                       f'height="28" rx="3"></rect><text class="heat-text{dark}" x="{c["x"] + centre}" '
+                       f'y="{y + dy + 20}" text-anchor="middle">{mark}</text></g>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -328,8 +332,6 @@ def item_figures(item, months: list[str], words: dict) -> Markup:
 
     Written here rather than in the template for the same reason as the charts: a page has
     two dozen cards, and this is most of the page's markup."""
-    from .services import fmt_number, fmt_share
-
     label = escape(item.label)
     caption = f'<caption class="visually-hidden">{label}</caption>'
     out = []

@@ -13,7 +13,7 @@ from ..templates_.models import Template, TemplateVersion
 from ..visits.models import Observation, Visit
 from .filters import Filters, Shape, parameters
 from .formatting import label_text
-from .statements import visit_filtered
+from .statements import group_filtered, visit_filtered
 
 
 @dataclass
@@ -51,8 +51,10 @@ def search_evidence(user, filters: Filters, term: str, limit: int = 30) -> list[
              .order_by(day.desc()).limit(limit))
     if filters.kind:
         query = query.where(Visit.kind == filters.kind)
-    if filters.subject or filters.year_group or filters.group_id:
+    if filters.subject or filters.year_group:
         query = query.where(Observation.id.in_(visit_filtered(Shape.of(filters).visit_level)))
+    if filters.group_id:
+        query = query.where(Observation.id.in_(group_filtered()))
     if filters.template_key:
         query = query.join(TemplateVersion, TemplateVersion.id == Observation.template_version_id).join(
             Template, and_(Template.id == TemplateVersion.template_id, Template.key == filters.template_key))

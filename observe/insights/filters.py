@@ -19,7 +19,7 @@ class Filters:
     kind: str | None = None
     subject: str | None = None
     year_group: str | None = None
-    group_id: int | None = None
+    group_id: int | None = None  # a teacher group: visits whose teacher was in it that day
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,15 @@ class Shape:
     """Which optional filters are set: the statements differ only by these, never by values."""
 
     dialect: str
-    visit_level: tuple[bool, bool, bool]  # subject, year group, teacher group
+    visit_level: tuple[bool, bool]  # subject, year group
+    group: bool
     template: bool
     item: bool
     kind: bool
 
     @classmethod
     def of(cls, filters: Filters) -> "Shape":
-        return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group), bool(filters.group_id)),
+        return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group)), bool(filters.group_id),
                    bool(filters.template_key), bool(filters.item_key), bool(filters.kind))
 
 

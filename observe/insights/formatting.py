@@ -1,6 +1,7 @@
 """Presentation values, shared by the page and the exports so they always agree."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -55,6 +56,11 @@ def fmt_number(value: float | None) -> str:
     return _plain_number(value, 1) or format_decimal(value, format="#,##0.0")
 
 
+def fmt_scale_end(value: float) -> str:
+    """An end of a scale as its levels score it: "1" and "4", "0" and "2" (one decimal only if needed)."""
+    return str(int(value)) if float(value).is_integer() else fmt_number(value)
+
+
 _QUANTUM = {0: Decimal(1), 1: Decimal("0.1")}
 
 
@@ -76,6 +82,22 @@ def label_text(value) -> str:
         lang = page_language()
         return value.get(lang) or value.get("sv") or value.get("en") or ""
     return str(value or "")
+
+
+_CODE = re.compile(r"[A-Za-z]{0,3}[0-9]{1,3}[a-z]?")
+
+
+def item_code(key: str) -> str:
+    """The key when it reads as an item's code ("W1", "F4", "P10b"), the way templates number their
+    items; "" for a key that is only an identifier ("phase"), which the reader should not see."""
+    return key if _CODE.fullmatch(key or "") else ""
+
+
+def item_title(key: str, label) -> str:
+    """"W1 Lesson purpose …" for a coded item, the label alone otherwise."""
+    text = label_text(label) or key
+    code = item_code(key)
+    return f"{code} {text}" if code else text
 
 
 def choice_labels(item: dict) -> list[tuple[str, str]]:

@@ -14,23 +14,25 @@ figure, not every difference between figures.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..templates_.models import Template, TemplateVersion
-from ..visits.models import Visit
+from ..visits.models import Observation, Visit
 from .aggregates import Cell, aggregate
 from .filters import Filters, Shape
-from .formatting import CHOICE_TYPES, choice_labels, fmt_headline, fmt_number, fmt_share, headline, label_text
+from .formatting import (CHOICE_TYPES, choice_labels, fmt_headline, fmt_number, fmt_share, headline, item_code,
+                         item_title, label_text)
 from .periods import month_range, months_between, previous_period, recent_terms, term_label, term_of, term_range
-from .statements import SCHOOLS, run, statements_for
+from .statements import ANSWERS, SCHOOLS, run, statements_for
 from .thresholds import HIDDEN, Threshold
 
 # The names the views, tests and benchmark reach through this module.
 __all__ = ["HIDDEN", "Dashboard", "Filters", "ItemResult", "Threshold", "dashboard", "fmt_number", "fmt_share",
-           "item_catalogue", "label_text", "month_range", "months_between", "previous_period", "recent_terms",
+           "item_catalogue", "item_title", "label_text", "month_range", "most_used_template", "months_between", "previous_period", "recent_terms",
            "template_choices", "term_label", "term_of", "term_range", "visit_values", "with_comparison"]
 
 
@@ -60,6 +62,14 @@ class ItemResult:
     def shown(self) -> bool:
         return self.cell.shown
 
+    @property
+    def code(self) -> str:
+        return item_code(self.key)
+
+    @property
+    def title(self) -> str:
+        return f"{self.code} {self.label}" if self.code else self.label
+
 
 
 def _bars(item: dict, kind: str, cell: Cell) -> list[Bar]:
@@ -87,8 +97,21 @@ def _bars(item: dict, kind: str, cell: Cell) -> list[Bar]:
 _VERSION_DOCUMENTS = (select(TemplateVersion.document).join(Template, Template.id == TemplateVersion.template_id)
                       .where(Template.school_id.in_(SCHOOLS)).order_by(TemplateVersion.number.desc()))
 _VERSION_DOCUMENTS_OF = _VERSION_DOCUMENTS.where(Template.key == bindparam("template"))
-_TEMPLATES = (select(Template.key, Template.title, Template.kind).where(Template.school_id.in_(SCHOOLS))
+# Templates with at least one completed observation (answer rows exist only for those): an index
+# probe per template on ix_answers_dashboard (school_id, template_key, ...), whatever the history.
+_TEMPLATES = (select(Template.key, Template.title, Template.kind)
+              .where(Template.school_id.in_(SCHOOLS),
+                     select(ANSWERS.c.id).where(ANSWERS.c.school_id == Template.school_id,
+                                                ANSWERS.c.template_key == Template.key).exists())
               .order_by(Template.key))
+# Completed observations per template in a period: run only when the page opens without a template.
+_TEMPLATE_USE = (select(Template.key, func.count(Observation.id))
+                 .join(TemplateVersion, TemplateVersion.template_id == Template.id)
+                 .join(Observation, Observation.template_version_id == TemplateVersion.id)
+                 .join(Visit, Visit.id == Observation.visit_id)
+                 .where(Observation.school_id.in_(SCHOOLS), Observation.status == "complete",
+                        Visit.started_at >= bindparam("since"), Visit.started_at < bindparam("before"))
+                 .group_by(Template.key))
 _SUBJECTS_AND_YEARS = select(Visit.subject, Visit.year_group).where(Visit.school_id.in_(SCHOOLS)).distinct()
 
 
@@ -170,7 +193,8 @@ def with_comparison(current: Dashboard, label: str = "", **changes) -> Dashboard
 # --- filter choices -----------------------------------------------------------------------
 
 def template_choices(school_ids: tuple[int, ...]) -> list[tuple[str, str, str]]:
-    """[(key, title, kind)] of the templates in these schools, one per key, walkthroughs first."""
+    """[(key, title, kind)] of the templates in these schools that have completed observations, one per
+    key, walkthroughs first (a draft or an unused template has nothing to show)."""
     rows = db.session.execute(_TEMPLATES, {"schools": list(school_ids)}).all()
     seen, out = set(), []
     for key, title, kind in rows:
@@ -179,6 +203,18 @@ def template_choices(school_ids: tuple[int, ...]) -> list[tuple[str, str, str]]:
             out.append((key, label_text(title) or key, kind))
     order = {"walkthrough": 0, "planned": 1, "peer": 3}
     return sorted(out, key=lambda row: (order.get(row[2], 2), row[1]))
+
+
+def most_used_template(school_ids: tuple[int, ...], start: dt.date, end: dt.date,
+                       choices: list[tuple[str, str, str]]) -> str:
+    """The template the page opens on: the one with the most completed observations in the period
+    (the first choice when the period has none; "" when there is no choice)."""
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.timezone.utc)
+    before = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.timezone.utc)
+    used = dict(db.session.execute(_TEMPLATE_USE, {"schools": list(school_ids), "since": since,
+                                                   "before": before}).all())
+    keys = [key for key, _title, _kind in choices]
+    return max(keys, key=lambda key: used.get(key, 0), default="")  # max keeps the first of equals
 
 
 def visit_values(school_ids: tuple[int, ...]) -> tuple[list[str], list[str]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, distinct, func, null, or_, select, union_all
 
 from ..extensions import db
+from ..schools.models import GroupMembership
 from ..visits.models import Observation, ObservationAnswer as A, Visit
 from .filters import Filters, Shape, parameters
 
@@ -38,19 +39,35 @@ def _month_key(column, dialect: str):
 # Core tables, not ORM entities: the dashboard's statements are plain SELECTs, and Core
 # execution skips the ORM's per-statement compile-state work.
 ANSWERS, OBSERVATIONS, VISITS = A.__table__, Observation.__table__, Visit.__table__
+MEMBERSHIPS = GroupMembership.__table__
 SCHOOLS = bindparam("schools", expanding=True)  # every statement here is limited to the viewer's schools
 
 
-def visit_filtered(visit_level: tuple[bool, bool, bool]):
-    """Ids of observations whose visit matches the visit-level filters (subject, year group, group)."""
+def visit_filtered(visit_level: tuple[bool, bool]):
+    """Ids of observations whose visit matches the visit-level filters (subject, year group)."""
     v = VISITS.c
     query = (select(OBSERVATIONS.c.id).join(VISITS, v.id == OBSERVATIONS.c.visit_id)
              .where(v.school_id.in_(SCHOOLS)))
-    for wanted, column, name in zip(visit_level, (v.subject, v.year_group, v.teacher_group_id),
-                                    ("subject", "year_group", "group_id")):
+    for wanted, column, name in zip(visit_level, (v.subject, v.year_group), ("subject", "year_group")):
         if wanted:
             query = query.where(column == bindparam(name))
     return query
+
+
+def in_group():
+    """True for an answer row whose observed teacher was in the chosen teacher group on the day of the
+    visit (dated membership, observe.schools.models.GroupMembership); a teacher in two groups counts in
+    both. Anonymous and de-identified rows name no teacher, so they belong to no group."""
+    a, m = ANSWERS.c, MEMBERSHIPS.c
+    return (select(m.id).where(m.group_id == bindparam("group_id"), m.user_id == a.teacher_id,
+                               or_(m.since.is_(None), m.since <= a.observed_on),
+                               or_(m.until.is_(None), m.until > a.observed_on))
+            .exists())
+
+
+def group_filtered():
+    """Ids of observations that count for the chosen teacher group (see in_group)."""
+    return select(ANSWERS.c.observation_id).where(ANSWERS.c.school_id.in_(SCHOOLS), in_group())
 
 
 def _shared_peer_observation():
@@ -76,6 +93,8 @@ def answer_conditions(shape: Shape) -> list:
              or_(a.visit_kind != "peer", and_(a.item_type.in_(PEER_TYPES), _shared_peer_observation()))]
     if any(shape.visit_level):
         conds.append((a.observation_id + 0).in_(visit_filtered(shape.visit_level)))
+    if shape.group:
+        conds.append(in_group())
     if shape.template:
         conds.append(a.template_key == bindparam("template"))
     if shape.item:

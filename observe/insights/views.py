@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from ..audit.services import record
 from ..auth.permissions import insights_schools, may_view_insights
 from ..extensions import db
-from . import charts, evidence, export as exports, services
+from . import charts, evidence, export as exports, report, services
+from .workbook import workbook
 from .forms import FilterForm, choices
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
@@ -50,13 +51,14 @@ def _board():
     form.term.choices = choices([(t, services.term_label(t)) for t in terms])
     if form.term.data not in terms:
         form.term.data = services.term_of(today)
+    start, end = form.period_range(today, services.term_range, services.month_range)
     templates = services.template_choices(school_ids)
     form.template.choices = choices([(key, title) for key, title, _kind in templates])
     if form.template.data not in {key for key, _t, _k in templates}:
-        form.template.data = templates[0][0] if templates else ""
+        form.template.data = services.most_used_template(school_ids, start, end, templates)
     catalogue = services.item_catalogue(school_ids, form.template.data or None)
     form.item.choices = choices([("", _l("All items"))] + [
-        (item["key"], f"{item['key']} · {services.label_text(item.get('label'))}") for item in catalogue])
+        (item["key"], services.item_title(item["key"], item.get("label"))) for item in catalogue])
     subjects, year_groups = services.visit_values(school_ids)
     form.subject.choices = choices([("", _l("All subjects"))] + [(v, v) for v in subjects])
     form.year_group.choices = choices([("", _l("All year groups"))] + [(v, v) for v in year_groups])
@@ -67,7 +69,6 @@ def _board():
     form.compare_group.choices = form.group.choices
     group_ids = {str(g.id) for g in groups}
     form.validate()
-    start, end = form.period_range(today, services.term_range, services.month_range)
     group_id = int(form.group.data) if form.group.data in group_ids else None
     filters = services.Filters(
         school_ids=school_ids, start=start, end=end, template_key=form.template.data or None,
@@ -100,6 +101,11 @@ def _group_label(kind, subject, year_group, group_id, form) -> str:
     return " · ".join(str(p) for p in parts if p) or str(_l("All observations"))
 
 
+def _scope_id(board):
+    """The school an audit event concerns: the one school shown, or none for several."""
+    return board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None
+
+
 @bp.route("/")
 @login_required
 def dashboard():
@@ -109,27 +115,43 @@ def dashboard():
         term = form.q.data.strip()[:100]
         hits = evidence.search_evidence(current_user, board.filters, term)
         record("insights.evidence", school_id=board.filters.school_ids[0], query=term, hits=len(hits))
-    record("insights.view", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
-           filters=request.args.to_dict())
+    record("insights.view", school_id=_scope_id(board), filters=request.args.to_dict())
+    computed_at = dt.datetime.now(dt.timezone.utc)  # an offline or printed copy says how old it is
     page = render_template("insights/dashboard.html", form=form, board=board, scope=scope, hits=hits,
                            org_level=org_level, hidden_text=services.HIDDEN, charts=charts,
-                           export_args=request.args.to_dict(),
-                           computed_at=dt.datetime.now(dt.timezone.utc))  # an offline copy says how old it is
+                           export_args=request.args.to_dict(), computed_at=computed_at,
+                           facts=report.report_facts(form, board, scope, computed_at))
     db.session.commit()  # after rendering: a commit expires the loaded user and school the page reads
     return page
+
+
+def _download(body, mimetype: str, board, suffix: str) -> Response:
+    record("insights.export", school_id=_scope_id(board), filters=request.args.to_dict(), format=suffix)
+    db.session.commit()
+    name = f"observe-insights-{board.filters.start}-{board.filters.end}.{suffix}"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @bp.route("/export.csv")
 @login_required
 def export():
+    """For tools: the dialect is described in observe/insights/export.py and docs/insights.md."""
     _form, board, _org, _scope = _board()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(exports.CSV_HEADER)
     writer.writerows(exports.csv_rows(board))
-    record("insights.export", school_id=board.filters.school_ids[0] if len(board.filters.school_ids) == 1 else None,
-           filters=request.args.to_dict())
-    db.session.commit()
-    name = f"observe-insights-{board.filters.start}-{board.filters.end}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return _download("\ufeff" + out.getvalue(), "text/csv", board, "csv")
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export_workbook():
+    """For people: an Excel workbook in the reader's language (observe/insights/workbook.py)."""
+    form, board, _org, scope = _board()
+    facts = report.report_facts(form, board, scope, dt.datetime.now(dt.timezone.utc))
+    return _download(workbook(board, facts), XLSX, board, "xlsx")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -57,17 +57,16 @@ def deidentify_walkthroughs(school: School, now: dt.datetime) -> int:
     when = func.coalesce(Visit.started_at, Visit.created_at)
     visits = db.session.scalars(select(Visit).where(
         Visit.school_id == school.id, Visit.kind == VisitKind.SPONTANEOUS, when < cutoff,
-        or_(Visit.teacher_id.is_not(None), Visit.teacher_group_id.is_not(None), Visit.reflective_question.is_not(None),
+        or_(Visit.teacher_id.is_not(None), Visit.reflective_question.is_not(None),
             Visit.id.in_(select(Observation.visit_id).where(Observation.school_id == school.id))))).all()
     count = 0
     for visit in visits:
-        changed = visit.teacher_id is not None or visit.teacher_group_id is not None or bool(visit.reflective_question)
+        changed = visit.teacher_id is not None or bool(visit.reflective_question)
         for observation in visit.observations:
             changed = _strip_free_text(observation) or changed
         if not changed:
             continue
         visit.teacher_id = None
-        visit.teacher_group_id = None
         visit.reflective_question = None
         visit.focus_text = None
         visit.revision += 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import JSONDoc, UTCDateTime, utcnow
@@ -77,3 +77,20 @@ class TeacherGroup(db.Model):
 
     school: Mapped[School] = relationship(back_populates="groups")
     members = relationship("User", secondary=group_members, order_by="User.name")
+    memberships: Mapped[list["GroupMembership"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class GroupMembership(db.Model):
+    """Who was in a teacher group when: a visit counts for the groups its observed teacher was in on
+    the day of the visit (a teacher may be in two). `group_members` is who is in it now."""
+
+    __tablename__ = "group_memberships"
+    __table_args__ = (Index("ix_group_memberships_group_user", "group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("teacher_groups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # None: a member from the group's start, so visits made before the group was entered count for it
+    # (a team exists before someone types it in); otherwise the day the member was added.
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)  # the day the member was removed (exclusive); None: still in

@@ -1,6 +1,10 @@
 """Rules for organisations, schools and groups."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -8,7 +12,8 @@ from ..audit import services as audit
 from ..auth.models import Membership, Role, User
 from ..errors import ValidationFailed
 from ..extensions import db
-from .models import DEFAULT_RETENTION, MIN_OBSERVATIONS_FLOOR, MIN_TEACHERS_FLOOR, Organisation, School, TeacherGroup
+from .models import (DEFAULT_RETENTION, MIN_OBSERVATIONS_FLOOR, MIN_TEACHERS_FLOOR, GroupMembership, Organisation,
+                     School, TeacherGroup)
 
 
 def get_or_create_school(name: str, organisation_name: str | None = None) -> School:
@@ -74,10 +79,27 @@ def save_group(school: School, group: TeacherGroup | None, name: str, member_ids
         group = TeacherGroup(school_id=school.id, name=name)
         db.session.add(group)
     group.name = name
+    _date_membership(group, {m.id for m in group.members}, {m.id for m in members})
     group.members = members
     db.session.flush()
     audit.record("group.save", group, members=sorted(wanted))
     return group
+
+
+def _date_membership(group: TeacherGroup, before: set[int], after: set[int]) -> None:
+    """Keep the dated membership that decides which groups a visit counts for (observe/insights).
+
+    A new group's members count from its start (the team existed before it was entered); a member
+    added to or removed from an existing group from today, so earlier visits keep their group."""
+    if group.id is None:
+        group.memberships = [GroupMembership(user_id=user_id, since=None) for user_id in sorted(after)]
+        return
+    today = dt.datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Stockholm")).date()
+    for membership in group.memberships:
+        if membership.until is None and membership.user_id in before - after:
+            membership.until = today
+    for user_id in sorted(after - before):
+        group.memberships.append(GroupMembership(user_id=user_id, since=today))
 
 
 def delete_group(group: TeacherGroup) -> None:

@@ -60,7 +60,6 @@ class Visit(db.Model):
     observer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # None for an anonymous walkthrough (counts only towards school-wide aggregates).
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    teacher_group_id: Mapped[int | None] = mapped_column(ForeignKey("teacher_groups.id", ondelete="SET NULL"))
     subject: Mapped[str | None] = mapped_column(String(100))
     year_group: Mapped[str | None] = mapped_column(String(40))  # "F", "1", "7", "Gy2", ...
     template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"), index=True)
@@ -84,7 +83,6 @@ class Visit(db.Model):
 
     observer = relationship("User", foreign_keys=[observer_id])
     teacher = relationship("User", foreign_keys=[teacher_id])
-    teacher_group = relationship("TeacherGroup")
     template_version = relationship("TemplateVersion")
     observations: Mapped[list["Observation"]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="Observation.id"

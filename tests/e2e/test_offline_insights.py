@@ -25,7 +25,7 @@ def test_dashboard_opened_online_shows_its_charts_offline(live_server, context, 
     login(page, base, principal)  # waits until the service worker controls the page
     page.goto(f"{base}/insights/")
     as_of = page.locator(".insights-scope").inner_text()
-    assert "figures as of" in as_of or "siffror från" in as_of
+    assert "Figures computed" in as_of or "Siffrorna beräknade" in as_of
 
     network = Network(context)
     network.off()

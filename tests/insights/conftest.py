@@ -65,12 +65,12 @@ def observe(ctx):
 
 
 def record_observation(version, teacher, day: dt.date, answers: dict, *, kind="spontaneous", observer=None,
-                       subject=None, year_group=None, group=None, summary_to_principal=False):
+                       subject=None, year_group=None, summary_to_principal=False):
     """A completed visit with one observation, and its answer rows as the sync service writes them."""
     started = dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.timezone.utc)
     visit = Visit(school_id=version.school_id, kind=kind, status="completed", teacher_id=getattr(teacher, "id", None),
                   observer_id=getattr(observer, "id", None), subject=subject, year_group=year_group,
-                  teacher_group_id=getattr(group, "id", None), template_version_id=version.id, started_at=started,
+                  template_version_id=version.id, started_at=started,
                   summary_to_principal=summary_to_principal)
     db.session.add(visit)
     db.session.flush()

@@ -113,6 +113,7 @@ MATRIX: dict[str, R] = {
     # --- insights: de-identified aggregates -----------------------------------------------------
     "insights.dashboard": R("read", LEADERS),  # admins run the school, they do not read observations
     "insights.export": R("export", LEADERS),
+    "insights.export_workbook": R("export", LEADERS),
     # --- templates ------------------------------------------------------------------------------
     "templates_.index": R("read", SIGNED_IN),
     "templates_.new": R("change", MANAGERS),
