@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := observe
 
-.PHONY: help install run test test-only test-dates test-postgres chromium webkit translations messages migration bench clean
+.PHONY: help install oidc-provider run test test-only test-dates test-postgres chromium webkit translations messages migration bench clean
 
 help:
 	@echo "make run    - set up everything and serve Observe with a demo school on http://$(HOST):$(PORT)"
@@ -51,7 +51,16 @@ chromium:
 webkit:
 	@bash .ci/ensure-webkit
 
-test: install chromium webkit test-only
+# The real OpenID provider the sign-in tests start (tests/oidc_provider/, npm's oidc-provider; node_modules is
+# git-ignored like .venv). Exact versions from its package-lock.json.
+OIDC_PROVIDER := tests/oidc_provider/node_modules/.installed-stamp
+$(OIDC_PROVIDER): tests/oidc_provider/package.json tests/oidc_provider/package-lock.json
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+	@touch $@
+
+oidc-provider: $(OIDC_PROVIDER)
+
+test: install chromium webkit oidc-provider test-only
 
 test-only:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

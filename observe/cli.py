@@ -19,7 +19,8 @@ def register(app: Flask) -> None:
     @click.option("--org-leader", is_flag=True, help="Sees de-identified figures of every school of the organisation.")
     @click.password_option()
     def create_user(email, name, school_name, org_name, roles, org_leader, password):
-        """Create a user with roles at a school."""
+        """Create a user with roles at a school. Their password works even when password sign-in is off
+        (OBSERVE_PASSWORD_LOGIN=0): the break-glass account for when the identity provider is down."""
         from .admin.services import normalise_email
         from .auth.services import create_user as make_user, find_user
         from .schools.services import get_or_create_school
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
         user = make_user(organisation_id=school.organisation_id, email=email, name=name, password=password,
                          roles={school.id: list(roles)})
         user.is_org_leader = org_leader
+        user.break_glass = True  # may use this password even with OBSERVE_PASSWORD_LOGIN=0 (docs/security.md)
         db.session.commit()
         click.echo(f"created {email} ({', '.join(roles)}) at {school.name}")
 

@@ -75,6 +75,12 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
 
     database_url = env.get("OBSERVE_DATABASE_URL") or f"sqlite:///{instance / 'observe.sqlite'}"
     https = _bool(env.get("OBSERVE_HTTPS"), default=(mode == "production"))
+    oidc_issuer = env.get("OBSERVE_OIDC_ISSUER", "").strip()
+    if oidc_issuer and not (env.get("OBSERVE_OIDC_CLIENT_ID") and env.get("OBSERVE_OIDC_CLIENT_SECRET")):
+        raise ConfigError("OBSERVE_OIDC_ISSUER is set, so OBSERVE_OIDC_CLIENT_ID and OBSERVE_OIDC_CLIENT_SECRET "
+                          "must be set too (from the app registration at the identity provider).")
+    if oidc_issuer and mode == "production" and not oidc_issuer.startswith("https://"):
+        raise ConfigError("OBSERVE_OIDC_ISSUER must be an https:// address in production.")
 
     return {
         "OBSERVE_ENV": mode,
@@ -109,6 +115,13 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": env.get("OBSERVE_TIMEZONE", "Europe/Stockholm"),
         "LANGUAGES": ("sv", "en"),
+        # OpenID Connect sign-in (observe/auth/oidc.py); empty issuer: password sign-in only.
+        "OBSERVE_OIDC_ISSUER": oidc_issuer,
+        "OBSERVE_OIDC_CLIENT_ID": env.get("OBSERVE_OIDC_CLIENT_ID", ""),
+        "OBSERVE_OIDC_CLIENT_SECRET": env.get("OBSERVE_OIDC_CLIENT_SECRET", ""),
+        "OBSERVE_OIDC_LABEL": env.get("OBSERVE_OIDC_LABEL", "").strip(),  # empty: "Log in with your school account"
+        # 0: the login page offers only the identity provider; passwords work for break-glass accounts only.
+        "OBSERVE_PASSWORD_LOGIN": _bool(env.get("OBSERVE_PASSWORD_LOGIN"), default=True),
         "MAIL_BACKEND": env.get("OBSERVE_MAIL_BACKEND", "console"),
         "SMTP_HOST": env.get("OBSERVE_SMTP_HOST", ""),
         "SMTP_PORT": _int("OBSERVE_SMTP_PORT", env.get("OBSERVE_SMTP_PORT"), 25),

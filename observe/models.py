@@ -1,6 +1,6 @@
 """Imports every domain's models so the app, Alembic and the tests share one metadata."""
 from .audit.models import AuditEvent  # noqa: F401
-from .auth.models import Membership, Role, User  # noqa: F401
+from .auth.models import Invitation, Membership, OidcLink, Role, User  # noqa: F401
 from .auth.sessions import WebSession  # noqa: F401
 from .feedback.models import Comment, Feedback, NextStep, VisitAccess  # noqa: F401
 from .schools.models import Organisation, School, TeacherGroup  # noqa: F401

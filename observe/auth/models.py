@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
     # Organisation leaders (huvudman) see de-identified aggregates across schools.
     is_org_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Created by `flask create-user` (someone with server access): may use a password even when
+    # OBSERVE_PASSWORD_LOGIN=0, so the school can get in while its identity provider is down.
+    break_glass: Mapped[bool] = mapped_column(Boolean, default=False)
     # Part of the login cookie's user id: changing it ends every session of the user.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,3 +85,39 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     school = relationship("School")
+
+
+class OidcLink(db.Model):
+    """Which account at the identity provider is this user: the provider's `sub`, linked at the first
+    sign-in whose verified e-mail matched the user. From then on the `sub` alone decides, so an
+    e-mail change at the provider neither locks the person out nor lets someone else in."""
+
+    __tablename__ = "oidc_links"
+    __table_args__ = (UniqueConstraint("issuer", "subject"), UniqueConstraint("user_id", "issuer"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))  # OBSERVE_OIDC_ISSUER when the link was made
+    subject: Mapped[str] = mapped_column(String(255))  # the ID token's `sub` (opaque, never shown)
+    email_at_link: Mapped[str] = mapped_column(String(254))  # the verified e-mail that matched, for the admin
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Invitation(db.Model):
+    """A one-time link to choose a password, mailed to a new staff member. Only a SHA-256 of the
+    token is stored; a newer invitation replaces the older ones of the same person."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # set when the password was chosen
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

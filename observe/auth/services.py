@@ -23,7 +23,10 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
+def authenticate(email: str, password: str, ip: str | None, *, break_glass_only: bool = False) -> LoginResult:
+    """Check a password sign-in. With `break_glass_only` (OBSERVE_PASSWORD_LOGIN=0) only accounts made
+    by `flask create-user` may pass; any other is answered exactly like a wrong password (and counted
+    as one), so the page reveals neither which accounts exist nor which are break-glass."""
     email = email.strip().lower()
     wait = throttle.retry_after(email, ip)
     if wait:
@@ -37,14 +40,15 @@ def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
     # would queue every other request behind the hashing and time out ("database is locked").
     db.session.commit()
     ok = verify_password(stored_hash, password)
-    if not ok or user is None or not user.active:
-        audit.record(throttle.FAILURE, subject=email, user_id=user.id if user else None)
+    if not ok or user is None or not user.active or (break_glass_only and not user.break_glass):
+        audit.record(throttle.FAILURE, subject=email, user_id=user.id if user else None,
+                     **({"reason": "password_login_off"} if ok and break_glass_only else {}))
         db.session.commit()
         return LoginResult()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    audit.record("login.success", subject=email, user_id=user.id)
+    audit.record("login.success", subject=email, user_id=user.id, method="password")
     db.session.commit()
     return LoginResult(user=user)
 

@@ -12,6 +12,7 @@ from ..audit import services as audit
 from ..audit.services import client_ip
 from ..extensions import db
 from ..schools.models import School
+from . import oidc
 from .forms import ChangePasswordForm, LoginForm
 from .models import Role
 from .permissions import has_role
@@ -39,7 +40,8 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data, client_ip())
+        result = authenticate(form.email.data, form.password.data, client_ip(),
+                              break_glass_only=not oidc.password_login_allowed())
         if result.user:
             lang = session.get("lang")
             session.clear()  # a fresh session at login: nothing carried over from before
@@ -57,7 +59,11 @@ def login():
     elif request.method == "POST":
         status = 400
     response = current_app.make_response(
-        (render_template("auth/login.html", form=form, demo=current_app.config["OBSERVE_DEMO"]), status))
+        (render_template("auth/login.html", form=form, demo=current_app.config["OBSERVE_DEMO"],
+                         oidc_enabled=oidc.enabled(), oidc_label=current_app.config["OBSERVE_OIDC_LABEL"],
+                         # Password sign-in off: the form is shown only at /login?password=1 (break-glass).
+                         show_password=oidc.password_login_allowed() or "password" in request.args
+                         or request.method == "POST"), status))
     if status == 429:
         response.headers["Retry-After"] = str(result.retry_after)
     return response
@@ -72,9 +78,12 @@ def logout():
     user_id = current_user.id
     audit.record("logout", subject=current_user.email)
     db.session.commit()
+    id_token = session.get(oidc.ID_TOKEN_KEY)
     logout_user()
     session.clear()
-    return render_template("auth/logged_out.html", purge_user=user_id)
+    # Signed in through the identity provider: after the purge, on to its sign-out where it offers one.
+    return render_template("auth/logged_out.html", purge_user=user_id,
+                           next_url=oidc.logout_url(id_token) or url_for("auth.login"))
 
 
 # Pages a user with a temporary password may still open (everything else leads to the change form).

@@ -57,6 +57,9 @@ MATRIX: dict[str, R] = {
     "core.set_school": R("change", set()),  # no school of one's own in the form: 404 (tests/core switch)
     "auth.logout": R("logout", ALL),  # the logout page (then the login page) for everyone signed in
     "auth.change_password": R("change", SIGNED_IN),
+    # 404 unless OBSERVE_OIDC_ISSUER is set (tests/auth/test_oidc.py signs in through a real provider)
+    "oidc.start": R("public", set()),
+    "oidc.callback": R("public", set()),
     # --- admin: staff, groups, retention (the school's admin only) ------------------------------
     "admin.index": R("read", {"admin", "foreign"}),
     "admin.staff": R("read", {"admin", "foreign"}),

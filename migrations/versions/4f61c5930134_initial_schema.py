@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0fcf98fc71d1
+Revision ID: 4f61c5930134
 Revises: 
-Create Date: 2026-11-23 08:27:04.987979
+Create Date: 2026-12-04 08:12:13.524088
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0fcf98fc71d1'
+revision = '4f61c5930134'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('password_change_required', sa.Boolean(), nullable=False),
     sa.Column('is_org_leader', sa.Boolean(), nullable=False),
+    sa.Column('break_glass', sa.Boolean(), nullable=False),
     sa.Column('session_token', sa.String(length=32), nullable=False),
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=True),
@@ -97,6 +98,22 @@ def upgrade():
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_devices_user_id'), ['user_id'], unique=False)
 
+    op.create_table('invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_invitations_sent_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_invitations_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitations_token_hash'))
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitations_user_id'), ['user_id'], unique=False)
+
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -111,6 +128,22 @@ def upgrade():
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_memberships_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
+
+    op.create_table('oidc_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('issuer', sa.String(length=255), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('email_at_link', sa.String(length=254), nullable=False),
+    sa.Column('linked_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_oidc_links_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_links')),
+    sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_oidc_links_issuer')),
+    sa.UniqueConstraint('user_id', 'issuer', name=op.f('uq_oidc_links_user_id'))
+    )
+    with op.batch_alter_table('oidc_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oidc_links_user_id'), ['user_id'], unique=False)
 
     op.create_table('peer_groups',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -519,11 +552,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_peer_groups_school_id'))
 
     op.drop_table('peer_groups')
+    with op.batch_alter_table('oidc_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oidc_links_user_id'))
+
+    op.drop_table('oidc_links')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_school_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_user_id'))
+
+    op.drop_table('invitations')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_devices_user_id'))
 
