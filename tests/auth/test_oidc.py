@@ -11,8 +11,8 @@ import datetime as dt
 
 import requests
 import time_machine
-from flask.sessions import session_json_serializer
-from sqlalchemy import select, update
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import select
 
 from observe.audit.models import AuditEvent
 from observe.auth.models import OidcLink, Role, User
@@ -162,21 +162,20 @@ def test_wrong_nonce_is_refused(ctx, client, oidc, make_user):
     """A real provider puts the nonce it was sent into the ID token, so an ID token with another
     nonce cannot be produced honestly at the provider. What it would look like to Observe, a token
     minted for a different authorization request, is made here by changing the nonce Observe kept
-    in its server-side session after the request went out: the provider's ID token (genuine,
-    correctly signed) then carries a nonce Observe did not expect."""
+    in the visitor's session (the signed cookie of someone not yet signed in, re-signed with the
+    app's key as only the server could) after the request went out: the provider's ID token,
+    genuine and correctly signed, then carries a nonce Observe did not expect."""
     make_user(Role.PRINCIPAL, email="rektor@example.se")
     callback = provider_sign_in(requests.Session(), start(client), "Rektor@Example.se")
-    row = db.session.get(WebSession, _hash(client.get_cookie("observe_session").value))
-    data = session_json_serializer.loads(row.data)
-    key = f"_state_oidc_{query(callback)['state']}"
-    data[key]["data"]["nonce"] = "a-nonce-from-another-request"
-    db.session.execute(update(WebSession).where(WebSession.id_hash == row.id_hash)
-                       .values(data=session_json_serializer.dumps(data)))
-    db.session.commit()
+    signer = SecureCookieSessionInterface().get_signing_serializer(client.application)
+    data = signer.loads(client.get_cookie("observe_session").value)
+    data[f"_state_oidc_{query(callback)['state']}"]["data"]["nonce"] = "a-nonce-from-another-request"
+    client.set_cookie("observe_session", signer.dumps(data))
     response = client.get(callback_path(callback))
     assert response.status_code == 400
     assert whoami(client) == 302
     assert db.session.scalars(select(OidcLink)).all() == []
+    assert events("login.refused")[-1].detail["reason"] == "invalid_claim"  # joserfc: invalid claim 'nonce'
 
 
 def test_expired_id_token_is_refused(ctx, client, oidc, make_user):
