@@ -110,6 +110,7 @@ def _register_record_types() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .auth.invitation_views import bp as invitation_bp
     from .auth.oidc_views import bp as oidc_bp
     from .auth.views import bp as auth_bp
     from .core.views import bp as core_bp
@@ -121,7 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from .templates_.views import bp as templates_bp
     from .visits.views import bp as visits_bp
 
-    for bp in (core_bp, auth_bp, oidc_bp, admin_bp, templates_bp, visits_bp, feedback_bp, insights_bp, sync_bp, merge_bp,
+    for bp in (core_bp, auth_bp, oidc_bp, invitation_bp, admin_bp, templates_bp, visits_bp, feedback_bp, insights_bp, sync_bp, merge_bp,
                pwa_bp):
         app.register_blueprint(bp)
     from .visits.planning import bp as planning_bp; app.register_blueprint(planning_bp)  # noqa: E702

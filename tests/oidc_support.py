@@ -30,6 +30,8 @@ ACCOUNTS = [
     {"sub": "sub-stranger", "email": "okand@example.se", "email_verified": True, "name": "Okänd Person"},
     # Same e-mail as Rut, another account at the provider: must not take over Rut's link.
     {"sub": "sub-impostor", "email": "RUT.NEW@example.se", "email_verified": True, "name": "Rut Ny"},
+    # As Microsoft Entra ID sends it: no email_verified, the optional claim xms_edov instead.
+    {"sub": "sub-entra", "email": "entra@example.se", "xms_edov": True, "name": "Eva Entra"},
     {"sub": "sub-demo", "email": "rektor@demo.observe", "email_verified": True, "name": "Rut Rektor"},
 ]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField,
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .services import MIN_PASSWORD, role_choices
+from .services import role_choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -29,11 +29,6 @@ def _roles_field():
     return CheckboxesField(_l("Roles"), choices=role_choices, validators=[_at_least_one])
 
 
-def _password_field(label):
-    return PasswordField(label, validators=[Optional(), Length(min=MIN_PASSWORD, max=1024, message=_l(
-        "Use at least %(min)d characters.", min=MIN_PASSWORD))], render_kw={"autocomplete": "new-password"})
-
-
 class SchoolForm(FlaskForm):
     name = StringField(_l("School name"), validators=[DataRequired(), Length(max=200)])
 
@@ -43,17 +38,12 @@ class StaffForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "off", "autocapitalize": "none"})
     roles = _roles_field()
-    password = _password_field(_l("Temporary password (optional)"))
+    # Without an identity provider the person chooses their own password through a mailed link.
+    invite = BooleanField(_l("Send an invitation by e-mail"), default=True)
 
 
 class RolesForm(FlaskForm):
     roles = _roles_field()
-
-
-class PasswordForm(FlaskForm):
-    password = PasswordField(_l("New temporary password"), validators=[DataRequired(), Length(
-        min=MIN_PASSWORD, max=1024, message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD))],
-        render_kw={"autocomplete": "new-password"})
 
 
 class ConfirmForm(FlaskForm):
@@ -69,6 +59,7 @@ class ImportForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     csv = HiddenField(validators=[DataRequired(), Length(max=500_000)])
+    invite = BooleanField(_l("Send each new person an invitation by e-mail"), default=True)
 
 
 class GroupForm(FlaskForm):

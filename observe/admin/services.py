@@ -18,14 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
 from ..auth.models import Membership, Role, User
-from ..auth.passwords import hash_password
 from ..auth.services import create_user, end_all_sessions, find_user
 from ..auth.sessions import end_sessions_of
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..sync.models import Device
 
-MIN_PASSWORD = 8
 MAX_IMPORT_ROWS = 2000
 
 ROLE_LABELS = {Role.ADMIN: _l("Administrator"), Role.PRINCIPAL: _l("Principal"), Role.TEACHER: _l("Teacher")}
@@ -82,9 +80,11 @@ def _existing_problem(user: User | None, school) -> str | None:
     return None
 
 
-def add_staff(school, *, name: str, email: str, roles, password: str | None) -> tuple[User, bool]:
+def add_staff(school, *, name: str, email: str, roles) -> tuple[User, bool]:
     """Add a person to the school's staff. Returns (user, created).
 
+    A new account has no password: the person chooses one through an invitation
+    (observe/auth/invitations.py) or signs in with the school's identity provider.
     An existing account of the same organisation (someone working at two schools)
     gets roles here; its password is left alone.
     """
@@ -102,11 +102,10 @@ def add_staff(school, *, name: str, email: str, roles, password: str | None) -> 
         _grant(existing, school, roles)
         audit.record("staff.add", existing, school_id=school.id, roles=sorted(roles))
         return existing, False
-    user = create_user(organisation_id=school.organisation_id, email=email, name=name, password=password or None)
+    user = create_user(organisation_id=school.organisation_id, email=email, name=name, password=None)
     _grant(user, school, roles)
-    user.password_change_required = bool(password)
     db.session.flush()
-    audit.record("staff.add", user, school_id=school.id, roles=sorted(roles), temporary_password=bool(password))
+    audit.record("staff.add", user, school_id=school.id, roles=sorted(roles))
     return user, True
 
 
@@ -155,17 +154,6 @@ def set_org_leader(school, user: User, value: bool) -> None:
         raise ValidationFailed(_("This person belongs to another organisation."))
     user.is_org_leader = value
     audit.record("staff.org_leader", user, school_id=school.id, value=value)
-
-
-def set_temporary_password(school, user: User, password: str) -> None:
-    """The user logs in with it once and must then choose their own; older sessions end."""
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(fields={"password": [_("Use at least %(n)d characters.", n=MIN_PASSWORD)]})
-    user.password_hash = hash_password(password)
-    user.password_change_required = True
-    end_all_sessions(user)
-    end_sessions_of(user.id)
-    audit.record("staff.password", user, school_id=school.id)
 
 
 def devices_with_unsynced_data(school) -> list[Device]:
@@ -311,17 +299,20 @@ def _check_row(row: ImportRow, values: dict, extra: list[str], seen: dict[str, i
     row.roles = sorted({ROLE_WORDS[w] for w in words if w in ROLE_WORDS})
 
 
-def import_staff(text: str, school) -> ImportPreview:
-    """Validate again (the database may have changed since the preview) and import every row, or none."""
+def import_staff(text: str, school) -> tuple[ImportPreview, list[User]]:
+    """Validate again (the database may have changed since the preview) and import every row, or none.
+    Returns the preview and the accounts it created."""
     preview = parse_staff_csv(text, school)
     if not preview.ok:
         raise ValidationFailed(_("Nothing was imported: the list has errors."), fields={"csv": preview.messages})
+    created = []
     try:
         for row in preview.rows:
             user = find_user(row.email) if row.existing else None
             if user is None:
                 user = create_user(organisation_id=school.organisation_id, email=row.email, name=row.name,
                                    password=None)
+                created.append(user)
             _grant(user, school, row.roles)
         db.session.flush()
     except IntegrityError as exc:  # someone added one of these people at the same moment
@@ -329,4 +320,4 @@ def import_staff(text: str, school) -> ImportPreview:
         raise ValidationFailed(_("Nothing was imported: the staff list changed meanwhile. Check it again.")) from exc
     audit.record("staff.import", school_id=school.id, rows=len(preview.rows),
                  created=sum(not r.existing for r in preview.rows))
-    return preview
+    return preview, created

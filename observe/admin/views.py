@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from ..auth import invitations
+from ..auth.oidc import enabled as oidc_enabled
 from ..auth.permissions import (admin_required, can_appoint_org_leaders, can_manage_account, current_school,
                                 get_in_school, is_org_admin, staff_member_or_404)
 from ..errors import ValidationFailed
@@ -18,7 +21,7 @@ from ..schools.models import TeacherGroup
 from . import services
 from ..privacy import purpose
 from .forms import (ConfirmForm, GroupForm, ImportConfirmForm, ImportForm, OrganisationForm, OrgLeaderForm,
-                    PasswordForm, RetentionForm, RolesForm, SchoolForm, StaffForm)
+                    RetentionForm, RolesForm, SchoolForm, StaffForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -85,22 +88,38 @@ def schools_page():
 @admin_required
 def staff():
     school = current_school()
-    return render_template("admin/staff.html", staff=services.staff_of(school), labels=services.ROLE_LABELS,
-                           school_id=school.id)
+    people = services.staff_of(school)
+    return render_template("admin/staff.html", staff=people, labels=services.ROLE_LABELS, school_id=school.id,
+                           waiting=invitations.not_accepted(people), confirm_form=ConfirmForm(), invites=_invites())
+
+
+def _invites() -> bool:
+    """Invitations are for schools without an identity provider (with one, people sign in with it)."""
+    return not oidc_enabled()
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
 @admin_required
 def add_staff():
     form = StaffForm()
+    school = current_school()
+
+    def change():
+        user, created = services.add_staff(school, name=form.name.data, email=form.email.data,
+                                           roles=form.roles.data)
+        if created and _invites() and form.invite.data:
+            invitations.send_invitation(user, school, sent_by=current_user)
+        return user, created
+
     if form.validate_on_submit() and _apply(
-            form, lambda: services.add_staff(current_school(), name=form.name.data, email=form.email.data,
-                                             roles=form.roles.data, password=form.password.data),
+            form, change,
             lambda added: _("%(name)s was added.", name=added[0].name) if added[1] else _(
                 "%(name)s already had an account in your organisation and now has roles at this school. "
                 "Their password was not changed.", name=added[0].name)):
         return redirect(url_for("admin.staff"))
-    return render_template("admin/staff_new.html", form=form), 400 if form.errors else 200
+    # A POST that reaches this line was refused (field errors, or a mail that could not be sent).
+    return render_template("admin/staff_new.html", form=form, invites=_invites()), \
+        400 if request.method == "POST" else 200
 
 
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
@@ -124,27 +143,48 @@ def _manageable_staff_member(user_id: int):
     return person
 
 
-def _staff_page(person, roles_form=None, password_form=None):
+def _staff_page(person, roles_form=None):
     return render_template("admin/staff_edit.html", person=person, roles_form=roles_form or RolesForm(
-        data={"roles": sorted(person.roles_in(current_school().id))}), password_form=password_form or PasswordForm(),
+        data={"roles": sorted(person.roles_in(current_school().id))}), invites=_invites(),
+        waiting=invitations.not_accepted([person]).get(person.id, False),
         confirm_form=ConfirmForm(), is_self=person.id == current_user.id,
         manageable=can_manage_account(current_user, person),
         leader_form=OrgLeaderForm(data={"is_org_leader": person.is_org_leader})
         if can_appoint_org_leaders(current_user, current_school().organisation_id) else None)
 
 
-@bp.route("/staff/<int:user_id>/password", methods=["POST"])
+@bp.route("/staff/<int:user_id>/invite", methods=["POST"])
 @admin_required
-def staff_password(user_id: int):
+def staff_invite(user_id: int):
+    """Mail a fresh link to choose a password (the first one again, or after a forgotten password);
+    earlier links stop working. Nobody's password is typed by an admin."""
     person = _manageable_staff_member(user_id)
-    form = PasswordForm()
-    if form.validate_on_submit():
-        services.set_temporary_password(current_school(), person, form.password.data)
-        db.session.commit()
-        flash(_("%(name)s has a new temporary password and must choose their own at the next login.",
-                name=person.name), "success")
-        return redirect(url_for("admin.edit_staff", user_id=person.id))
-    return _staff_page(person, password_form=form), 400
+    if not ConfirmForm().validate_on_submit() or not _invites() or not person.active:
+        abort(400)
+    _apply(None, lambda: invitations.send_invitation(person, current_school(), sent_by=current_user),
+           lambda _sent: _("An e-mail with a link to choose a password was sent to %(email)s.", email=person.email))
+    return redirect(url_for("admin.edit_staff", user_id=person.id))
+
+
+@bp.route("/staff/invite-all", methods=["POST"])
+@admin_required
+def staff_invite_all():
+    """Send the invitation again to everyone at this school who has not accepted it yet."""
+    if not ConfirmForm().validate_on_submit() or not _invites():
+        abort(400)
+    school = current_school()
+    people = [p for p in services.staff_of(school) if can_manage_account(current_user, p)]
+    waiting = invitations.not_accepted(people)
+
+    def send_all():
+        for person in people:
+            if person.id in waiting:
+                invitations.send_invitation(person, school, sent_by=current_user)
+        return len(waiting)
+
+    _apply(None, send_all, lambda n: ngettext("The invitation was sent again to %(num)d person.",
+                                              "The invitation was sent again to %(num)d people.", n))
+    return redirect(url_for("admin.staff"))
 
 
 @bp.route("/staff/<int:user_id>/remove", methods=["POST"])
@@ -225,7 +265,8 @@ def import_staff():
         if text.strip():
             preview = services.parse_staff_csv(text, current_school())
             return render_template("admin/import_preview.html", preview=preview, labels=services.ROLE_LABELS,
-                                   confirm=ImportConfirmForm(csv=text)), 200 if preview.ok else 422
+                                   confirm=ImportConfirmForm(formdata=None, csv=text), invites=_invites()), \
+                200 if preview.ok else 422
         form.file.errors = [_("Choose a CSV file or paste the rows.")]
     return render_template("admin/import.html", form=form), 400 if form.errors else 200
 
@@ -247,13 +288,17 @@ def import_confirm():
         abort(400)
     school = current_school()
     try:
-        preview = services.import_staff(form.csv.data, school)
+        preview, created = services.import_staff(form.csv.data, school)
+        if _invites() and form.invite.data:
+            for person in created:
+                invitations.send_invitation(person, school, sent_by=current_user)
     except ValidationFailed as exc:
         db.session.rollback()
         flash(exc.message, "error")
         preview = services.parse_staff_csv(form.csv.data, school)
         return render_template("admin/import_preview.html", preview=preview, labels=services.ROLE_LABELS,
-                               confirm=ImportConfirmForm(csv=form.csv.data)), 422
+                               confirm=ImportConfirmForm(formdata=None, csv=form.csv.data, invite=form.invite.data),
+                               invites=_invites()), 422
     db.session.commit()
     flash(_("%(n)d staff members were imported.", n=len(preview.rows)), "success")
     return redirect(url_for("admin.staff"))

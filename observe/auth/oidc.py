@@ -89,6 +89,15 @@ def provider_origins() -> list[str]:
     return origins
 
 
+def email_verified(claims: dict) -> bool:
+    """`email_verified: true`, or where the provider sends no such claim at all, Microsoft Entra ID's
+    optional `xms_edov: true` (the tenant owns the e-mail's domain): Entra ID never sends
+    `email_verified` for organisational accounts (docs/security.md, registering at Entra ID)."""
+    if "email_verified" in claims:
+        return claims["email_verified"] is True
+    return claims.get("xms_edov") is True
+
+
 @dataclass
 class Outcome:
     user: User | None = None
@@ -109,7 +118,7 @@ def sign_in(claims: dict) -> Outcome:
     link = db.session.scalar(select(OidcLink).where(OidcLink.issuer == issuer, OidcLink.subject == subject))
     if link is None:
         email = str(claims.get("email") or "").strip()
-        if claims.get("email_verified") is not True or not email:
+        if not email_verified(claims) or not email:
             return _refuse(UNVERIFIED, claims)
         user = find_user(email)
         if user is None:

@@ -8,9 +8,6 @@ from cron every morning never repeats a message.
 """
 from __future__ import annotations
 
-import smtplib
-from email.message import EmailMessage
-
 from flask import current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -19,25 +16,11 @@ from sqlalchemy import select
 from ..audit import services as audit
 from ..audit.models import AuditEvent
 from ..extensions import db
+from ..mail import send
 from . import followup
 from . import services as svc
 
 ACTION = "reminder.mail"
-
-
-def send(to: str, subject: str, body: str) -> None:
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    backend = config.get("MAIL_BACKEND", "console")
-    if backend == "smtp":
-        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
-            smtp.send_message(message)
-    else:
-        current_app.logger.info("mail (console backend)\n%s", message.as_string())
 
 
 def already_mailed(user_id: int, key: str) -> bool:

@@ -107,6 +107,12 @@ def test_unverified_email_is_refused(ctx, client, oidc, make_user):
     assert events("login.refused")[0].detail["reason"] == "unverified"
 
 
+def test_entra_ids_domain_verified_claim_counts_as_verified(ctx, client, oidc, make_user):
+    make_user(Role.TEACHER, email="entra@example.se")
+    assert sign_in(client, "entra@example.se").status_code == 302
+    assert whoami(client) == 200
+
+
 def test_unknown_person_is_refused_in_their_language_and_nothing_is_created(ctx, client, oidc, school):
     users_before = db.session.scalar(select(db.func.count(User.id)))
     callback = provider_sign_in(requests.Session(), start(client), "okand@example.se")

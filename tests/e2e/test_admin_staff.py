@@ -1,12 +1,16 @@
-"""An admin on a phone imports the staff list from a spreadsheet file, fixes an error,
-imports, and gives one person a temporary password that they must replace at first login."""
+"""An admin on a phone imports the staff list from a spreadsheet file, fixes an error and imports;
+each new person gets an invitation e-mail (a real local SMTP server) and chooses their own password
+through its link."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from observe.auth.services import find_user
 from observe.extensions import db
 from tests.conftest import PASSWORD
+from tests.feedback.test_mail import smtp  # noqa: F401  (a real SMTP server on 127.0.0.1)
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +26,7 @@ def log_in(page, base, email, password):
     page.click("main button[type=submit]")
 
 
-def test_import_staff_on_a_phone_then_first_login(live_server, page, admin_user, school, tmp_path):
+def test_import_staff_on_a_phone_then_first_login(live_server, page, admin_user, school, tmp_path, smtp):
     base = live_server.url
     admin_user.locale = "en"  # the admin's own setting: every page in English, whatever the worker sends
     db.session.commit()
@@ -46,19 +50,19 @@ def test_import_staff_on_a_phone_then_first_login(live_server, page, admin_user,
     assert "2 staff members were imported." in page.inner_text(".flashes")
     assert "Bo Berg" in page.inner_text(".admin-table")
 
-    page.click("text=Bo Berg")
-    page.fill("input[name=password]", "first pass 1")
-    page.click("text=Set temporary password")
-    assert "must choose their own" in page.inner_text(".flashes")
+    assert page.inner_text(".admin-invite-all").startswith("2 people have not accepted the invitation yet.")
     page.click(".logout-form button")
     page.wait_for_url(f"{base}/login")
 
-    log_in(page, base, "bo@skola.se", "first pass 1")
-    page.wait_for_url(f"{base}/password")
-    page.fill("input[name=current]", "first pass 1")
+    [mail] = [message for rcpts, message in smtp.messages if rcpts == ["bo@skola.se"]]
+    link = re.search(r"http://\S+/invitation/\S+", mail.get_content()).group(0)
+    assert link.startswith(base)
+    page.goto(link)
     page.fill("input[name=new]", "bo's own secret")
     page.fill("input[name=repeat]", "bo's own secret")
     page.click("main button.primary")
     page.wait_for_url(f"{base}/")
     db.session.rollback()  # end the test's read transaction: see what the server wrote
-    assert not find_user("bo@skola.se").password_change_required
+    assert find_user("bo@skola.se").password_hash is not None
+    page.goto(link)  # the link worked once
+    assert page.locator("h1").inner_text() in ("This link no longer works", "Länken fungerar inte längre")

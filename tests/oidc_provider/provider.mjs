@@ -3,7 +3,7 @@
 //
 // Configuration comes from one JSON file named by the first argument:
 //   { "clients": [{client_id, client_secret, redirect_uris, post_logout_redirect_uris}],
-//     "accounts": [{sub, email, email_verified, name, password}], "id_token_ttl": 300 }
+//     "accounts": [{sub, email, email_verified, xms_edov, name, password}], "id_token_ttl": 300 }
 // It listens on 127.0.0.1 on a free port and prints "listening http://127.0.0.1:PORT" once ready.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -44,7 +44,7 @@ server.listen(0, '127.0.0.1', () => {
     })),
     jwks: { keys: [signingKey] },
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified', 'xms_edov'], profile: ['name'] },
     conformIdTokenClaims: false, // the scope's claims in the ID token itself, as Entra ID and Google do
     pkce: { methods: ['S256'], required: () => true },
     features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
@@ -57,7 +57,8 @@ server.listen(0, '127.0.0.1', () => {
       return {
         accountId: sub,
         async claims() {
-          return { sub, email: account.email, email_verified: account.email_verified, name: account.name };
+          return { sub, email: account.email, email_verified: account.email_verified, xms_edov: account.xms_edov,
+            name: account.name };
         },
       };
     },

@@ -60,6 +60,7 @@ MATRIX: dict[str, R] = {
     # 404 unless OBSERVE_OIDC_ISSUER is set (tests/auth/test_oidc.py signs in through a real provider)
     "oidc.start": R("public", set()),
     "oidc.callback": R("public", set()),
+    "invitation.accept": R("public", ALL),  # a made-up token: "this link no longer works" (410) for everyone
     # --- admin: staff, groups, retention (the school's admin only) ------------------------------
     "admin.index": R("read", {"admin", "foreign"}),
     "admin.staff": R("read", {"admin", "foreign"}),
@@ -69,7 +70,8 @@ MATRIX: dict[str, R] = {
     "admin.reactivate_staff": R("change", {"admin"}, "user_id"),
     "admin.remove_staff": R("delete", {"admin"}, "user_id"),
     "admin.staff_org_leader": R("change", set(), "user_id"),  # needs admin of every school of the org
-    "admin.staff_password": R("change", {"admin"}, "user_id"),
+    "admin.staff_invite": R("change", {"admin"}, "user_id"),
+    "admin.staff_invite_all": R("change", {"admin", "foreign"}),
     "admin.import_staff": R("change", {"admin", "foreign"}),
     "admin.import_confirm": R("change", {"admin", "foreign"}),
     "admin.import_template": R("read", {"admin", "foreign"}),
@@ -153,7 +155,7 @@ MATRIX: dict[str, R] = {
 
 # --- machinery ----------------------------------------------------------------------------------
 
-FIXED_ARGS = {"lang": "sv", "filename": "css/app.css", "action": "confirm", "fmt": "json"}
+FIXED_ARGS = {"lang": "sv", "filename": "css/app.css", "action": "confirm", "fmt": "json", "token": "made-up"}
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 
