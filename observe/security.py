@@ -11,8 +11,6 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from flask_login import current_user
 
-from .auth.oidc import provider_origins
-
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -72,10 +70,6 @@ def init_app(app: Flask) -> None:
     def _security_headers(response: Response) -> Response:
         # Set, not setdefault: no view can loosen the policy by accident.
         response.headers.update(STATIC_HEADERS)
-        origins = provider_origins()
-        if origins:  # the sign-out form leads on to the identity provider's end-session page
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-                "form-action 'self'", "form-action 'self' " + " ".join(origins))
         if hsts:
             response.headers["Strict-Transport-Security"] = HSTS
         if _must_not_be_stored(response):

@@ -15,7 +15,6 @@ for Observe:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from authlib.integrations.flask_client import OAuth
 from flask import current_app, url_for
@@ -69,24 +68,6 @@ def check_discovery(metadata: dict) -> None:
     if metadata.get("issuer") != current_app.config["OBSERVE_OIDC_ISSUER"]:
         raise ValueError(f"the discovery document names issuer {metadata.get('issuer')!r}, "
                          f"not OBSERVE_OIDC_ISSUER {current_app.config['OBSERVE_OIDC_ISSUER']!r}")
-
-
-def provider_origins() -> list[str]:
-    """Origins a form on our pages may lead to (the sign-out form redirects to the provider's
-    end-session page): the issuer's, and the end-session endpoint's once discovery has run."""
-    if not enabled():
-        return []
-    urls = [current_app.config["OBSERVE_OIDC_ISSUER"]]
-    cached = current_app.extensions.get("observe_oidc", {})
-    for app_client in cached.values():
-        urls.append(app_client.server_metadata.get("end_session_endpoint") or "")
-    origins = []
-    for url in urls:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
-        if origin and origin not in origins:
-            origins.append(origin)
-    return origins
 
 
 def email_verified(claims: dict) -> bool:

@@ -8,6 +8,8 @@ test client's own address and is never connected to).
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import requests
 import time_machine
@@ -205,17 +207,25 @@ def _csrf(client) -> str:
     return CSRF_RE.search(client.get("/").get_data(as_text=True)).group(1)
 
 
-def test_sign_out_ends_the_session_and_goes_to_the_provider(ctx, client, oidc, make_user):
+def test_sign_out_ends_the_session_and_goes_on_to_the_provider(ctx, client, oidc, make_user):
+    """The logged-out page (which purges the device, static/js/purge.js) goes on to the provider's
+    end-session endpoint rather than to the login page."""
     make_user(Role.PRINCIPAL, email="rektor@example.se")
     sign_in(client, "Rektor@Example.se")
     response = client.post("/logout", data={"csrf_token": _csrf(client)})
-    assert response.status_code == 302
-    end = response.headers["Location"]
+    assert response.status_code == 200
+    end = html.unescape(re.search(r'data-next="([^"]+)"', response.get_data(as_text=True)).group(1))
     assert end.startswith(oidc.issuer + "/session/end?")
     params = query(end)
     assert params["post_logout_redirect_uri"] == "http://localhost/login" and params["id_token_hint"]
     assert whoami(client) == 302
-    assert f"form-action 'self' {oidc.issuer}" in client.get("/login").headers["Content-Security-Policy"]
+
+
+def test_password_users_sign_out_to_the_login_page(ctx, client, oidc, make_user):
+    teacher = make_user(Role.TEACHER)
+    login(client, teacher)
+    page = client.post("/logout", data={"csrf_token": _csrf(client)}).get_data(as_text=True)
+    assert 'data-next="/login"' in page
 
 
 def test_login_page_shows_the_provider_first(client, oidc, app, monkeypatch):
