@@ -38,7 +38,11 @@ def start():
     try:
         provider = oidc.client()
         oidc.check_discovery(provider.load_server_metadata())
-        return provider.authorize_redirect(url_for("oidc.callback", _external=True), ui_locales=str(get_locale()))
+        # ?another=1 (from the refusal page): the provider asks again instead of reusing its session,
+        # so someone signed in there with the wrong account can choose another.
+        extra = {"prompt": "login"} if request.args.get("another") else {}
+        return provider.authorize_redirect(url_for("oidc.callback", _external=True), ui_locales=str(get_locale()),
+                                           **extra)
     except (RequestException, ValueError, KeyError, RuntimeError):
         return _unavailable()
 

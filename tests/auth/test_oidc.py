@@ -122,6 +122,8 @@ def test_unknown_person_is_refused_in_their_language_and_nothing_is_created(ctx,
     assert response.status_code == 403
     page = response.get_data(as_text=True)
     assert "Observe känner inte igen dig" in page and "administratör" in page
+    assert 'href="/login/oidc?another=1"' in page  # still signed in at the provider: it must ask again
+    assert query(client.get("/login/oidc?another=1").headers["Location"])["prompt"] == "login"
     assert whoami(client) == 302
     assert db.session.scalar(select(db.func.count(User.id))) == users_before
     assert db.session.scalars(select(OidcLink)).all() == []
