@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+import time_machine
 
 HERE = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "observe-tests"
@@ -57,11 +59,15 @@ def oidc_provider(live_server, tmp_path_factory):
                      "post_logout_redirect_uris": [f"{b}/login" for b in bases]}],
         "accounts": [{**a, "password": PROVIDER_PASSWORD} for a in ACCOUNTS],
         "id_token_ttl": ID_TOKEN_TTL,
+        # The run's clock may be moved (OBSERVE_TEST_TODAY): the provider's follows it.
+        "clock_offset_ms": round((time.time() - time_machine.escape_hatch.time.time()) * 1000)
+        if time_machine.escape_hatch.is_travelling() else 0,
     }
     path = tmp_path_factory.mktemp("oidc") / "provider.json"
     path.write_text(json.dumps(config))
-    process = subprocess.Popen([node, str(HERE / "provider.mjs"), str(path)], cwd=HERE, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+    # stdin stays open while this run lives: the provider exits when it closes, even if pytest is killed.
+    process = subprocess.Popen([node, str(HERE / "provider.mjs"), str(path)], cwd=HERE, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()  # blocks until the provider listens (or exits)
         if not line.startswith("listening http://127.0.0.1:"):
@@ -75,6 +81,7 @@ def oidc_provider(live_server, tmp_path_factory):
             process.kill()
             process.wait()
         process.stdout.close()
+        process.stdin.close()
 
 
 @pytest.fixture

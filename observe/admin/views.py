@@ -93,6 +93,16 @@ def staff():
                            waiting=invitations.not_accepted(people), confirm_form=ConfirmForm(), invites=_invites())
 
 
+def _added_message(added) -> str:
+    user, created, invited = added
+    if not created:
+        return _("%(name)s already had an account in your organisation and now has roles at this school. "
+                 "Their password was not changed.", name=user.name)
+    if invited:
+        return _("%(name)s was added and an invitation was sent to %(email)s.", name=user.name, email=user.email)
+    return _("%(name)s was added.", name=user.name)
+
+
 def _invites() -> bool:
     """Invitations are for schools without an identity provider (with one, people sign in with it)."""
     return not oidc_enabled()
@@ -107,15 +117,12 @@ def add_staff():
     def change():
         user, created = services.add_staff(school, name=form.name.data, email=form.email.data,
                                            roles=form.roles.data)
-        if created and _invites() and form.invite.data:
+        invited = created and _invites() and form.invite.data
+        if invited:
             invitations.send_invitation(user, school, sent_by=current_user)
-        return user, created
+        return user, created, invited
 
-    if form.validate_on_submit() and _apply(
-            form, change,
-            lambda added: _("%(name)s was added.", name=added[0].name) if added[1] else _(
-                "%(name)s already had an account in your organisation and now has roles at this school. "
-                "Their password was not changed.", name=added[0].name)):
+    if form.validate_on_submit() and _apply(form, change, _added_message):
         return redirect(url_for("admin.staff"))
     # A POST that reaches this line was refused (field errors, or a mail that could not be sent).
     return render_template("admin/staff_new.html", form=form, invites=_invites()), \

@@ -13,6 +13,13 @@ import querystring from 'node:querystring';
 import Provider from 'oidc-provider';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+
+// The suite may run with its clock moved (OBSERVE_TEST_TODAY, tests/conftest.py): the provider's clock
+// stands where Observe's does, so tokens it signs are as fresh to Observe as from a real provider.
+if (config.clock_offset_ms) {
+  const realNow = Date.now;
+  Date.now = () => realNow() + config.clock_offset_ms;
+}
 const accounts = new Map(config.accounts.map((a) => [a.sub, a]));
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -104,3 +111,6 @@ server.listen(0, '127.0.0.1', () => {
 });
 
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// The test run holds our stdin open: when it ends, even killed, so does the provider (no orphan server).
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
