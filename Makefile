@@ -70,7 +70,7 @@ test-only:
 # current Stockholm time of day. Term and school-year boundaries by default; for one day and
 # the tests without a browser: make test-dates TEST_DATES=2027-06-20 PYTEST_ARGS=--ignore=tests/e2e
 TEST_DATES ?= 2027-01-07 2027-06-20 2028-08-15
-test-dates: install chromium webkit
+test-dates: install chromium webkit oidc-provider
 	@failed=""; for day in $(TEST_DATES); do \
 	  echo "== clock at $$day"; OBSERVE_TEST_TODAY=$$day $(BIN)/python -m pytest $(PYTEST_ARGS) || failed="$$failed $$day"; \
 	done; if [ -n "$$failed" ]; then echo "failed with the clock at:$$failed"; exit 1; fi
