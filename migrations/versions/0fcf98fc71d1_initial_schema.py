@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4f61c5930134
+Revision ID: 0fcf98fc71d1
 Revises: 
-Create Date: 2026-12-04 08:12:13.524088
+Create Date: 2026-11-23 08:27:04.987979
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '4f61c5930134'
+revision = '0fcf98fc71d1'
 down_revision = None
 branch_labels = None
 depends_on = None
