@@ -40,7 +40,10 @@ STATIC_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": PERMISSIONS_POLICY,
     "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
-    "Cross-Origin-Opener-Policy": "same-origin",
+    # No Cross-Origin-Opener-Policy: with it (same-origin or same-origin-allow-popups) WebKit (Safari,
+    # every iPad browser) loses a service worker being installed when the page is navigated meanwhile:
+    # it stays "installing" for the rest of the browser session, and the device never works offline
+    # (issue 20 item 14, tests/webkit/test_webkit_worker.py; accepted risk in docs/security.md).
 }
 
 
