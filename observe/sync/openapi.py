@@ -65,6 +65,24 @@ _DESCRIPTIONS = {
 }
 
 
+def _nullable_refs(node) -> None:
+    """apispec writes a nullable Nested field as anyOf [$ref, {nullable object}], whose second branch
+    allows any object at all; say what the API does instead: that schema, or null (OpenAPI 3.0)."""
+    if isinstance(node, list):
+        for child in node:
+            _nullable_refs(child)
+        return
+    if not isinstance(node, dict):
+        return
+    branches = node.get("anyOf")
+    if (isinstance(branches, list) and len(branches) == 2 and "$ref" in branches[0]
+            and branches[1] == {"nullable": True, "type": "object"}):
+        del node["anyOf"]
+        node.update({"allOf": [branches[0]], "nullable": True})
+    for child in node.values():
+        _nullable_refs(child)
+
+
 def build_spec(app) -> dict:
     """The document as a dict (OpenAPI 3.0.3)."""
     spec = APISpec(title="Observe sync API", version="1", openapi_version="3.0.3",
@@ -85,9 +103,11 @@ def build_spec(app) -> dict:
     merge_refs = [_ref(spec, record_type.resolve_schema) for record_type in RECORD_TYPES.values()
                   if record_type.resolve_schema is not None]
     document = spec.to_dict()
+    _nullable_refs(document["components"]["schemas"])
     request = document["components"]["schemas"].get("SyncRequest")
-    if request is not None:
-        request["properties"]["records"]["items"] = {"oneOf": record_refs}
+    if request is not None:  # any element is answered, a bad one alone ("rejected"), so the batch is never refused
+        request["properties"]["records"]["items"] = {"anyOf": [*record_refs, {
+            "description": "Anything else is answered in its own result: rejected, with field messages."}]}
     resolve = document["paths"].get(API_PREFIX + "/conflicts/{conflict_id}/resolve", {}).get("post")
     if resolve is not None:  # each record type's merge (an observation's, a feedback draft's)
         resolve["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"oneOf": merge_refs}}}}

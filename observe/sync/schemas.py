@@ -38,7 +38,8 @@ def _fits_column(value: int) -> None:
 
 
 def integer(*validators, **kwargs) -> ma.Integer:
-    return ma.Integer(validate=[*validators, _fits_column], **kwargs)
+    """A JSON integer: 2.5 or "2" is refused, not rounded or converted (devices send numbers)."""
+    return ma.Integer(strict=True, validate=[*validators, _fits_column], **kwargs)
 
 
 def optional_text(max_length: int, **kwargs) -> ma.String:
@@ -64,8 +65,10 @@ class SyncRequestSchema(Schema):
     """POST /api/v1/sync. Records are validated one by one, so a bad one never blocks the rest."""
 
     device = ma.Nested(DeviceSchema, allow_none=True, load_default=None)
-    client_schema_version = ma.Integer(required=True)
-    records = ma.List(ma.Raw(), required=True, validate=validate.Length(max=MAX_RECORDS_PER_REQUEST),
+    client_schema_version = ma.Integer(
+        required=True, validate=validate.OneOf(sorted(SUPPORTED_CLIENT_SCHEMA_VERSIONS)),
+        metadata={"description": "The offline client's data format; another value answers 422 client_outdated."})
+    records = ma.List(ma.Raw(allow_none=True), required=True, validate=validate.Length(max=MAX_RECORDS_PER_REQUEST),
                       metadata={"description": "Records of any registered type (see RecordType schemas)."})
 
 

@@ -79,6 +79,11 @@ def _guard():
     return None
 
 
+# What `_guard` may answer any POST before its view runs (documented on every guarded POST).
+_GUARD_RESPONSES = {400: schemas.ErrorSchema, 401: schemas.ErrorSchema, 403: schemas.ErrorSchema,
+                    413: schemas.ErrorSchema, 415: schemas.ErrorSchema, 500: schemas.ErrorSchema}
+
+
 def _session_ended():
     return error_response(401, "login_required", _("Your session has ended. Log in again to continue; "
                                                    "nothing on this device is lost."))
@@ -129,9 +134,8 @@ def csrf_token():
 @defer_write_lock  # reads the session and user without SQLite's write lock; apply_records takes it
 @documented("Upload records; one result per record, in request order.",
             request_schema=schemas.SyncRequestSchema,
-            responses={200: schemas.SyncResponseSchema, 400: schemas.ErrorSchema, 401: schemas.ErrorSchema,
-                       403: schemas.ErrorSchema, 413: schemas.ErrorSchema, 415: schemas.ErrorSchema,
-                       422: schemas.ErrorSchema, 429: schemas.ErrorSchema, 500: schemas.ErrorSchema})
+            responses={**_GUARD_RESPONSES, 200: schemas.SyncResponseSchema, 422: schemas.ErrorSchema,
+                       429: schemas.ErrorSchema})
 def sync():
     body, error = _json_body()
     if error:
@@ -174,8 +178,8 @@ def conflicts():
 @documented("Save the author's merge as the next revision and close the conflict. The body is the record "
             "type's merge: an observation's (Resolve: base_revision, fields, notes, status) or a feedback "
             "draft's (FeedbackResolve: base_revision, summary, strengths, development_area, next_step).",
-            responses={200: schemas.RecordResultSchema, 404: schemas.ErrorSchema, 409: schemas.RecordResultSchema,
-                       422: schemas.RecordResultSchema})
+            responses={**_GUARD_RESPONSES, 200: schemas.RecordResultSchema, 404: schemas.ErrorSchema,
+                       409: schemas.RecordResultSchema, 422: schemas.RecordResultSchema})
 def resolve(conflict_id: int):
     body, error = _json_body()
     if error:

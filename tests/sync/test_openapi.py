@@ -38,6 +38,13 @@ def test_openapi_shapes_follow_the_marshmallow_schemas(client):
     assert "school_id" not in record["properties"]
     sync = document["paths"]["/api/v1/sync"]["post"]
     assert sync["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SyncRequest"}
-    assert schemas["SyncRequest"]["properties"]["records"]["items"] == {
-        "oneOf": [{"$ref": "#/components/schemas/ObservationRecord"}, {"$ref": "#/components/schemas/FeedbackRecord"}]}
+    records = schemas["SyncRequest"]["properties"]["records"]["items"]["anyOf"]
+    assert records[:2] == [{"$ref": "#/components/schemas/ObservationRecord"},
+                           {"$ref": "#/components/schemas/FeedbackRecord"}]
+    assert set(records[2]) == {"description"}  # anything else is answered alone (rejected), not refused
+    assert schemas["SyncRequest"]["properties"]["client_schema_version"]["enum"] == [1]
+    device = schemas["SyncRequest"]["properties"]["device"]  # a Device or null, not any object
+    assert (device["allOf"], device["nullable"]) == ([{"$ref": "#/components/schemas/Device"}], True)
     assert {"200", "401", "403", "415", "422"} <= set(sync["responses"])
+    resolve = document["paths"]["/api/v1/conflicts/{conflict_id}/resolve"]["post"]
+    assert {"200", "400", "401", "403", "404", "409", "413", "415", "422"} <= set(resolve["responses"])
