@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 WORK=$(mktemp -d)
 export OBSERVE_DATABASE_URL=${1:-sqlite:///$WORK/observe.sqlite}
 EXAMPLES=${2:-100}
-PORT=${PORT:-5077}
+PORT=${PORT:-5391}
 export FLASK_APP=observe OBSERVE_ENV=development OBSERVE_DEMO=1
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "port $PORT is taken: set PORT"; exit 2; fi
 .venv/bin/flask db upgrade >/dev/null 2>&1
 .venv/bin/flask demo >/dev/null
 .venv/bin/flask run --port "$PORT" --with-threads >"$WORK/server.log" 2>&1 &
