@@ -212,15 +212,54 @@ def _parse_intervals(item: dict, f: _Fields, errors: dict):
     return result
 
 
-def parse_answers(document: dict, fields, *, complete: bool = False) -> tuple[dict, dict]:
+_PARTS = {"x_of_y": {("x",), ("y",)}}
+_ROW_PARTS = {"timed_log": LOG_PARTS, "interval": ("teacher", "students")}
+
+
+def _is_input(item: dict, parts: list[str]) -> bool:
+    """True when a.<key>.<parts...> is an input the form engine draws for `item`."""
+    kind = item["type"]
+    if parts == ["evidence"]:
+        return item.get("evidence", "optional") != "none"
+    if kind in _ROW_PARTS:
+        return len(parts) == 2 and parts[0].isdigit() and len(parts[0]) <= 4 and parts[1] in _ROW_PARTS[kind]
+    if kind in _PARTS:
+        return tuple(parts) in _PARTS[kind]
+    return not parts
+
+
+def unknown_names(document: dict, names) -> list[str]:
+    """The posted names that are no input of this version's form (its items, parts and evidence).
+
+    Versions are immutable and every record names its own, so a name the version does not
+    draw was never typed into its form: the record does not belong to the version.
+    """
+    by_key = {item["key"]: item for item in items_of(document)}
+    unknown = []
+    for name in names:
+        prefix, _dot, rest = str(name).partition(".")
+        key, *parts = rest.split(".")
+        item = by_key.get(key) if prefix == "a" else None
+        if item is None or not _is_input(item, parts):
+            unknown.append(str(name))
+    return unknown
+
+
+def parse_answers(document: dict, fields, *, complete: bool = False, strict: bool = False) -> tuple[dict, dict]:
     """Posted fields -> (answers, errors keyed by input name).
 
-    Unknown names are ignored (an old client may post items a newer version dropped).
-    With complete=True required items and required evidence must be filled in.
+    With strict=True (records: the online form, sync, merges) every posted name must be an input
+    of this version (`unknown_names`); each other name is an error under its own name, so a record
+    is never half stored. Without it names are ignored that no item reads (a page's own fields,
+    e.g. the template preview's csrf_token). With complete=True required items and required
+    evidence must be filled in.
     """
     f = _Fields(fields)
     answers: dict[str, dict] = {}
     errors: dict[str, list[str]] = {}
+    if strict:
+        for name in unknown_names(document, f.names()):
+            errors[name] = [str(_l("This answer does not belong to this version of the form."))]
     for item in items_of(document):
         key = item["key"]
         value = _parse_value(item, f, errors)

@@ -19,8 +19,9 @@ from .models import ObservationStatus
 
 
 def parse_fields(version: FormVersion | TemplateVersion, form_fields: dict, status: str) -> dict:
-    """The form engine's parse (one function for online, offline and API); Rejected on errors."""
-    answers, errors = items.parse_answers(version.document, form_fields,
+    """The form engine's parse (one function for online, offline and API); Rejected on errors,
+    among them every posted name that is no input of this version (never stored half)."""
+    answers, errors = items.parse_answers(version.document, form_fields, strict=True,
                                           complete=status == ObservationStatus.COMPLETE)
     if errors:
         raise Rejected({key: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
