@@ -8,18 +8,18 @@ from __future__ import annotations
 from marshmallow import Schema, validate
 from marshmallow import fields as ma
 
-from ..sync.schemas import integer, optional_text
+from ..sync.schemas import Text, day, integer, optional_text
 
 
 class StrengthSchema(Schema):
-    text = ma.String(load_default="", validate=validate.Length(max=4000))
-    evidence = ma.String(load_default="", validate=validate.Length(max=4000),
-                         metadata={"description": "What was said or done that shows the strength."})
+    text = Text(load_default="", validate=validate.Length(max=4000))
+    evidence = Text(load_default="", validate=validate.Length(max=4000),
+                    metadata={"description": "What was said or done that shows the strength."})
 
 
 class NextStepSchema(Schema):
-    text = ma.String(load_default="", validate=validate.Length(max=4000))
-    due_on = ma.Date(allow_none=True, load_default=None)
+    text = Text(load_default="", validate=validate.Length(max=4000))
+    due_on = day(allow_none=True, load_default=None)
 
 
 class FeedbackRecordSchema(Schema):

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, post_load, validate
 from marshmallow import fields as ma
+
+from ..timefmt import FIRST_DATE, FIRST_INSTANT, LAST_DATE, LAST_INSTANT
 
 UTC = dt.timezone.utc
 
@@ -23,9 +25,45 @@ SUPPORTED_CLIENT_SCHEMA_VERSIONS = frozenset({1})
 MAX_RECORDS_PER_REQUEST = 200
 
 
+def _window_message() -> str:
+    return str(_l("Must be between %(first)s and %(last)s.", first=FIRST_DATE.isoformat(),
+                  last=LAST_DATE.isoformat()))
+
+
+def _in_window(value: dt.datetime) -> None:
+    """Far-future and ancient instants were stored and then broke every page that showed them."""
+    if not FIRST_INSTANT <= value < LAST_INSTANT:
+        raise ValidationError(_window_message())
+
+
+def _day_in_window(value: dt.date) -> None:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValidationError(_window_message())
+
+
 def when(**kwargs) -> ma.AwareDateTime:
-    """An ISO-8601 instant; a time without offset is read as UTC (devices send Z)."""
-    return ma.AwareDateTime(default_timezone=UTC, **kwargs)
+    """An ISO-8601 instant in the accepted window (observe/timefmt.py); a time without offset is
+    read as UTC (devices send Z)."""
+    return ma.AwareDateTime(default_timezone=UTC, validate=_in_window, **kwargs)
+
+
+def day(**kwargs) -> ma.Date:
+    """An ISO-8601 date in the accepted window."""
+    return ma.Date(validate=_day_in_window, **kwargs)
+
+
+class Text(ma.String):
+    """Text from a device. NUL (U+0000) is refused with a field message: PostgreSQL cannot store
+    it (SQLite can), and a record that can never be saved must not be retried for ever."""
+
+    default_error_messages = {"nul": _l("This text contains a NUL character (U+0000), which cannot be saved. "
+                                        "Remove it and try again.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
 
 
 MAX_INT = 2**31 - 1  # ids, revisions and counts are 32-bit integer columns
@@ -42,8 +80,8 @@ def integer(*validators, **kwargs) -> ma.Integer:
     return ma.Integer(strict=True, validate=[*validators, _fits_column], **kwargs)
 
 
-def optional_text(max_length: int, **kwargs) -> ma.String:
-    return ma.String(allow_none=True, load_default=None, validate=validate.Length(max=max_length), **kwargs)
+def optional_text(max_length: int, **kwargs) -> Text:
+    return Text(allow_none=True, load_default=None, validate=validate.Length(max=max_length), **kwargs)
 
 
 class DeviceSchema(Schema):
@@ -58,7 +96,16 @@ class DeviceSchema(Schema):
     uuid = ma.UUID(required=True, metadata={"description": "Stable id the browser generated for itself."})
     pending = integer(validate.Range(min=0), load_default=0,
                       metadata={"description": "Records still waiting on the device before this sync."})
-    oldest_pending_at = when(allow_none=True, load_default=None)
+    oldest_pending_at = ma.AwareDateTime(default_timezone=UTC, allow_none=True, load_default=None, metadata={
+        "description": "Outside the accepted window (a device clock off by years) it is stored as unknown."})
+
+    @post_load
+    def _clock_off(self, data, **kwargs):
+        """A diagnostic must never cost the device its sync: an impossible time is dropped, not refused."""
+        at = data.get("oldest_pending_at")
+        if at is not None and not FIRST_INSTANT <= at < LAST_INSTANT:
+            data["oldest_pending_at"] = None
+        return data
 
 
 class SyncRequestSchema(Schema):

@@ -7,18 +7,19 @@ type (`observe.visits.sync_record`) and the form engine (`observe.templates_.ite
 """
 from __future__ import annotations
 
-from marshmallow import Schema, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as ma
 
-from ..sync.schemas import integer, optional_text, when
+from ..sync.schemas import Text, integer, optional_text, when
 from .models import ObservationStatus, VisitKind
 
 
 def posted_fields(**kwargs) -> ma.Dict:
     """The form engine's posted inputs: input name -> list of values (data key `fields`)."""
     return ma.Dict(
-        keys=ma.String(validate=validate.Length(min=1, max=200)),
-        values=ma.List(ma.String(validate=validate.Length(max=20000)), validate=validate.Length(max=100)),
+        keys=Text(validate=validate.Length(min=1, max=200)),
+        values=ma.List(Text(validate=validate.Length(max=20000)), validate=validate.Length(max=100)),
         validate=validate.Length(max=2000), data_key="fields", **kwargs,
     )
 
@@ -36,13 +37,18 @@ class VisitRefSchema(Schema):
     ended_at = when(allow_none=True, load_default=None)
     reflective_question = optional_text(2000)
 
+    @validates_schema
+    def _ends_after_start(self, data, **kwargs):
+        started, ended = data.get("started_at"), data.get("ended_at")
+        if started is not None and ended is not None and ended < started:
+            raise ValidationError(str(_l("The end cannot be before the start.")), field_name="ended_at")
+
 
 class NoteSchema(Schema):
     """A timestamped quick note typed during the visit."""
 
     at = when(required=True)
-    text = ma.String(required=True, validate=validate.Length(max=5000),
-                     metadata={"description": "Empty notes are dropped."})
+    text = Text(required=True, validate=validate.Length(max=5000), metadata={"description": "Empty notes are dropped."})
 
 
 class ObservationRecordSchema(Schema):
