@@ -109,9 +109,13 @@ class FeedbackRecord(RecordType):
         return self._against_existing(user, school, visit, feedback, data, raw)
 
     @staticmethod
-    def _find(school, record_uuid) -> Feedback | None:
-        return db.session.execute(
-            select(Feedback).filter_by(school_id=school.id, uuid=record_uuid)).scalar_one_or_none()
+    def _find(school, record_uuid, *, for_update: bool = True) -> Feedback | None:
+        """Locked and read fresh when written: a concurrent change of the same draft waits, then
+        conflicts (see observe.visits.sync_rules.find_observation)."""
+        statement = select(Feedback).filter_by(school_id=school.id, uuid=record_uuid)
+        if for_update:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return db.session.execute(statement).scalar_one_or_none()
 
     @staticmethod
     def _save(visit, user, data: dict) -> None:
@@ -140,9 +144,9 @@ class FeedbackRecord(RecordType):
         return conflict_result(user, school, self.name, data["uuid"], data["base_revision"], feedback, raw,
                                feedback_copy(feedback), data["device_uuid"])
 
-    def _for_conflict(self, school, conflict) -> Feedback | None:
+    def _for_conflict(self, school, conflict, *, for_update: bool = False) -> Feedback | None:
         """The server's feedback the conflict is about (another device may have created it under its own uuid)."""
-        feedback = self._find(school, conflict.record_uuid)
+        feedback = self._find(school, conflict.record_uuid, for_update=for_update)
         if feedback is None:
             visit_uuid = conflict.payload.get("visit_uuid")
             visit = find_visit(school, uuid_mod.UUID(visit_uuid)) if visit_uuid else None
@@ -158,7 +162,7 @@ class FeedbackRecord(RecordType):
             data = FeedbackResolveSchema().load(merged)
         except ValidationError as exc:
             raise Rejected(flatten_errors(exc.messages)) from exc
-        feedback = self._for_conflict(school, conflict)
+        feedback = self._for_conflict(school, conflict, for_update=True)
         if feedback is None or feedback.author_id != user.id:
             raise Rejected({"record": [_("There is nothing to merge into: the server copy no longer exists.")]})
         if feedback.revision != data["base_revision"]:

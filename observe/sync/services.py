@@ -25,6 +25,7 @@ import uuid as uuid_mod
 from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy.exc import DataError, InvalidRequestError
 
 from ..dbtypes import start_write
 from ..extensions import db
@@ -128,10 +129,17 @@ def _apply_in_savepoint(record_type: RecordType, user, school, data: dict, recor
     except Rejected as exc:
         savepoint.rollback()
         return rejected(record_uuid, exc.fields)
-    except Exception:  # noqa: BLE001 - the other records must still be answered
+    except Exception as exc:  # noqa: BLE001 - the other records must still be answered
         current_app.logger.exception("sync: record failed")
-        if savepoint.is_active:
+        # A failed flush leaves the savepoint inactive but open: roll back to it, or every later
+        # statement of the batch fails (PendingRollbackError) and the whole batch answers 500.
+        try:
             savepoint.rollback()
+        except InvalidRequestError:  # already closed: nothing of it is left to undo
+            pass
+        if isinstance(exc, DataError):  # a value this database cannot hold: sending it again cannot help
+            return rejected(record_uuid, {"record": [
+                _("The server could not store this record as sent. Correct it; it stays on your device.")]})
         # The server's fault, not the record's: the device sends it again later (with backoff).
         return {**rejected(record_uuid, {"record": [
             _("The server could not save this record. Try again later; it stays on your device.")]}), "retry": True}

@@ -105,7 +105,7 @@ class ObservationRecord(RecordType):
             if refused:
                 raise Rejected(refused)
         version, answers, notes = data["_version"], data["_answers"], data["_notes"]
-        obs = find_observation(school, data["uuid"])
+        obs = find_observation(school, data["uuid"], for_update=True)
         if obs is None:
             obs, created = self._insert(user, school, data, version, answers, notes)
             if created:
@@ -269,7 +269,7 @@ class ObservationRecord(RecordType):
             data = ResolveSchema().load(merged)
         except ValidationError as exc:
             raise Rejected(flatten_errors(exc.messages)) from exc
-        obs = observation_for_conflict(school, conflict)
+        obs = observation_for_conflict(school, conflict, for_update=True)
         if obs is None:
             raise Rejected({"record": [_("This conflict has already been resolved.")]})
         if obs.revision != data["base_revision"]:

@@ -71,10 +71,14 @@ def server_copy(obs: Observation) -> dict:
     })
 
 
-def find_observation(school, record_uuid) -> Observation | None:
-    return db.session.execute(
-        select(Observation).filter_by(school_id=school.id, uuid=record_uuid)
-    ).scalar_one_or_none()
+def find_observation(school, record_uuid, *, for_update: bool = False) -> Observation | None:
+    """The stored observation. `for_update`: locked until the transaction ends and read fresh, so
+    a second device changing it at the same moment (PostgreSQL) waits, then sees the first one's
+    revision and gets a conflict (SQLite's write lock already serialises writers)."""
+    statement = select(Observation).filter_by(school_id=school.id, uuid=record_uuid)
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def find_visit(school, visit_uuid) -> Visit | None:
@@ -121,8 +125,8 @@ def apply_visit_values(visit: Visit, values: dict, status: str) -> None:
     visit.status = visit_status(visit.status, status)
 
 
-def observation_for_conflict(school, conflict: SyncConflict) -> Observation | None:
-    obs = find_observation(school, conflict.record_uuid)
+def observation_for_conflict(school, conflict: SyncConflict, *, for_update: bool = False) -> Observation | None:
+    obs = find_observation(school, conflict.record_uuid, for_update=for_update)
     if obs is None:
         # A second observation of the same visit from another device: the server copy is the first one.
         visit_uuid = (conflict.payload.get("visit") or {}).get("uuid")
