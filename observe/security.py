@@ -9,7 +9,10 @@ their caching.
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from .errors import error_response
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -65,9 +68,24 @@ def _must_not_be_stored(response: Response) -> bool:
     return not getattr(current_user, "is_anonymous", True)
 
 
+def _has_nul(fields) -> bool:
+    """True when a name or any of the values of a MultiDict holds a NUL character."""
+    return any("\x00" in name or any("\x00" in value for value in values) for name, values in fields.lists())
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response the app sends, errors included."""
     hsts = https_configured(app)
+
+    @app.before_request
+    def _refuse_nul():
+        """A NUL character (U+0000) in a query or form value is refused with a clear 400 before any
+        view runs: PostgreSQL cannot store it (SQLite can), so it ended in a 500 on one database
+        only. JSON bodies are checked field by field by their schemas (the sync API)."""
+        if any(_has_nul(fields) for fields in (request.args, request.form)):
+            return error_response(400, "nul", _("The form contained a NUL character (U+0000), which cannot "
+                                                "be saved. Remove it and send the form again."))
+        return None
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
