@@ -17,7 +17,7 @@ if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "port $PORT is take
 .venv/bin/flask demo >/dev/null
 .venv/bin/flask run --port "$PORT" --with-threads >"$WORK/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER; wait $SERVER 2>/dev/null || true; rm -rf "$WORK" .schemathesis' EXIT  # its cache dir too
 BASE=http://127.0.0.1:$PORT
 for _ in $(seq 50); do curl -fs "$BASE/api/v1/ping" >/dev/null && break; sleep 0.2; done
 JAR=$WORK/cookies
@@ -28,7 +28,7 @@ API_TOKEN=$(curl -s -b "$JAR" "$BASE/api/v1/csrf" | sed -n 's/.*"csrf_token": *"
 COOKIE=$(sed 's/^#HttpOnly_//' "$JAR" | awk '!/^#/ && NF >= 7 {print $6 "=" $7}' | paste -sd ';' -)
 [ -n "$API_TOKEN" ] || { echo "could not sign in"; exit 1; }
 ST=(.venv/bin/schemathesis run "$BASE/api/v1/openapi.json" --checks all --max-examples "$EXAMPLES"
-    --generation-deterministic --generation-database none --no-color)
+    --generation-deterministic --no-color)
 status=0
 echo "== anonymous"; "${ST[@]}" || status=1
 echo "== signed in"; "${ST[@]}" -H "Cookie: $COOKIE" -H "X-CSRFToken: $API_TOKEN" -H "Origin: $BASE" || status=1
