@@ -3,6 +3,8 @@ SQLite and PostgreSQL, and never with `retry: true` (the device would resend the
 NUL characters (PostgreSQL cannot store them) and times outside 2000-01-01 .. 2099-12-31."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,7 +13,9 @@ from observe.feedback.models import Feedback
 from observe.sync.models import Device
 from observe.visits.models import Observation
 
-from .conftest import feedback_record, observation
+from tests.dates import iso_z
+
+from .conftest import NOTE_AT, STARTED_AT, feedback_record, observation
 
 NUL = "Eleverna\x00 diskuterar"
 NUL_MESSAGE = "This text contains a NUL character (U+0000), which cannot be saved. Remove it and try again."
@@ -30,7 +34,7 @@ def refused(result: dict, message: str) -> list[str]:
 
 
 NUL_RECORDS = {
-    "note": lambda v: observation(v, notes=[{"at": "2026-11-23T08:02:00Z", "text": NUL}]),
+    "note": lambda v: observation(v, notes=[{"at": iso_z(NOTE_AT), "text": NUL}]),
     "answer": lambda v: observation(v, fields={"a.W1": ["yes"], "a.W9": [NUL]}),
     "input name": lambda v: observation(v, fields={"a.W1": ["yes"], "a.W9\x00": ["x"]}),
     "subject": lambda v: observation(v, visit={"subject": NUL}),
@@ -68,7 +72,8 @@ def test_visit_times_outside_the_window_are_refused(api, version, visit, field):
 
 
 def test_an_end_before_the_start_is_refused(api, version):
-    record = observation(version.id, visit={"started_at": "2026-11-23T09:00:00Z", "ended_at": "2026-11-23T08:00:00Z"})
+    record = observation(version.id, visit={"started_at": iso_z(STARTED_AT),
+                                            "ended_at": iso_z(STARTED_AT - dt.timedelta(hours=1))})
     [result] = api.results(record)
     assert refused(result, "The end cannot be before the start.") == ["visit.ended_at"]
 
