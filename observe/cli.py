@@ -1,11 +1,20 @@
-"""Command-line tasks: `flask --app observe create-user`, `... demo`, and Flask-Migrate's `db upgrade`."""
+"""Command-line tasks: `flask --app observe create-user`, `set-password`, `demo`, `retention`
+(privacy/cli.py), and Flask-Migrate's `db upgrade`."""
 from __future__ import annotations
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
+from .admin.services import normalise_email
+from .audit import services as audit
+from .auth.passwords import hash_password
+from .auth.services import create_user as make_user
+from .auth.services import end_all_sessions, find_user
+from .auth.sessions import end_sessions_of
+from .demo import load_demo
 from .extensions import db
+from .privacy import cli as privacy_cli
+from .schools.services import get_or_create_school
 
 
 def register(app: Flask) -> None:
@@ -21,10 +30,6 @@ def register(app: Flask) -> None:
     def create_user(email, name, school_name, org_name, roles, org_leader, password):
         """Create a user with roles at a school. Their password works even when password sign-in is off
         (OBSERVE_PASSWORD_LOGIN=0): the break-glass account for when the identity provider is down."""
-        from .admin.services import normalise_email
-        from .auth.services import create_user as make_user, find_user
-        from .schools.services import get_or_create_school
-
         try:
             email = normalise_email(email)
         except ValueError as exc:
@@ -47,11 +52,6 @@ def register(app: Flask) -> None:
     @click.password_option()
     def set_password(email, temporary, password):
         """Give a user a new password (e.g. the only admin forgot theirs); ends their sessions."""
-        from .audit import services as audit
-        from .auth.passwords import hash_password
-        from .auth.services import end_all_sessions, find_user
-        from .auth.sessions import end_sessions_of
-
         user = find_user(email)
         if user is None:
             raise click.ClickException(f"no user with e-mail {email}")
@@ -68,7 +68,7 @@ def register(app: Flask) -> None:
     @app.cli.command("demo")
     def demo():
         """Load the demo school (idempotent: does nothing when it is already there)."""
-        from .demo import load_demo
-
         created = load_demo()
         click.echo("demo school loaded" if created else "demo school already present")
+
+    privacy_cli.register(app)

@@ -21,6 +21,7 @@ from .feedback.models import Feedback, FeedbackStatus, NextStep, NextStepStatus
 from .schools.models import GroupMembership, Organisation, School, TeacherGroup
 from .templates_.items import answer_rows, levels_for
 from .templates_.schemas import NOT_APPLICABLE, items_of
+from .templates_.services import install_defaults, latest_version_for
 from .visits.models import (Observation, ObservationAnswer, ObservationStatus, PeerGroup, Purpose, Visit,
                             VisitKind, VisitStatus)
 
@@ -213,8 +214,6 @@ def _user(email: str, name: str, org: Organisation, password_hash: str, roles: l
 
 def load_demo(today: dt.date | None = None) -> bool:
     """Create the demo organisation with its people and a term of visits; False when it exists."""
-    from .templates_.services import install_defaults, latest_version_for
-
     if db.session.scalar(select(Organisation.id).where(Organisation.name == ORGANISATION)) is not None:
         return False
     if db.session.scalar(select(User.id).where(User.email == ADMIN[0])) is not None:

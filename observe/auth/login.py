@@ -1,11 +1,12 @@
 """Flask-Login wiring: loading the user from the session cookie."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from ..errors import error_response, wants_json
 from ..extensions import db, login_manager
 from .models import Membership, User
 
@@ -36,9 +37,6 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        from flask import flash, redirect, request, url_for
-
-        from ..errors import error_response, wants_json
 
         if wants_json():
             return error_response(401, "login_required", str(_l("Your session has ended. Log in again to continue; "

@@ -12,15 +12,18 @@ from flask import abort, g, session
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from .models import Role
+from ..feedback.models import VisitAccess
+from ..schools.models import School
+from ..sync.models import SyncConflict
+from ..templates_.models import Template
+from ..visits.models import Visit
+from .models import Membership, Role, User
 
 
 def current_school():
     """The school the user is working in now (chosen in the session, else their first)."""
     if "current_school" in g:
         return g.current_school
-    from ..schools.models import School
-
     school = None
     if getattr(current_user, "is_authenticated", False):
         ids = current_user.school_ids
@@ -121,8 +124,6 @@ def can_view_reflective_question(user, visit) -> bool:
 
 def visit_for(user, visit_uuid, *, edit: bool = False):
     """The visit with this uuid if `user` may see (or, with edit, change) it; else 404."""
-    from ..visits.models import Visit
-
     visit = get_in_school(Visit, uuid=visit_uuid)
     allowed = can_edit_observation(user, visit) if edit else can_view_visit(user, visit)
     if not allowed:
@@ -134,8 +135,6 @@ def visit_for(user, visit_uuid, *, edit: bool = False):
 
 def has_extra_visit_access(user, visit) -> bool:
     """True when the planner explicitly gave `user` access to this planned visit."""
-    from ..feedback.models import VisitAccess
-
     return db.session.get(VisitAccess, (visit.id, user.id)) is not None
 
 
@@ -240,8 +239,6 @@ admin_required = roles_required(Role.ADMIN)
 
 
 def _org_school_ids(organisation_id: int) -> set[int]:
-    from ..schools.models import School
-
     return set(db.session.scalars(db.select(School.id).where(School.organisation_id == organisation_id)))
 
 
@@ -270,8 +267,6 @@ def can_appoint_org_leaders(user, organisation_id: int) -> bool:
 
 def staff_member_or_404(user_id: int):
     """A user holding a role at the current school; anyone else (other schools included) is 404."""
-    from .models import Membership, User
-
     school = current_school()
     if school is None:
         abort(404)
@@ -290,8 +285,6 @@ def insights_schools(user) -> list:
     Organisation leaders see every school of their organisation; a principal sees the
     school they are working in now. Everyone else sees none (the views answer 403).
     """
-    from ..schools.models import School
-
     if not getattr(user, "is_authenticated", False):
         return []
     if user.is_org_leader:
@@ -318,8 +311,6 @@ def can_start_spontaneous_visit(user, school_id: int) -> bool:
 
 def sync_conflict_for(user, conflict_id: int):
     """An unresolved sync conflict of `user` in the current school; else 404 (only its author merges it)."""
-    from ..sync.models import SyncConflict
-
     conflict = get_in_school(SyncConflict, id=conflict_id, user_id=user.id)
     if conflict.resolved_at is not None:
         abort(404)
@@ -351,8 +342,6 @@ def can_view_template(user, template) -> bool:
 
 def template_for(user, template_id: int, *, edit: bool = False, manage: bool = False):
     """A template of the current school `user` may see (edit, manage); other schools' ids are 404."""
-    from ..templates_.models import Template
-
     template = get_in_school(Template, id=template_id)
     if not can_view_template(user, template):
         abort(404)
@@ -365,9 +354,6 @@ def template_for(user, template_id: int, *, edit: bool = False, manage: bool = F
 
 def clonable_template(user, template_id: int):
     """A published template of another school of the user's organisation, for principals to clone; else 404."""
-    from ..schools.models import School
-    from ..templates_.models import Template
-
     school = current_school()
     if school is None or not can_manage_templates(user, school):
         abort(404)

@@ -9,7 +9,7 @@ from ..audit import services as audit
 from ..dbtypes import utcnow
 from ..extensions import db
 from . import throttle
-from .models import Role, User, new_session_token
+from .models import Membership, Role, User, new_session_token
 from .passwords import hash_password, needs_rehash, verify_password
 
 
@@ -60,8 +60,6 @@ def end_all_sessions(user: User) -> None:
 
 def create_user(*, organisation_id: int, email: str, name: str, password: str | None,
                 roles: dict[int, list[Role]] | None = None) -> User:
-    from .models import Membership
-
     user = User(organisation_id=organisation_id, email=email.strip().lower(), name=name.strip(),
                 password_hash=hash_password(password) if password else None)
     for school_id, school_roles in (roles or {}).items():

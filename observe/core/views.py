@@ -5,9 +5,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..auth.models import Role
-from ..auth.views import safe_next
 from ..auth.permissions import current_roles, current_school
+from ..auth.views import safe_next
 from ..extensions import db
+from ..visits import home as visit_home
 
 bp = Blueprint("core", __name__)
 
@@ -15,8 +16,6 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 @login_required
 def home():
-    from ..visits import home as visit_home
-
     roles = current_roles()
     school = current_school()
     if school is None:

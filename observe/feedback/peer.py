@@ -17,6 +17,7 @@ from ..audit import services as audit
 from ..auth.models import Role
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..schools.models import School
 from ..visits.models import (Observation, ObservationStatus, PeerGroup, PeerGroupStatus, Purpose, Visit, VisitKind,
                              VisitStatus)
 from . import services as svc
@@ -104,8 +105,6 @@ def plan_peer_visit(owner, group, *, observer_id: int, scheduled_at: dt.datetime
 
 
 def group_school(group):
-    from ..schools.models import School
-
     return db.session.get(School, group.school_id)
 
 

@@ -19,25 +19,13 @@ from ..auth.permissions import can_write_feedback
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..sync.conflicts import close_seen_conflicts, conflict_result
-from ..sync.records import (
-    CONFLICT,
-    CREATED,
-    UNCHANGED,
-    UPDATED,
-    RecordType,
-    Rejected,
-    flatten_errors,
-    jsonable,
-)
+from ..sync.records import CONFLICT, CREATED, UNCHANGED, UPDATED, RecordType, Rejected, flatten_errors, jsonable
 from ..sync.revisions import continues_own_writes, record_revision
-from ..visits.sync_rules import find_visit
+from ..visits.sync_rules import find_visit, visit_of_conflict
+from . import sync_merge
 from .models import Feedback, FeedbackStatus
 from .services import clean_strengths, save_draft
-from .sync_schemas import (
-    FeedbackCopySchema,
-    FeedbackRecordSchema,
-    FeedbackResolveSchema,
-)
+from .sync_schemas import FeedbackCopySchema, FeedbackRecordSchema, FeedbackResolveSchema
 
 
 def _content(summary, strengths, development_area, next_step_text, next_step_due) -> dict:
@@ -173,3 +161,15 @@ class FeedbackRecord(RecordType):
         audit.record("feedback.merge", feedback, user_id=user.id, revision=feedback.revision)
         return {"uuid": str(feedback.uuid), "status": UPDATED, "revision": feedback.revision}
 
+    def visit_of(self, school, conflict):
+        return visit_of_conflict(school, conflict)
+
+    def compare(self, school, conflict):
+        return sync_merge.compare(conflict, self.conflict_copies(school, conflict).get("server"),
+                                  device_content(conflict.payload or {}))
+
+    def merged_record(self, comparison, chosen):
+        return sync_merge.merged_record(comparison, chosen)
+
+    def merge_field_errors(self, fields):
+        return sync_merge.merge_field_errors(fields)

@@ -15,8 +15,9 @@ from ..audit import services as audit
 from ..auth import permissions as perm
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..schools.models import School
 from ..visits.models import PeerGroup, PeerGroupStatus, Visit, VisitKind
-from . import followup, peer
+from . import followup, mail, peer
 from . import services as svc
 from .forms import (CommentForm, attach_errors, FeedbackDraftForm, NextStepForm, NextStepStatusForm, PeerGroupForm,
                     PeerSummaryForm, PeerVisitForm, ReflectionForm)
@@ -434,9 +435,6 @@ def feedback_nav() -> list[tuple[str, str, bool]]:
               help="The address staff open Observe at, for the links in the e-mails.")
 def send_reminders_command(base_url):
     """E-mail every school's staff the reminders they have not been mailed yet (run daily, e.g. from cron)."""
-    from ..schools.models import School
-    from . import mail
-
     total = 0
     for school in db.session.scalars(db.select(School).order_by(School.id)):
         with current_app.test_request_context(base_url=base_url):

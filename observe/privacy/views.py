@@ -11,9 +11,10 @@ from ..audit import services as audit
 from ..auth.models import User
 from ..auth.permissions import admin_required, current_school_or_404
 from ..extensions import db
-from . import services
+from . import logout, services
 
-bp = Blueprint("privacy", __name__, cli_group=None)
+bp = Blueprint("privacy", __name__)
+logout.init(bp)  # the logout purge (Clear-Site-Data) runs on every app this blueprint is registered on
 
 
 @bp.get("/me/data")
@@ -59,8 +60,3 @@ def audit_log():
     db.session.commit()
     return render_template("privacy/audit_log.html", events=events, names=names, staff=staff,
                            action=action or "", person=person, title=_("Audit log"))
-
-
-from . import cli, logout  # noqa: E402  (cli registers `flask retention` on the blueprint)
-
-logout.init(bp)

@@ -11,9 +11,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
+
+from ..extensions import db
+from ..feedback.models import Feedback, FeedbackStatus
+from ..visits.models import Visit, VisitKind, VisitStatus
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WORKER_DIR = ROOT / "service_worker"
@@ -105,12 +110,6 @@ def _route_exists(app: Flask, path: str) -> bool:
 def offline_urls(user) -> list[str]:
     """Home, start-a-visit pages, the user's own open visits, and the pages of their recent
     finished visits whose feedback they still write (no feedback yet, or a draft)."""
-    from flask import current_app
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..feedback.models import Feedback, FeedbackStatus
-    from ..visits.models import Visit, VisitKind, VisitStatus
 
     urls = [path for path in WARM_PATHS if _route_exists(current_app, path)]
     visits = db.session.execute(

@@ -1,10 +1,14 @@
 """The service worker (/sw.js), its precache manifest, the offline page and the web app manifest."""
 from __future__ import annotations
 
+import uuid as uuid_mod
+from types import SimpleNamespace
+
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..feedback.forms import FeedbackDraftForm
 from . import services
 
 bp = Blueprint("pwa", __name__)
@@ -37,10 +41,6 @@ def offline_visit():
     this copy for `/visits/<uuid>` when it has no saved page and no network. The feedback form is
     the panel's own (same inputs, same record); static/js/feedback-form.js fills in the visit from
     the observation on the device, or says that the visit is not on this device."""
-    import uuid as uuid_mod
-    from types import SimpleNamespace
-
-    from ..feedback.forms import FeedbackDraftForm
 
     # A stand-in the panel can render; its uuid and teacher are replaced on the device.
     visit = SimpleNamespace(uuid=uuid_mod.UUID(int=0), teacher_id=-1)

@@ -12,6 +12,7 @@ from ..audit import services as audit
 from ..auth.models import Membership, Role, User
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..templates_.services import install_defaults
 from .models import (DEFAULT_RETENTION, MIN_OBSERVATIONS_FLOOR, MIN_TEACHERS_FLOOR, GroupMembership, Organisation,
                      School, TeacherGroup)
 
@@ -30,8 +31,6 @@ def get_or_create_school(name: str, organisation_name: str | None = None) -> Sch
     school = School(name=name, organisation_id=org.id)
     db.session.add(school)
     db.session.flush()
-    from ..templates_.services import install_defaults
-
     install_defaults(school)
     return school
 
@@ -53,8 +52,6 @@ def add_school(organisation_id: int, name: str, *, creator) -> School:
     db.session.add(school)
     db.session.flush()
     creator.memberships.append(Membership(school_id=school.id, role=Role.ADMIN))
-    from ..templates_.services import install_defaults
-
     install_defaults(school)
     audit.record("school.create", school_id=school.id, name=name)
     return school

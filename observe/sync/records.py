@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 
+from .merging import Comparison
+
 CREATED, UNCHANGED, UPDATED, CONFLICT, REJECTED = "created", "unchanged", "updated", "conflict", "rejected"
 
 
@@ -34,7 +36,8 @@ class RecordType:
     The batch path (`observe.sync.services.apply_records`) calls, in order: the schema's load,
     `prepare` (before the write transaction), `apply_many`, then `apply` for each record left,
     each in its own savepoint. Conflicts: `conflict_copies` and `resolve`
-    (`observe.sync.conflicts`)."""
+    (`observe.sync.conflicts`), and for the merge screen `visit_of`, `compare`, `merged_record`
+    and `merge_field_errors`."""
 
     name: str = ""
     schema: type[Schema]
@@ -66,6 +69,24 @@ class RecordType:
         revision `merged["base_revision"]`) as the next revision and close the conflict; the
         result as for a synced record (`updated`, `conflict` when the server moved on)."""
         raise Rejected({"record": [_("Send the merged record again through sync, from the server's revision.")]})
+
+    # The merge screen (observe/sync/merge.py) draws and saves a conflict through these.
+
+    def visit_of(self, school, conflict):
+        """The visit the conflicting record belongs to (named on the conflict pages), or None."""
+        return None
+
+    def compare(self, school, conflict) -> Comparison:
+        """Both versions field by field (observe.sync.merging); no revision: nothing to merge into."""
+        return Comparison(conflict=conflict)
+
+    def merged_record(self, comparison: Comparison, chosen: dict[str, object]) -> dict:
+        """The merge for `resolve`, from the value the author kept for every field of `comparison`."""
+        raise NotImplementedError
+
+    def merge_field_errors(self, fields: dict[str, list[str]]) -> dict[str, list[str]]:
+        """`resolve`'s field errors under the merge screen's field names."""
+        return fields
 
 
 RECORD_TYPES: dict[str, RecordType] = {}

@@ -30,17 +30,8 @@ from sqlalchemy.exc import DataError, InvalidRequestError
 from ..dbtypes import start_write
 from ..extensions import db
 from .devices import store_device
-from .records import (
-    RECORD_TYPES,
-    UNCHANGED,
-    RecordType,
-    Rejected,
-    cached_schema,
-    flatten_errors,
-    jsonable,
-    rejected,
-    uuid_text,
-)
+from .records import (RECORD_TYPES, UNCHANGED, RecordType, Rejected, cached_schema, flatten_errors, jsonable,
+                      rejected, uuid_text)
 
 
 def apply_record(user, school, record: dict, *, client_schema_version: int | None = None,

@@ -25,7 +25,7 @@ from ..errors import error_response
 from ..extensions import csrf
 from . import schemas, services
 from .conflicts import describe_conflict, open_conflicts, resolve_conflict
-from .openapi import documented
+from .openapi import build_spec, documented
 from .records import cached_schema, flatten_errors
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -196,8 +196,6 @@ def resolve(conflict_id: int):
 @bp.get("/openapi.json")
 @documented("This document.", responses={200: None})
 def openapi():
-    from .openapi import build_spec
-
     return jsonify(build_spec(current_app))
 
 

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 
-from .schemas import NOT_APPLICABLE, YES_NO_LEVELS, items_of
+from .schemas import NOT_APPLICABLE, NOT_APPLICABLE_LABEL, YES_NO_LEVELS, items_of
 
 MAX_EVIDENCE = 4000
 MAX_LOG_CELL = 1000
@@ -55,8 +55,6 @@ def choice_values(item: dict) -> list[str]:
 
 def levels_for(item: dict) -> list[dict]:
     """The choices to draw for a scale/yes_no/choice item, as [{value, label}]."""
-    from .schemas import NOT_APPLICABLE_LABEL
-
     if item["type"] == "yes_no":
         return YES_NO_LEVELS
     if item["type"] == "scale":
@@ -278,6 +276,32 @@ def parse_answers(document: dict, fields, *, complete: bool = False, strict: boo
     for name, messages in validate(document, answers, complete=complete, shape=False).items():
         errors.setdefault(name, []).extend(messages)
     return answers, errors
+
+
+def answer_fields(item: dict, answer: dict) -> dict[str, list[str]]:
+    """The inputs the form engine would post for `answer`: the inverse of `parse_answers`."""
+    key, kind = item["key"], item["type"]
+    value = answer.get("value")
+    fields: dict[str, list[str]] = {}
+    if value not in (None, "", [], {}):
+        if kind == "checklist":
+            fields[field_name(key)] = [str(v) for v in value]
+        elif kind == "x_of_y":
+            fields[field_name(key, "x")] = [str(value["x"])]
+            fields[field_name(key, "y")] = [str(value["y"])]
+        elif kind == "timed_log":
+            for index, row in enumerate(value):
+                for part, text in row.items():
+                    fields[field_name(key, index, part)] = [str(text)]
+        elif kind == "interval":
+            for index, cell in enumerate(value):
+                for who, codes in cell.items():
+                    fields[field_name(key, index, who)] = [str(c) for c in codes]
+        else:
+            fields[field_name(key)] = [str(value)]
+    if answer.get("evidence"):
+        fields[field_name(key, "evidence")] = [answer["evidence"]]
+    return fields
 
 
 def _shape_errors(item: dict, value) -> list[tuple[str, str]]:

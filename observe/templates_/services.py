@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from ..dbtypes import utcnow
 from ..extensions import db
 from .models import Template, TemplateKind, TemplateStatus, TemplateVersion
-from .schemas import TemplateFormatError, canonical, items_of, load_document
+from .schemas import TemplateFormatError, canonical, import_json, items_of, load_document
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 
@@ -170,9 +172,6 @@ STARTER_ITEM = {"key": "Q1", "type": "yes_no", "label": {"sv": "Ny punkt", "en":
 
 
 def slugify(text: str, fallback: str = "template") -> str:
-    import re
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
     return slug or fallback
@@ -362,8 +361,6 @@ def clone_template(source: Template, school, user) -> Template:
 
 def import_template(school, user, text: str | bytes) -> Template:
     """Create a draft template from an exported file; an invalid file creates nothing."""
-    from .schemas import import_json
-
     document = import_json(text)
     return create_template(school, user, document["title"], document["kind"], document)
 

@@ -1,4 +1,4 @@
-"""Answers made readable for the visit page, from the template version they were filled in on.
+"""Answers and notes made readable for the visit and merge pages, from the template version they were filled in on.
 
 Works from the stored document alone (never the latest template), so a visit made
 with an old version still shows its own labels and options.
@@ -9,6 +9,14 @@ from flask_babel import gettext as _
 
 from ..templates_.items import levels_for
 from ..templates_.schemas import items_of
+from ..timefmt import safe_time
+from .services import parse_timestamp
+
+
+def note_time(value) -> str:
+    """A note's ISO timestamp as local clock time (notes are minutes apart within one lesson)."""
+    at = parse_timestamp(value)
+    return safe_time(at, "HH:mm") if at else ""
 
 
 def _label(choices: list[dict], value: str, field: str = "value"):

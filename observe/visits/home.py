@@ -6,6 +6,7 @@ Teachers see only feedback that has been shared with them (drafts stay private).
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -35,8 +36,6 @@ ADMIN_LINKS = (
 
 def _local_day_bounds(today: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
     """Today in the school's time zone, as a UTC interval (a 07:30 visit is 'today' in Sweden)."""
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm"))
     today = today or dt.datetime.now(zone).date()
     start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)

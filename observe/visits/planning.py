@@ -5,8 +5,10 @@ Rules live in observe/feedback/services.py; access checks in observe/auth/permis
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -170,8 +172,6 @@ def booking(visit_uuid):
 
 
 def _uuid_or_404(value: str):
-    import uuid
-
     try:
         return uuid.UUID(value)
     except ValueError:
@@ -179,16 +179,12 @@ def _uuid_or_404(value: str):
 
 
 def _version_label(version) -> str:
-    from flask_babel import get_locale
-
     title = version.template.title or {}
     name = title.get(str(get_locale())) or title.get("sv") or title.get("en") or version.template.key
     return f"{name} (v{version.number})"
 
 
 def _focus_choices(visit) -> list[tuple[str, str]]:
-    from flask_babel import get_locale
-
     lang = str(get_locale())
     choices = []
     for item in visit.template_version.items():

@@ -15,6 +15,9 @@ from sqlalchemy import func, select
 from ..auth.models import Membership, Role, User
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..templates_.items import field_name
+from ..templates_.schemas import items_of
+from ..templates_.services import latest_version_for
 from .models import Observation, ObservationStatus, Visit, VisitKind
 
 # The visit form's own inputs (beside the form engine's `a.*` inputs). Area E's offline
@@ -61,8 +64,6 @@ def is_teacher_at(school, teacher_id: int | None) -> bool:
 
 def walkthrough_version(school):
     """The template version a new spontaneous visit uses (the latest published walkthrough)."""
-    from ..templates_.services import latest_version_for
-
     return latest_version_for(school, "walkthrough")
 
 
@@ -183,9 +184,6 @@ def keep_rejected_input(document: dict, form, answers: dict, errors: dict) -> di
     The form engine's parse drops an invalid number; redrawing it empty would lose what
     the user typed, so the rejected counters and "x of y" pairs are put back as typed.
     """
-    from ..templates_.items import field_name
-    from ..templates_.schemas import items_of
-
     kept = dict(answers)
     for item in items_of(document):
         key, kind = item["key"], item["type"]

@@ -29,41 +29,16 @@ from ..auth.permissions import can_edit_observation, can_start_spontaneous_visit
 from ..dbtypes import utcnow
 from ..extensions import db
 from ..sync.conflicts import close_seen_conflicts, conflict_result
-from ..sync.records import (
-    CONFLICT,
-    CREATED,
-    UNCHANGED,
-    UPDATED,
-    RecordType,
-    Rejected,
-    flatten_errors,
-    jsonable,
-)
-from ..sync.revisions import (
-    INSERT_REVISIONS,
-    continues_own_writes,
-    record_revision,
-    revision_values,
-)
+from ..sync.records import CONFLICT, CREATED, UNCHANGED, UPDATED, RecordType, Rejected, flatten_errors, jsonable
+from ..sync.revisions import INSERT_REVISIONS, continues_own_writes, record_revision, revision_values
 from ..templates_ import items
 from ..templates_.models import TemplateVersion
-from . import answer_rows
+from . import answer_rows, sync_merge
 from .form_versions import form_versions, parse_fields, stored_notes, template_version
 from .models import Observation, ObservationStatus, Visit, VisitKind, VisitStatus
-from .sync_rules import (
-    apply_visit_values,
-    check_teacher,
-    find_observation,
-    find_visit,
-    incoming_content,
-    incoming_visit_values,
-    observation_for_conflict,
-    server_content,
-    server_copy,
-    visit_fields,
-    visit_for_record,
-    visit_status,
-)
+from .sync_rules import (apply_visit_values, check_teacher, find_observation, find_visit, incoming_content,
+                         incoming_visit_values, observation_for_conflict, server_content, server_copy, visit_fields,
+                         visit_for_record, visit_of_conflict, visit_status)
 from .sync_schemas import ObservationRecordSchema, ResolveSchema
 
 # Statements of the batch path, built once (building and keying a statement costs about as much
@@ -282,6 +257,17 @@ class ObservationRecord(RecordType):
         record_revision(obs, conflict.record_type, data["base_revision"], None, user)
         audit.record("observation.merge", obs, user_id=user.id, revision=obs.revision)
         return {"uuid": str(obs.uuid), "status": UPDATED, "revision": obs.revision}
+
+    def visit_of(self, school, conflict):
+        return visit_of_conflict(school, conflict)
+
+    def compare(self, school, conflict):
+        copies = self.conflict_copies(school, conflict)
+        obs = observation_for_conflict(school, conflict) if copies.get("server") else None
+        return sync_merge.compare(conflict, obs, copies.get("device_answers") or {})
+
+    def merged_record(self, comparison, chosen):
+        return sync_merge.merged_record(comparison, chosen)
 
     @staticmethod
     def _update(obs, visit, version, values, answers, notes, status, client_schema_version=None) -> None:

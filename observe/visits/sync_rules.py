@@ -136,3 +136,18 @@ def observation_for_conflict(school, conflict: SyncConflict, *, for_update: bool
                 select(Observation).filter_by(visit_id=visit.id, author_id=conflict.user_id)
             ).scalar_one_or_none()
     return obs
+
+
+def visit_of_conflict(school, conflict: SyncConflict) -> Visit | None:
+    """The visit a conflicting record (an observation, or feedback naming `visit_uuid`) belongs to."""
+    payload = conflict.payload or {}
+    visit_uuid = (payload.get("visit") or {}).get("uuid") if isinstance(payload.get("visit"), dict) \
+        else payload.get("visit_uuid")
+    try:
+        visit = find_visit(school, uuid_mod.UUID(str(visit_uuid))) if visit_uuid else None
+    except ValueError:
+        visit = None
+    if visit is None:
+        obs = find_observation(school, conflict.record_uuid)
+        visit = obs.visit if obs is not None else None
+    return visit

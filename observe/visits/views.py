@@ -13,22 +13,18 @@ from ..audit import services as audit
 from ..auth.permissions import (can_start_spontaneous_visit, can_view_observation, can_view_quick_notes,
                                 can_view_reflective_question, current_school, get_in_school, visit_for)
 from ..extensions import db
-from ..templates_.models import TemplateVersion
-from ..timefmt import safe_time
-from . import services
 from ..privacy.pin import fields_with_pin
 from ..sync.services import apply_record
-from .display import readable_answers
-from .models import VisitKind
+from ..templates_.items import parse_answers
+from ..templates_.models import TemplateVersion
+from . import services
+from .display import note_time, readable_answers
+from .models import Visit, VisitKind
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
 
-@bp.app_template_filter("note_time")
-def note_time(value) -> str:
-    """A note's ISO timestamp as local clock time (notes are minutes apart within one lesson)."""
-    at = services.parse_timestamp(value)
-    return safe_time(at, "HH:mm") if at else ""
+bp.add_app_template_filter(note_time, "note_time")
 
 
 @bp.route("/")
@@ -147,16 +143,12 @@ def detail(visit_uuid):
 
 def _existing_visit(school, visit_uuid):
     """The visit being saved, if it exists; someone else's or another school's answers 404."""
-    from .models import Visit
-
     exists = db.session.scalar(db.select(Visit.id).filter_by(school_id=school.id, uuid=visit_uuid))
     return visit_for(current_user, visit_uuid, edit=True) if exists else None
 
 
 def _render_rejected(school, record, fields, visit):
     """Show the form again with the user's input and the messages next to the inputs (422)."""
-    from ..templates_.items import parse_answers
-
     version = get_in_school(TemplateVersion, id=record["template_version_id"]) \
         if record["template_version_id"] else (visit.template_version if visit else None)
     if version is None:
