@@ -321,3 +321,8 @@ def next_steps_followed_by(school, observer_id: int) -> list[NextStep]:
                Feedback.status == FeedbackStatus.SHARED)
         .order_by(NextStep.status == NextStepStatus.DONE, NextStep.due_on, NextStep.id))
     return list(steps)
+
+
+def next_steps_of_visit(visit) -> list[NextStep]:
+    """Every next step set on `visit` (a peer visit's, which has no feedback), oldest first."""
+    return list(db.session.scalars(select(NextStep).where(NextStep.visit_id == visit.id).order_by(NextStep.id)))

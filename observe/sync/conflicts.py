@@ -93,3 +93,21 @@ def resolve_conflict(user, school, conflict: SyncConflict, merged: dict) -> dict
     except Exception:
         db.session.rollback()
         raise
+
+
+def recently_merged(user, school, since) -> list[dict]:
+    """Records of `user` merged since `since` with nothing open on them, as {"uuid", "revision"}:
+    a device that still shows "conflict" for one of them learns it was merged elsewhere."""
+    resolved = db.session.execute(
+        select(SyncConflict).where(SyncConflict.school_id == school.id, SyncConflict.user_id == user.id,
+                                   SyncConflict.resolved_at.is_not(None), SyncConflict.resolved_at >= since)
+        .order_by(SyncConflict.resolved_at.desc()).limit(50)).scalars()
+    still_open = {c.record_uuid for c in open_conflicts(user, school)}
+    merged = {}
+    for conflict in resolved:
+        if conflict.record_uuid in still_open or conflict.record_uuid in merged:
+            continue
+        copy = describe_conflict(school, conflict).get("server")
+        if copy:
+            merged[conflict.record_uuid] = {"uuid": str(conflict.record_uuid), "revision": copy["revision"]}
+    return list(merged.values())

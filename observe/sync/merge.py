@@ -20,14 +20,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import HiddenField
 
 from ..audit import services as audit
 from ..auth.permissions import current_school, sync_conflict_for
 from ..dbtypes import utcnow
 from ..extensions import db
-from .conflicts import describe_conflict, open_conflicts, resolve_conflict
+from .conflicts import open_conflicts, recently_merged, resolve_conflict
 from .merging import Comparison, attach_errors, chosen_values
 from .models import SyncConflict
 from .records import CONFLICT, RECORD_TYPES, UPDATED, RecordType
@@ -79,24 +78,6 @@ def my_open_conflicts(visit=None) -> list[SyncConflict]:
     return [c for c in conflicts if (v := _visit_of(school, c)) is not None and v.id == visit.id]
 
 
-def _recently_merged(school) -> list[dict]:
-    """Records of this user merged lately with nothing open on them: the device stops showing "conflict"."""
-    since = utcnow() - RECENTLY_RESOLVED
-    resolved = db.session.execute(
-        select(SyncConflict).where(SyncConflict.school_id == school.id, SyncConflict.user_id == current_user.id,
-                                   SyncConflict.resolved_at.is_not(None), SyncConflict.resolved_at >= since)
-        .order_by(SyncConflict.resolved_at.desc()).limit(50)).scalars()
-    still_open = {c.record_uuid for c in open_conflicts(current_user, school)}
-    merged = {}
-    for conflict in resolved:
-        if conflict.record_uuid in still_open or conflict.record_uuid in merged:
-            continue
-        copy = describe_conflict(school, conflict).get("server")
-        if copy:
-            merged[conflict.record_uuid] = {"uuid": str(conflict.record_uuid), "revision": copy["revision"]}
-    return list(merged.values())
-
-
 # --- pages ----------------------------------------------------------------------------------------
 
 def _school():
@@ -111,7 +92,8 @@ def _school():
 def index():
     school = _school()
     rows = [(c, _visit_of(school, c)) for c in open_conflicts(current_user, school)]
-    return render_template("sync/conflicts.html", rows=rows, merged=_recently_merged(school))
+    return render_template("sync/conflicts.html", rows=rows,
+                           merged=recently_merged(current_user, school, utcnow() - RECENTLY_RESOLVED))
 
 
 @bp.route("/<int:conflict_id>", methods=["GET", "POST"])

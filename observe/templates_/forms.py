@@ -2,6 +2,8 @@
 `value | Svenska | English`, which works on any device without JavaScript."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -11,7 +13,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .items import levels_for
-from .schemas import SCALE_PRESETS
+from .schemas import SCALE_PRESETS, TemplateFormatError
+
+_ITEM_PATH = re.compile(r"^sections\[\d+\]\.items\[\d+\]\.?(?P<rest>.*)$")  # an item's path in schema errors
 
 KIND_CHOICES = [SelectChoice("walkthrough", _l("Walkthrough (short visit)")), SelectChoice("planned", _l("Planned visit")),
                 SelectChoice("peer", _l("Peer observation")), SelectChoice("any", _l("Any visit"))]
@@ -132,6 +136,19 @@ class ItemForm(FlaskForm):
             item["teacher_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.teacher_codes.data)]
             item["student_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.student_codes.data)]
         return item
+
+    def attach_schema_errors(self, exc: TemplateFormatError) -> list[str]:
+        """Put the document schema's errors on the field they concern; return the rest."""
+        general = []
+        for path, messages in exc.errors.items():
+            match = _ITEM_PATH.match(path)
+            name = re.split(r"[.\[]", match["rest"])[0] if match else ""
+            name = {"label": "label_sv", "help": "help_sv", "scale": "preset"}.get(name, name)
+            if name and name in self:
+                self[name].errors = list(self[name].errors) + messages
+            else:
+                general.extend(f"{path}: {m}" for m in messages)
+        return general
 
 
 def lines(rows: list[list[str]]) -> str:

@@ -6,27 +6,21 @@ static/js/designer.js only swaps the page in place and keeps focus.
 """
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..auth.models import Membership, Role, User
 from ..auth.permissions import (can_edit_template, can_manage_templates, can_view_template, clonable_template,
                                 current_school_or_404, template_for)
 from ..extensions import db
-from ..schools.models import School
-from . import services
+from . import library, services
 from .forms import (CoauthorsForm, ImportForm, ItemForm, MetaForm, NewItemForm, NewTemplateForm, SectionForm)
 from .items import levels_for, parse_answers
 from .models import Template, TemplateStatus
 from .schemas import TemplateFormatError, export_json, items_of
 
 bp = Blueprint("templates_", __name__, url_prefix="/templates")
-KIND_ORDER = {"walkthrough": 0, "planned": 1, "peer": 2, "any": 3}
 
 
 @bp.app_template_global("item_levels")
@@ -48,29 +42,15 @@ def _designer(template: Template, anchor: str | None = None):
     return redirect(url_for(".designer", template_id=template.id) + (f"#{anchor}" if anchor else ""))
 
 
-def _teachers(school) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership).where(Membership.school_id == school.id, Membership.role == Role.TEACHER,
-                                            User.active.is_(True)).order_by(User.name).distinct()))
-
-
 # --- list, create, import --------------------------------------------------------------------
 
 @bp.get("/")
 @login_required
 def index():
     school = current_school_or_404()
-    templates = sorted(db.session.scalars(select(Template).where(Template.school_id == school.id)),
-                       key=lambda t: (KIND_ORDER.get(t.kind, 9), t.id))
-    visible = [t for t in templates if can_view_template(current_user, t)]
+    visible = [t for t in library.school_templates(school) if can_view_template(current_user, t)]
     manage = can_manage_templates(current_user, school)
-    others = []
-    if manage:  # published templates of the organisation's other schools, to clone
-        others = db.session.scalars(
-            select(Template).join(School, School.id == Template.school_id)
-            .where(School.organisation_id == school.organisation_id, Template.school_id != school.id,
-                   Template.status == TemplateStatus.ACTIVE).order_by(School.name, Template.id)).all()
-        others = [t for t in others if t.latest is not None]
+    others = library.clonable_from_organisation(school) if manage else []
     return render_template(
         "templates_/index.html", school=school, manage=manage,
         active=[t for t in visible if t.status == TemplateStatus.ACTIVE],
@@ -141,7 +121,7 @@ def designer(template_id: int):
     coauthors = None
     if manage:
         coauthors = CoauthorsForm(formdata=None, users=[u.id for u in template.coauthors])
-        coauthors.users.choices = [SelectChoice(u.id, u.name) for u in _teachers(school)]
+        coauthors.users.choices = [SelectChoice(u.id, u.name) for u in library.active_teachers(school)]
     return render_template("templates_/designer.html", template=template, document=document, meta=meta,
                            section_form=SectionForm(formdata=None), new_item=NewItemForm(formdata=None),
                            coauthors=coauthors, manage=manage)
@@ -223,23 +203,6 @@ def add_item(template_id: int, section_key: str):
     return _designer(template, f"edit-{key}")
 
 
-_ITEM_PATH = re.compile(r"^sections\[\d+\]\.items\[\d+\]\.?(?P<rest>.*)$")
-
-
-def _item_form_errors(form: ItemForm, exc: TemplateFormatError) -> list[str]:
-    """Put schema errors on the form field they concern; return the rest."""
-    general = []
-    for path, messages in exc.errors.items():
-        match = _ITEM_PATH.match(path)
-        name = re.split(r"[.\[]", match["rest"])[0] if match else ""
-        name = {"label": "label_sv", "help": "help_sv", "scale": "preset"}.get(name, name)
-        if name and name in form:
-            form[name].errors = list(form[name].errors) + messages
-        else:
-            general.extend(f"{path}: {m}" for m in messages)
-    return general
-
-
 @bp.route("/<int:template_id>/items/<item_key>", methods=["GET", "POST"])
 @login_required
 def item(template_id: int, item_key: str):
@@ -262,7 +225,7 @@ def item(template_id: int, item_key: str):
                 services.replace_item(template, item_key, form.to_item())
         except TemplateFormatError as exc:
             db.session.rollback()
-            general = _item_form_errors(form, exc)
+            general = form.attach_schema_errors(exc)
         else:
             if not previewing:
                 db.session.commit()
@@ -367,7 +330,7 @@ def clone_other(template_id: int):
 def coauthors(template_id: int):
     template = template_for(current_user, template_id, manage=True)
     school = current_school_or_404()
-    teachers = _teachers(school)
+    teachers = library.active_teachers(school)
     form = CoauthorsForm()
     form.users.choices = [SelectChoice(u.id, u.name) for u in teachers]
     if form.validate():
@@ -385,15 +348,11 @@ def coauthors(template_id: int):
 def export(template_id: int):
     """Download a version (default: the latest) or, for editors, the draft as JSON."""
     template = template_for(current_user, template_id)
-    wanted = request.args.get("version", "")
-    if wanted == "draft" and can_edit_template(current_user, template):
-        document, label = services.working_document(template), "draft"
-    else:
-        versions = {str(v.number): v for v in template.versions}
-        version = versions.get(wanted) if wanted else template.latest
-        if version is None:
-            abort(404)
-        document, label = version.document, f"v{version.number}"
+    editor = can_edit_template(current_user, template)
+    found = library.export_document(template, request.args.get("version", ""), editor)
+    if found is None:
+        abort(404)
+    document, label = found
     response = Response(export_json(document), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{template.key}-{label}.json"'
     return response
@@ -407,17 +366,11 @@ def preview(template_id: int):
     Editors see the draft, everyone else the latest published version (?version=n for another).
     """
     template = template_for(current_user, template_id)
-    wanted = request.values.get("version", "")
     editor = can_edit_template(current_user, template)
-    if wanted:
-        version = next((v for v in template.versions if str(v.number) == wanted), None)
-        if version is None:
-            abort(404)
-        document, showing = version.document, version
-    elif editor and (template.draft is not None or template.latest is None):
-        document, showing = services.working_document(template), None
-    else:
-        document, showing = template.latest.document, template.latest
+    found = library.preview_document(template, request.values.get("version", ""), editor)
+    if found is None:
+        abort(404)
+    document, showing = found
     answers, errors, checked = {}, {}, False
     if request.method == "POST":
         answers, errors = parse_answers(document, request.form, complete=True)

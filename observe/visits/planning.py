@@ -11,8 +11,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
 from ..auth import permissions as perm
@@ -21,7 +19,8 @@ from ..extensions import db
 from ..feedback import ics
 from ..feedback import services as svc
 from ..feedback.forms import PlanForm, PreconferenceForm, attach_errors
-from ..feedback.models import NextStep, VisitAccess
+from ..feedback.models import NextStep
+from . import services as visit_services
 from .models import Visit, VisitKind, VisitStatus
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -40,13 +39,7 @@ def index():
     """Principals: the school's planned visits. Teachers: the plans that concern them."""
     school = perm.current_school_or_404()
     today = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=12)
-    query = (select(Visit).options(selectinload(Visit.teacher), selectinload(Visit.observer))
-             .where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED).order_by(Visit.scheduled_at))
-    if not perm.can_plan_visit(current_user, school):  # narrow in SQL; the check below stays the rule
-        granted = select(VisitAccess.visit_id).where(VisitAccess.user_id == current_user.id)
-        query = query.where(or_(Visit.teacher_id == current_user.id, Visit.observer_id == current_user.id,
-                                Visit.id.in_(granted)))
-    visits = [v for v in db.session.scalars(query) if perm.can_view_plan(current_user, v)]
+    visits = visit_services.planned_visits_for(current_user, school)
     upcoming = [v for v in visits if v.scheduled_at and v.scheduled_at >= today and v.status != VisitStatus.CANCELLED]
     earlier = [v for v in visits if v not in upcoming][::-1]
     return render_template("visits/plan_list.html", upcoming=upcoming, earlier=earlier,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid as uuid_mod
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..auth.models import Membership, Role, User
+from ..auth.permissions import can_plan_visit, can_view_plan
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..feedback.models import VisitAccess
 from ..templates_.items import field_name
 from ..templates_.schemas import items_of
 from ..templates_.services import latest_version_for
@@ -212,3 +215,14 @@ def parse_timestamp(value: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def planned_visits_for(user, school) -> list[Visit]:
+    """The planned visits `user` may see at `school`, by date: all of them for a planner, else those
+    they teach, observe or were given access to."""
+    query = (select(Visit).options(selectinload(Visit.teacher), selectinload(Visit.observer))
+             .where(Visit.school_id == school.id, Visit.kind == VisitKind.PLANNED).order_by(Visit.scheduled_at))
+    if not can_plan_visit(user, school):  # narrow in SQL; the check below stays the rule
+        granted = select(VisitAccess.visit_id).where(VisitAccess.user_id == user.id)
+        query = query.where(or_(Visit.teacher_id == user.id, Visit.observer_id == user.id, Visit.id.in_(granted)))
+    return [v for v in db.session.scalars(query) if can_view_plan(user, v)]
