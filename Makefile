@@ -68,7 +68,7 @@ test-only:
 # The suite with the clock moved to other days (docs/testing.md): OBSERVE_TEST_TODAY moves the
 # tests' process clock (time-machine) and the browsers' clock (Playwright) to that day, at the
 # current Stockholm time of day. Term and school-year boundaries by default; for one day and
-# the tests without a browser: make test-dates TEST_DATES=2027-06-20 PYTEST_ARGS=--ignore=tests/e2e
+# the tests without a browser: make test-dates TEST_DATES=2027-06-20 PYTEST_ARGS="--ignore=tests/e2e --ignore=tests/webkit"
 TEST_DATES ?= 2027-01-07 2027-06-20 2028-08-15
 test-dates: install chromium webkit oidc-provider
 	@failed=""; for day in $(TEST_DATES); do \
