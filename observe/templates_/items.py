@@ -278,32 +278,6 @@ def parse_answers(document: dict, fields, *, complete: bool = False, strict: boo
     return answers, errors
 
 
-def answer_fields(item: dict, answer: dict) -> dict[str, list[str]]:
-    """The inputs the form engine would post for `answer`: the inverse of `parse_answers`."""
-    key, kind = item["key"], item["type"]
-    value = answer.get("value")
-    fields: dict[str, list[str]] = {}
-    if value not in (None, "", [], {}):
-        if kind == "checklist":
-            fields[field_name(key)] = [str(v) for v in value]
-        elif kind == "x_of_y":
-            fields[field_name(key, "x")] = [str(value["x"])]
-            fields[field_name(key, "y")] = [str(value["y"])]
-        elif kind == "timed_log":
-            for index, row in enumerate(value):
-                for part, text in row.items():
-                    fields[field_name(key, index, part)] = [str(text)]
-        elif kind == "interval":
-            for index, cell in enumerate(value):
-                for who, codes in cell.items():
-                    fields[field_name(key, index, who)] = [str(c) for c in codes]
-        else:
-            fields[field_name(key)] = [str(value)]
-    if answer.get("evidence"):
-        fields[field_name(key, "evidence")] = [answer["evidence"]]
-    return fields
-
-
 def _shape_errors(item: dict, value) -> list[tuple[str, str]]:
     """Problems with a stored/uploaded answer value (used for answers that did not come from fields)."""
     key, kind = item["key"], item["type"]

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from ..sync.merging import BOTH, MINE, SERVER, Comparison, MergeField
 from ..sync.models import SyncConflict
-from ..templates_.items import answer_fields
+from ..templates_.merge_fields import answer_fields
 from ..templates_.schemas import items_of
 from .display import note_time, readable_answers
 from .form_versions import stored_notes

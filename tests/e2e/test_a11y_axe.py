@@ -89,7 +89,7 @@ def demo_conflict() -> int:
 
     from observe.auth.models import User
     from observe.extensions import db
-    from observe.templates_.items import answer_fields
+    from observe.templates_.merge_fields import answer_fields
     from observe.sync.models import SyncConflict
     from observe.templates_.schemas import items_of
     from observe.visits.models import Observation
