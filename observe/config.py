@@ -91,13 +91,23 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "OBSERVE_DEMO": _bool(env.get("OBSERVE_DEMO"), default=(mode == "development")),
         "OBSERVE_PROXY_HOPS": _int("OBSERVE_PROXY_HOPS", env.get("OBSERVE_PROXY_HOPS"), 0),
-        # Login throttling: failures allowed per account and per client address in the window.
+        # Login throttling without lock-out (observe/auth/throttle.py, figures in docs/security.md):
+        # failures free per account and per client address from browsers without the account's
+        # device cookie, then waits doubling from the first delay up to the cap; a browser with
+        # the device cookie has its own allowance. All counted over the window.
         "OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT": _int(
             "OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT", env.get("OBSERVE_LOGIN_MAX_FAILURES_ACCOUNT"), 5),
         "OBSERVE_LOGIN_MAX_FAILURES_IP": _int(
             "OBSERVE_LOGIN_MAX_FAILURES_IP", env.get("OBSERVE_LOGIN_MAX_FAILURES_IP"), 100),
+        "OBSERVE_LOGIN_MAX_FAILURES_DEVICE": _int(
+            "OBSERVE_LOGIN_MAX_FAILURES_DEVICE", env.get("OBSERVE_LOGIN_MAX_FAILURES_DEVICE"), 10),
+        "OBSERVE_LOGIN_FIRST_DELAY_SECONDS": _int(
+            "OBSERVE_LOGIN_FIRST_DELAY_SECONDS", env.get("OBSERVE_LOGIN_FIRST_DELAY_SECONDS"), 30),
+        "OBSERVE_LOGIN_MAX_DELAY_SECONDS": _int(
+            "OBSERVE_LOGIN_MAX_DELAY_SECONDS", env.get("OBSERVE_LOGIN_MAX_DELAY_SECONDS"), 900),
         "OBSERVE_LOGIN_WINDOW_SECONDS": _int(
-            "OBSERVE_LOGIN_WINDOW_SECONDS", env.get("OBSERVE_LOGIN_WINDOW_SECONDS"), 900),
+            "OBSERVE_LOGIN_WINDOW_SECONDS", env.get("OBSERVE_LOGIN_WINDOW_SECONDS"), 24 * 3600),
+        "OBSERVE_DEVICE_COOKIE_DAYS": _int("OBSERVE_DEVICE_COOKIE_DAYS", env.get("OBSERVE_DEVICE_COOKIE_DAYS"), 180),
         # Server-side sessions (observe/auth/sessions.py): idle and absolute lifetimes.
         "OBSERVE_SESSION_IDLE_MINUTES": _int(
             "OBSERVE_SESSION_IDLE_MINUTES", env.get("OBSERVE_SESSION_IDLE_MINUTES"), 8 * 60),

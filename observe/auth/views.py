@@ -12,7 +12,7 @@ from ..audit import services as audit
 from ..audit.services import client_ip
 from ..extensions import db
 from ..schools.models import School
-from . import oidc
+from . import devices, oidc
 from .forms import ChangePasswordForm, LoginForm
 from .models import Role
 from .permissions import has_role
@@ -33,6 +33,15 @@ def safe_next(target: str | None) -> str:
     return url_for("core.home")
 
 
+def _throttled(seconds: int) -> str:
+    """Slowed, not locked: how long to wait, and that a browser signed in before is not held up."""
+    if seconds < 120:
+        wait = _("Too many failed attempts. Try again in %(seconds)d seconds.", seconds=seconds)
+    else:
+        wait = _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=round(seconds / 60))
+    return wait + " " + _("A browser where you have signed in before is not held up by this.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -40,7 +49,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data, client_ip(),
+        result = authenticate(form.email.data, form.password.data, client_ip(), devices.trusted_keys(request),
                               break_glass_only=not oidc.password_login_allowed())
         if result.user:
             lang = session.get("lang")
@@ -48,10 +57,11 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(result.user)
-            return redirect(safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            devices.remember(request, response, result.user.id)  # this browser keeps its own allowance
+            return response
         if result.retry_after:
-            minutes = max(1, round(result.retry_after / 60))
-            flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "error")
+            flash(_throttled(result.retry_after), "error")
             status = 429
         else:
             flash(_("Wrong e-mail or password."), "error")
@@ -111,14 +121,13 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         result = change_user_password(current_user._get_current_object(), form.current.data, form.new.data,
-                                      client_ip())
+                                      client_ip(), devices.trusted_keys(request).get(current_user.id))
         if result.user:
             login_user(result.user)  # this session continues under the new session token
             flash(_("Your new password is saved. Other devices were logged out."), "success")
             return redirect(url_for("core.home"))
         if result.retry_after:
-            flash(_("Too many failed attempts. Try again in %(minutes)d minutes.",
-                    minutes=max(1, round(result.retry_after / 60))), "error")
+            flash(_throttled(result.retry_after), "error")
             status = 429
         else:
             form.current.errors = [_("This is not your current password.")]
