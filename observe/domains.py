@@ -12,6 +12,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from . import cli, models  # noqa: F401  (models: every table on the metadata)
+from .admin import invite_views  # noqa: F401  (its routes join the admin blueprint)
 from .admin.views import bp as admin_bp
 from .auth import login as auth_login
 from .auth.permissions import current_school
