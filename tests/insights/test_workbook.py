@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from observe.insights.periods import term_of, term_range
+from observe.insights.periods import months_between, term_of, term_range
 from tests.insights.conftest import record_observation, simple
 
 DAY = dt.date.today()
@@ -57,8 +57,12 @@ def test_workbook_in_the_readers_language_with_real_numbers(client, login_as, pr
 
     compared = {row[0]: row for row in book[sheets[3]].iter_rows(min_row=2, values_only=True)}
     assert compared["S1"][2] == pytest.approx(3.0) and compared["S1"][3] == pytest.approx(1.0)
+    # The term's months are columns (months still to come stay empty); this month's figure is a number.
     months = book[sheets[2]]
-    assert months.cell(2, 1).value == "S1" and isinstance(months.cell(2, 2 + len(months[1]) - 2).value, (float, int))
+    term_months = months_between(*term_range(term_of(DAY)))
+    assert len(months[1]) == 2 + len(term_months)
+    this_month = 3 + term_months.index(f"{DAY:%Y-%m}")
+    assert months.cell(2, 1).value == "S1" and isinstance(months.cell(2, this_month).value, (float, int))
 
 
 def test_workbook_keeps_hidden_figures_hidden(client, login_as, principal, template, make_user):
