@@ -136,6 +136,8 @@ def detail(visit_uuid):
     audit.record("visit.view", visit)
     db.session.commit()
     return render_template("visits/detail.html", visit=visit, shown=shown,
+                           withheld=any(o.status == "complete" and o not in observations
+                                        for o in visit.observations),
                            can_edit=visit.observer_id == current_user.id,
                            reflective_question=visit.reflective_question
                            if can_view_reflective_question(current_user, visit) else None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from observe.extensions import db
 from observe.feedback.models import Feedback, NextStep
@@ -30,6 +31,9 @@ def test_teacher_sees_nothing_recorded_before_the_feedback_is_shared(app, make_v
     visit = _with_notes(make_visit(principal, teacher, answers=ANSWERS))
     html = _page(app, teacher, visit)
     assert "Målet stod på tavlan" not in html and "Privat anteckning" not in html
+    # ... but she is told it exists and that it comes with the feedback, not that nothing was recorded
+    assert "You will see it together with the feedback" in html
+    assert "No observation has been recorded" not in html
     db.session.add(Feedback(school_id=visit.school_id, visit_id=visit.id, author_id=principal.id,
                             summary="Tydligt mål", status="draft"))
     db.session.commit()
@@ -50,6 +54,14 @@ def test_observer_sees_own_answers_and_notes(app, make_visit, principal, teacher
     visit = _with_notes(make_visit(principal, teacher, answers=ANSWERS))
     html = _page(app, principal, visit)
     assert "Målet stod på tavlan" in html and "Privat anteckning" in html
+
+
+def test_a_visit_not_yet_observed_says_so(app, make_visit, principal, teacher):
+    visit = make_visit(principal, teacher, kind="planned", status="planned", observation=False, started_at=None,
+                       scheduled_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))
+    html = _page(app, teacher, visit)
+    assert "No observation has been recorded for this visit yet." in html
+    assert "You will see it together with the feedback" not in html
 
 
 def test_another_principal_sees_the_answers_but_not_the_observers_notes(app, make_visit, make_user, principal,
@@ -75,3 +87,14 @@ def test_observation_form_of_a_planned_visit_shows_the_teachers_open_next_step(a
     html = browser.get(f"/visits/{planned.uuid}/observe").get_data(as_text=True)
     assert "Vänta fem sekunder efter frågan" in html
     assert "Frågor som kräver resonemang" in html
+
+
+def test_the_visit_page_names_the_purpose_as_planning_did(app, make_visit, principal, teacher):
+    """Planning offers "Utveckling"; the visit page said "Kompetensutveckling" for the same purpose."""
+    visit = make_visit(principal, teacher, kind="planned", purpose="development")
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    login(browser, principal)
+    html = browser.get(f"/visits/{visit.uuid}").get_data(as_text=True)
+    purpose = re.search(r"<dt>Syfte</dt><dd>([^<]*)</dd>", html)
+    assert purpose and purpose.group(1) == "Utveckling"
