@@ -9,7 +9,7 @@ layer rule holds (docs/architecture.md): this module is the top layer's top.
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 
 from . import cli, models  # noqa: F401  (models: every table on the metadata)
 from .admin import invite_views  # noqa: F401  (its routes join the admin blueprint)
@@ -62,6 +62,11 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"current_school": current_school(), "current_locale": str(get_locale())}
+
+    @app.template_filter("decimal")
+    def _decimal(value, decimals: int = 1) -> str:
+        """A number in the reader's language: "1,5" in Swedish, "1.5" in English."""
+        return format_decimal(value, format="#,##0." + "0" * decimals) if decimals else format_decimal(value, "#,##0")
 
     @app.template_filter("tr")
     def _translate(value) -> str:

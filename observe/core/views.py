@@ -8,6 +8,7 @@ from ..auth.models import Role
 from ..auth.permissions import current_roles, current_school
 from ..auth.views import safe_next
 from ..extensions import db
+from ..feedback import followup
 from ..visits import home as visit_home
 
 bp = Blueprint("core", __name__)
@@ -21,6 +22,8 @@ def home():
     if school is None:
         return render_template("core/no_school.html")
     context = visit_home.context_for(current_user, school, roles)
+    # The same list (and count) as the feedback page, the menu badge and the reminder e-mails.
+    context["reminders"] = followup.reminders(current_user, school)
     return render_template("core/home.html", roles=roles, Role=Role, **context)
 
 

@@ -193,6 +193,12 @@ _UNSHARED_FEEDBACK = (
            Visit.status != VisitStatus.CANCELLED, _happened_between(bindparam("stale"), bindparam("late")),
            or_(Feedback.id.is_(None), Feedback.status == FeedbackStatus.DRAFT)))
 
+# Feedback shared with this teacher that she has not acknowledged yet.
+_UNACKNOWLEDGED = (
+    select(Visit).join(Feedback, Feedback.visit_id == Visit.id)
+    .where(Visit.school_id == bindparam("school_id"), Visit.teacher_id == bindparam("user_id"),
+           Feedback.status == FeedbackStatus.SHARED, Feedback.acknowledged_at.is_(None)))
+
 # Open next steps due within 3 days that are this user's or on this user's shared feedback.
 _STEPS_DUE = (
     select(NextStep).outerjoin(Feedback, NextStep.feedback_id == Feedback.id)
@@ -203,7 +209,7 @@ _STEPS_DUE = (
 
 # Planned visits in the coming week of this user's (pre-conference checked in Python).
 _PLANNED_SOON = (
-    select(Visit).options(selectinload(Visit.teacher))
+    select(Visit).options(selectinload(Visit.teacher), selectinload(Visit.observer))
     .where(Visit.school_id == bindparam("school_id"), Visit.kind == VisitKind.PLANNED,
            Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= bindparam("now"),
            Visit.scheduled_at <= bindparam("horizon"),
@@ -212,6 +218,7 @@ _PLANNED_SOON = (
 
 _COUNT_UNSHARED = select(func.count()).select_from(_UNSHARED_FEEDBACK.subquery())
 _COUNT_STEPS_DUE = select(func.count()).select_from(_STEPS_DUE.subquery())
+_COUNT_UNACKNOWLEDGED = select(func.count()).select_from(_UNACKNOWLEDGED.subquery())
 
 
 def _reminder_parameters(user, school, now: dt.datetime) -> dict:
@@ -230,12 +237,13 @@ def _preconferences_due(params: dict) -> list:
 def reminder_count(user, school, now: dt.datetime | None = None) -> int:
     """len(reminders(...)), counted in SQL: the navigation badge on every page needs only the number."""
     params = _reminder_parameters(user, school, now or svc.now())
-    return (db.session.scalar(_COUNT_UNSHARED, params) + db.session.scalar(_COUNT_STEPS_DUE, params)
-            + len(_preconferences_due(params)))
+    return (db.session.scalar(_COUNT_UNSHARED, params) + db.session.scalar(_COUNT_UNACKNOWLEDGED, params)
+            + db.session.scalar(_COUNT_STEPS_DUE, params) + len(_preconferences_due(params)))
 
 
 def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
-    """What needs doing now: feedback not shared after 3 days, next steps due, pre-conferences missing."""
+    """What needs doing now: feedback not shared after 3 days, shared feedback not acknowledged yet,
+    next steps due, pre-conferences missing."""
     now = now or svc.now()
     params = _reminder_parameters(user, school, now)
     out: list[dict] = []
@@ -246,6 +254,14 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
         out.append({"kind": "feedback_unshared", "key": f"feedback_unshared:{v.uuid}", "at": _when(v),
                     "text": _("Feedback to %(name)s is not shared yet (visit %(date)s).",
                               name=v.teacher.name if v.teacher else "", date=_fmt(_when(v))),
+                    "url": url_for("feedback.visit", visit_uuid=v.uuid)})
+
+    shared = db.session.scalars(
+        _UNACKNOWLEDGED.options(selectinload(Visit.observer)).order_by(visit_time()), params)
+    for v in shared:
+        out.append({"kind": "feedback_unacknowledged", "key": f"feedback_unacknowledged:{v.uuid}", "at": _when(v),
+                    "text": _("Feedback from %(name)s on the visit %(date)s is waiting for you to read and acknowledge it.",
+                              name=v.observer.name if v.observer else "", date=_fmt(_when(v))),
                     "url": url_for("feedback.visit", visit_uuid=v.uuid)})
 
     steps = db.session.scalars(
@@ -269,10 +285,14 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
                     "url": url_for("feedback.visit", visit_uuid=target.uuid) if target else url_for("feedback.index")})
 
     for v in _preconferences_due(params):
+        if v.teacher_id == user.id:  # the teacher writes it: name who is coming, not herself
+            text = _("Write your pre-conference for the visit %(date)s (%(name)s is coming).",
+                     date=_fmt(v.scheduled_at), name=v.observer.name if v.observer else "")
+        else:
+            text = _("The pre-conference for the visit %(date)s (%(name)s) is missing.",
+                     date=_fmt(v.scheduled_at), name=v.teacher.name if v.teacher else "")
         out.append({"kind": "preconference_missing", "key": f"preconference_missing:{v.uuid}", "at": v.scheduled_at,
-                    "text": _("The pre-conference for the visit %(date)s (%(name)s) is missing.",
-                              date=_fmt(v.scheduled_at), name=v.teacher.name if v.teacher else ""),
-                    "url": url_for("planning.show", visit_uuid=v.uuid)})
+                    "text": text, "url": url_for("planning.show", visit_uuid=v.uuid)})
     return out
 
 

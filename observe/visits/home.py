@@ -79,11 +79,15 @@ def teacher_context(user, school) -> dict:
                         Visit.status != VisitStatus.CANCELLED,
                         or_(Visit.observer_id == user.id, Visit.teacher_id == user.id))
         .order_by(func.coalesce(Visit.scheduled_at, Visit.started_at, Visit.created_at).desc()).limit(6)).all()
+    coming = db.session.scalars(
+        _visits().where(Visit.school_id == school.id, Visit.teacher_id == user.id, Visit.kind == VisitKind.PLANNED,
+                        Visit.status == VisitStatus.PLANNED, Visit.scheduled_at >= _local_day_bounds()[0])
+        .order_by(Visit.scheduled_at).limit(6)).all()
     steps = db.session.scalars(
         select(NextStep).where(NextStep.school_id == school.id, NextStep.teacher_id == user.id,
                                NextStep.status.in_(OPEN_STEPS))
         .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id)).all()
-    return {"my_feedback": feedback, "peer_visits": peer,
+    return {"my_feedback": feedback, "peer_visits": peer, "coming_visits": coming,
             "my_steps": [s for s in steps if can_view_next_step(user, s)]}
 
 

@@ -10,6 +10,8 @@ from observe.feedback import followup
 from observe.feedback.models import NextStep
 from observe.visits.models import Visit
 
+from tests.conftest import login
+
 from .conftest import login_en, text
 
 UTC = dt.timezone.utc
@@ -76,6 +78,18 @@ def test_follow_up_page_for_principals_only(app, principal, teacher, term_data):
     assert login_en(app.test_client(), teacher).get("/feedback/follow-up").status_code == 403
 
 
+def test_follow_up_page_writes_decimals_in_the_readers_language(app, principal, term_data):
+    """Median and mean days to feedback are 3.0: "3,0" in Swedish (as Analys writes), "3.0" in English."""
+    english = text(login_en(app.test_client(), principal).get("/feedback/follow-up?term=ht-2026"))
+    assert '<p class="fl-big">3.0</p>' in english
+    principal.locale = "sv"
+    db.session.commit()
+    swedish_client = app.test_client()
+    login(swedish_client, principal)
+    swedish = text(swedish_client.get("/feedback/follow-up?term=ht-2026"))
+    assert '<p class="fl-big">3,0</p>' in swedish and "3.0" not in swedish
+
+
 def test_term_parsing_falls_back_to_the_current_term():
     today = followup.Term.of(dt.date(2026, 3, 2))
     assert today == followup.Term(2026, False)
@@ -107,7 +121,32 @@ def test_reminders(app, school, principal, teacher, make_planned, make_feedback)
     assert len(steps) == 1 and "Your next step is due" in steps[0]["text"]
     pre = [r["url"] for r in theirs if r["kind"] == "preconference_missing"]
     assert any(str(soon.uuid) in u for u in pre) and not any(str(ready.uuid) in u for u in pre)
+    # The teacher is asked to write hers and told who is coming; the principal is told whose is missing.
+    to_teacher = next(r["text"] for r in theirs if r["kind"] == "preconference_missing")
+    assert to_teacher.startswith("Write your pre-conference") and principal.name in to_teacher
+    assert teacher.name not in to_teacher
+    to_principal = next(r["text"] for r in mine if r["kind"] == "preconference_missing")
+    assert "is missing" in to_principal and teacher.name in to_principal
     assert not [r for r in theirs if r["kind"] == "feedback_unshared"]
+    # Shared feedback not acknowledged yet is hers to read (the draft is not shown to her yet).
+    waiting = [r for r in theirs if r["kind"] == "feedback_unacknowledged"]
+    assert len(waiting) == 1 and str(shared.uuid) in waiting[0]["url"] and principal.name in waiting[0]["text"]
+    assert not [r for r in mine if r["kind"] == "feedback_unacknowledged"]
+
+
+def test_feedback_to_acknowledge_is_on_the_teachers_list_until_acknowledged(app, principal, teacher, make_planned,
+                                                                            make_feedback):
+    """The feedback page said "Nothing needs your attention" while shared feedback waited for her."""
+    visit = make_planned(status="completed", at=dt.datetime.now(UTC) - dt.timedelta(days=2))
+    make_feedback(visit, shared=True, shared_at=dt.datetime.now(UTC) - dt.timedelta(days=1))
+    browser = login_en(app.test_client(), teacher)
+    page = text(browser.get("/feedback/"))
+    assert "is waiting for you to read and acknowledge it" in page and "Feedback (1)" in page
+    assert "Nothing needs your attention" not in page
+    visit.feedback.acknowledged_at = dt.datetime.now(UTC)
+    db.session.commit()
+    page = text(browser.get("/feedback/"))
+    assert "Nothing needs your attention" in page and "Feedback (1)" not in page
 
 
 def test_reminders_show_on_the_feedback_page(app, principal, make_planned):

@@ -68,3 +68,31 @@ def test_admin_sees_administration_block(client, login_as, admin_user):
 def test_home_needs_login(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_teacher_sees_who_is_coming_and_one_to_do_list_with_the_menus_count(client, login_as, principal, teacher,
+                                                                             make_visit):
+    """Her home page lists the planned visit (who, when), asks for the pre-conference and for reading the
+    shared feedback; the menu badge counts the same items as the list."""
+    coming = make_visit(principal, teacher, kind="planned", status="planned", observation=False, started_at=None,
+                        subject="Biologi", scheduled_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))
+    done = make_visit(principal, teacher, subject="Svenska")
+    db.session.add(Feedback(school_id=done.school_id, visit_id=done.id, author_id=principal.id, status="shared",
+                            shared_at=dt.datetime.now(dt.timezone.utc), summary="Tydlig start"))
+    db.session.commit()
+    html = login_as(teacher).get("/").get_data(as_text=True)
+    visits = html.split('id="h-coming"')[1].split("</section>")[0]
+    assert "Biologi" in visits and f"{principal.name} is coming" in visits
+    assert f"/planning/{coming.uuid}" in visits or str(coming.uuid) in visits
+    todo = html.split('id="h-todo"')[1].split("</section>")[0]
+    items = todo.count('class="fl-reminder ')
+    assert items == 2
+    assert "Write your pre-conference" in todo and "waiting for you to read and acknowledge it" in todo
+    assert f"Feedback ({items})" in html
+
+
+def test_nothing_to_do_says_so(client, login_as, teacher):
+    html = login_as(teacher).get("/").get_data(as_text=True)
+    todo = html.split('id="h-todo"')[1].split("</section>")[0]
+    assert "Nothing needs your attention right now." in todo
+    assert "No planned visits to your lessons." in html
