@@ -46,6 +46,13 @@ GROUPS = (("Arbetslag F–3", 0, (0, 1, 2)), ("Arbetslag 4–6", 0, (3, 4, 5)))
 PRINCIPALS = (("rektor@demo.observe", "Karin Ek", 0), ("rektor2@demo.observe", "Per Åkesson", 1))
 ADMIN = ("admin@demo.observe", "Lena Strand")
 
+
+def demo_accounts() -> list[tuple[str, str, str, str]]:
+    """Every account `flask demo` creates, for the login page of a demo: (e-mail, name, role, school)."""
+    return ([(email, name, Role.PRINCIPAL.value, SCHOOLS[i][0]) for email, name, i in PRINCIPALS]
+            + [(email, name, Role.TEACHER.value, SCHOOLS[i][0]) for email, name, i, *_ in TEACHERS]
+            + [(ADMIN[0], ADMIN[1], Role.ADMIN.value, ", ".join(s[0] for s in SCHOOLS))])
+
 QUOTES = (
     "Läraren: ”Hur vet du att svaret är rimligt?” – eleven visade med tiokamrater.",
     "Elev till bänkgranne: ”Först tar jag tiotalen, sen entalen.”",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..audit import services as audit
 from ..audit.services import client_ip
+from ..demo import demo_accounts
 from ..extensions import db
 from ..schools.models import School
 from . import devices, oidc
@@ -69,7 +70,8 @@ def login():
     elif request.method == "POST":
         status = 400
     response = current_app.make_response(
-        (render_template("auth/login.html", form=form, demo=current_app.config["OBSERVE_DEMO"],
+        (render_template("auth/login.html", form=form,
+                         demo=demo_accounts() if current_app.config["OBSERVE_DEMO"] else None,
                          oidc_enabled=oidc.enabled(), oidc_label=current_app.config["OBSERVE_OIDC_LABEL"],
                          # Password sign-in off: the form is shown only at /login?password=1 (break-glass).
                          show_password=oidc.password_login_allowed() or "password" in request.args

@@ -63,8 +63,15 @@ def test_demo_principal_logs_in_and_sees_a_full_home_page(client, ctx):
     assert recent.count('class="visit-row"') == 6
 
 
-def test_login_page_lists_demo_accounts_only_in_demo_mode(client, app, monkeypatch):
+def test_login_page_lists_every_demo_account_only_in_demo_mode(client, app, ctx, monkeypatch):
+    from observe.demo import load_demo
+
     assert "rektor@demo.observe" not in client.get("/login").get_data(as_text=True)
     monkeypatch.setitem(app.config, "OBSERVE_DEMO", True)
+    load_demo()
     html = client.get("/login").get_data(as_text=True)
-    assert "rektor@demo.observe" in html and "demo1234" in html
+    assert "demo1234" in html
+    listed = html.split('class="demo-accounts"')[1].split("</ul>")[0]
+    for email, name in db.session.execute(select(User.email, User.name)):  # everyone the demo created
+        assert f"<code>{email}</code> — {name}," in listed
+    assert listed.count("<li>") == _count(User)
