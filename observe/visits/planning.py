@@ -185,7 +185,7 @@ def _focus_choices(visit) -> list[tuple[str, str]]:
             continue
         label = item.get("label") or {}
         text = label.get(lang) or label.get("sv") or label.get("en") or item["key"] if isinstance(label, dict) else label
-        choices.append((item["key"], f"{item['key']} {text}"))
+        choices.append((item["key"], text))  # the label only: keys are the template's internal codes
     return choices
 
 

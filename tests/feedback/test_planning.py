@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -121,6 +122,17 @@ def test_teacher_writes_the_preconference(app, make_planned, teacher):
     assert dt.datetime.fromisoformat(visit.preconference["feedback_meeting_at"]) == meeting
     page = text(c.get(f"/planning/{visit.uuid}"))
     assert "Eleverna kan jämföra bråk" in page
+
+
+def test_preconference_focus_choices_read_as_the_template_says_without_codes(app, make_planned, teacher):
+    visit = make_planned()
+    c = app.test_client()
+    login(c, teacher)
+    page = c.get(f"/planning/{visit.uuid}").get_data(as_text=True)
+    d1 = next(item for item in visit.template_version.items() if item["key"] == "D1")
+    label = d1["label"]["en"] if isinstance(d1["label"], dict) else d1["label"]
+    choice = re.search(r'value="D1"[^>]*> <span>([^<]*)</span>', page)
+    assert choice and choice.group(1) == label  # "Everyone ...", not "D1 Everyone ..."
 
 
 def test_other_teacher_cannot_write_the_preconference(app, make_planned, colleague):
