@@ -8,6 +8,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..visits.models import Purpose
+from ..visits.services import YEAR_GROUPS
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -33,10 +34,16 @@ def purpose_choices():
             (Purpose.MAPPING.value, _l("School-wide mapping"))]
 
 
+def year_group_choices():
+    """The same year groups as the walkthrough's form, so that Analys filters on one set of values
+    (a class name such as "3B" in this field was offered there as a year group)."""
+    return [("", "–")] + [(y, y) for y in YEAR_GROUPS]
+
+
 class PlanForm(FlaskForm):
     teacher_id = SelectField(_l("Teacher"), coerce=int, validators=[InputRequired()])
-    year_group = StringField(_l("Class or group"), validators=[Optional(), Length(max=40)],
-                             description=_l("For example 3B or Ma2"))
+    year_group = SelectField(_l("Year group (optional)"), choices=lambda: year_group_choices(), default="",
+                             validators=[Optional()])
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=100)])
     scheduled_at = DateTimeLocalField(_l("Date and time"), format=DT_FORMAT, validators=[InputRequired()])
     planned_minutes = IntegerField(_l("Length (minutes)"), default=40,
@@ -127,7 +134,8 @@ class PeerGroupForm(FlaskForm):
 class PeerVisitForm(FlaskForm):
     observer_id = SelectField(_l("Who observes you"), coerce=int, validators=[InputRequired()])
     scheduled_at = DateTimeLocalField(_l("Date and time"), format=DT_FORMAT, validators=[InputRequired()])
-    year_group = StringField(_l("Class or group"), validators=[Optional(), Length(max=40)])
+    year_group = SelectField(_l("Year group (optional)"), choices=lambda: year_group_choices(), default="",
+                             validators=[Optional()])
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=100)])
     focus_text = TextAreaField(_l("My focus: I want to know…"), validators=[InputRequired(), Length(max=2000)])
     data_method = TextAreaField(_l("Data method"), validators=[Optional(), Length(max=1000)],

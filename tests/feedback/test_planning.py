@@ -6,7 +6,7 @@ import re
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from observe.audit.models import AuditEvent
 from observe.extensions import db
@@ -23,7 +23,7 @@ def _plan(client, teacher, planned_version, at: dt.datetime | None = None, **ext
     data = {"teacher_id": teacher.id, "scheduled_at": form_value(at or stockholm(next_weekday(), 9, 15)),
             "planned_minutes": "45",
             "template_version_id": planned_version.id, "purpose": "development", "subject": "Matematik",
-            "year_group": "3B", **extra}
+            "year_group": "3", **extra}
     return post(client, "/planning/new", data, "/planning/new")
 
 
@@ -40,10 +40,19 @@ def test_principal_plans_and_teacher_sees_the_plan(app, client, principal, teach
     teacher_client = app.test_client()
     login(teacher_client, teacher)
     listing = text(teacher_client.get("/planning/"))
-    assert "Matematik" in listing and "3B" in listing
+    assert "Matematik · year 3" in listing
     page = teacher_client.get(f"/planning/{visit.uuid}")
     assert page.status_code == 200
     assert "09:15" in text(page)
+
+
+def test_year_group_is_one_of_the_schools_year_groups(app, client, principal, teacher, planned_version):
+    """A class name ("3B") stored as the year group was then offered as a year group in Analys."""
+    login(client, principal)
+    response = _plan(client, teacher, planned_version, year_group="3B")
+    assert response.status_code == 422 and "Not a valid choice" in text(response)
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+    assert _plan(client, teacher, planned_version, year_group="").status_code == 302  # optional
 
 
 # The form takes Stockholm wall time; the database keeps UTC, an hour behind in winter (CET)
