@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -38,6 +38,13 @@ def create_group(user, school, member_ids: list[int], period_start: dt.date, per
         errors["members"] = [_("Include yourself in the pair you propose.")]
     if period_end < period_start:
         errors["period_end"] = [_("The period must end after it starts.")]
+    elif len(members) >= 2:
+        clash = _overlapping_group(school, members, period_start, period_end)
+        if clash is not None:
+            errors["members"] = [_("%(names)s are already in a group together from %(start)s to %(end)s. "
+                                   "End that group first, or choose other teachers or another period.",
+                                   names=" & ".join(m.name for m in clash.members if m in members),
+                                   start=format_date(clash.period_start, "d MMM y"), end=format_date(clash.period_end, "d MMM y"))]
     if errors:
         raise ValidationFailed("", errors)
     group = PeerGroup(school_id=school.id, period_start=period_start, period_end=period_end,
@@ -48,6 +55,23 @@ def create_group(user, school, member_ids: list[int], period_start: dt.date, per
     db.session.flush()
     audit.record("peer_group.confirm" if confirm else "peer_group.propose", group)
     return group
+
+
+def _overlapping_group(school, members, start: dt.date, end: dt.date) -> PeerGroup | None:
+    """A group still running in an overlapping period that already holds two of these teachers:
+    the same pair twice (or a pair inside a trio) would show conflicting status on their pages."""
+    ids = {m.id for m in members}
+    running = db.session.scalars(
+        select(PeerGroup).options(selectinload(PeerGroup.members))
+        .where(PeerGroup.school_id == school.id, PeerGroup.status != PeerGroupStatus.ENDED,
+               PeerGroup.period_start <= end, PeerGroup.period_end >= start))
+    return next((g for g in running if len(ids & {m.id for m in g.members}) >= 2), None)
+
+
+def outside_period(group, scheduled_at: dt.datetime) -> bool:
+    """A peer visit booked outside its group's period: allowed, but the teacher is told."""
+    day = svc.utc_to_local(scheduled_at).date()
+    return not group.period_start <= day <= group.period_end
 
 
 def confirm_group(group, user) -> None:
@@ -87,6 +111,8 @@ def plan_peer_visit(owner, group, *, observer_id: int, scheduled_at: dt.datetime
         errors["observer_id"] = [_("Choose a colleague from your group.")]
     if not focus_text.strip():
         errors["focus_text"] = [_("Say what you want to know: the observer records only that.")]
+    if scheduled_at < svc.now():
+        errors["scheduled_at"] = [_("This time has passed. Book the observation for a time still to come.")]
     versions = svc.template_versions_for(group_school(group), "peer")
     if not versions:
         errors["observer_id"] = [_("No peer observation template is published at this school yet.")]

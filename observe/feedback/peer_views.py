@@ -3,7 +3,7 @@ a colleague on one's own focus, what goes to the principal, and deleting one's n
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from ..auth import permissions as perm
@@ -107,6 +107,9 @@ def peer_visit_new(group_id):
         else:
             db.session.commit()
             flash(_("The peer observation is booked. Your colleague records evidence on your focus only."), "success")
+            if peer.outside_period(group, visit.scheduled_at):
+                flash(_("Note: the observation is outside your group's period (%(start)s to %(end)s).",
+                        start=format_date(group.period_start, "d MMM y"), end=format_date(group.period_end, "d MMM y")), "warning")
             return redirect(url_for("feedback.visit", visit_uuid=visit.uuid))
     elif request.method == "POST":
         status = 422

@@ -101,6 +101,8 @@ def plan_visit(user, school, *, teacher_id: int, scheduled_at: dt.datetime, temp
         errors["template_version_id"] = [_("Choose a template of this school.")]
     if purpose not in {p.value for p in Purpose}:
         errors["purpose"] = [_("Choose a purpose.")]
+    if scheduled_at < now():
+        errors["scheduled_at"] = [_("This time has passed. Plan the visit for a time still to come.")]
     if errors:
         raise ValidationFailed("", errors)
     visit = Visit(school_id=school.id, kind=VisitKind.PLANNED, status=VisitStatus.PLANNED, purpose=purpose,

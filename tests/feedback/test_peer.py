@@ -182,3 +182,36 @@ def test_reading_a_peer_visit_is_audited(app, colleague, make_pair, make_peer_vi
     assert client_for(app, colleague).get(f"/feedback/visit/{visit.uuid}").status_code == 200
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "visit.view"))
     assert event.user_id == colleague.id and event.object_id == str(visit.uuid)
+
+
+def test_the_same_teachers_cannot_be_in_two_groups_at_once(app, principal, teacher, colleague, make_user, make_pair):
+    """A pair and then a trio holding the same pair, in an overlapping period, would give the two
+    teachers conflicting status on their pages."""
+    make_pair(start=today() - dt.timedelta(days=10), end=today() + dt.timedelta(days=20))
+    third = make_user(name="Tredje Lärare")
+    c = client_for(app, principal)
+    response = post(c, "/feedback/peer/groups", {"members": [teacher.id, colleague.id, third.id], **period()})
+    assert response.status_code == 422
+    assert "are already in a group together" in text(response)
+    assert db.session.query(PeerGroup).count() == 1
+    # After that period, or with another partner, it is fine.
+    later = {"period_start": str(today() + dt.timedelta(days=21)), "period_end": str(today() + dt.timedelta(days=60))}
+    assert post(c, "/feedback/peer/groups", {"members": [teacher.id, colleague.id], **later}).status_code == 302
+    assert post(c, "/feedback/peer/groups", {"members": [teacher.id, third.id], **period()}).status_code == 302
+
+
+def test_booking_outside_the_groups_period_warns_and_in_the_past_is_refused(app, teacher, colleague, make_pair,
+                                                                          peer_version):
+    group = make_pair(start=today() - dt.timedelta(days=10), end=today() + dt.timedelta(days=2))
+    c = client_for(app, teacher)
+    late = stockholm(today() + dt.timedelta(days=9), 10)
+    response = post(c, f"/feedback/peer/groups/{group.id}/visit", {
+        "observer_id": colleague.id, "scheduled_at": form_value(late), "focus_text": "Vem pratar?"})
+    assert response.status_code == 302
+    page = text(c.get(response.headers["Location"]))
+    assert "the observation is outside your group" in page
+    past = stockholm(today() - dt.timedelta(days=3), 10)
+    response = post(c, f"/feedback/peer/groups/{group.id}/visit", {
+        "observer_id": colleague.id, "scheduled_at": form_value(past), "focus_text": "Vem pratar?"})
+    assert response.status_code == 422 and "This time has passed" in text(response)
+    assert db.session.query(Visit).count() == 1
