@@ -125,6 +125,25 @@ class NextStepStatusForm(FlaskForm):
                                ("done", _l("Done"))]
 
 
+class PeerRoundForm(FlaskForm):
+    """The next round's settings (a GET form: nothing is stored until the round is formed)."""
+
+    class Meta:
+        csrf = False
+
+    team = SelectField(_l("Teachers"), choices=[], default="", validate_choice=False)
+    across = BooleanField(_l("Mix the teams: partners from different teams where possible"))
+    period_start = DateField(_l("Period starts"), validators=[InputRequired()])
+    period_end = DateField(_l("Period ends"), validators=[InputRequired()])
+
+
+class PeerRoundFormGroups(FlaskForm):
+    """Forming the round: the period again, and each teacher's group number (request.form["group-<id>"])."""
+
+    period_start = DateField(_l("Period starts"), validators=[InputRequired()])
+    period_end = DateField(_l("Period ends"), validators=[InputRequired()])
+
+
 class PeerGroupForm(FlaskForm):
     members = CheckboxesField(_l("Teachers (two or three)"), coerce=int)
     period_start = DateField(_l("Period starts"), validators=[InputRequired()])

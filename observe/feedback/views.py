@@ -15,7 +15,7 @@ from ..auth import permissions as perm
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..visits.models import VisitKind
-from . import cli, panel, peer_views  # noqa: F401  (the reminders command and the peer pages are on this blueprint)
+from . import cli, panel, peer_views, rotation_views  # noqa: F401  (the reminders command, the peer pages and rounds are on this blueprint)
 from . import followup
 from . import services as svc
 from .blueprint import attach_form_errors, back_to, bp, visit_or_404
