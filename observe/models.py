@@ -2,7 +2,7 @@
 from .audit.models import AuditEvent  # noqa: F401
 from .auth.models import Invitation, Membership, OidcLink, Role, User  # noqa: F401
 from .auth.sessions import WebSession  # noqa: F401
-from .feedback.models import Comment, Feedback, NextStep, VisitAccess  # noqa: F401
+from .feedback.models import Comment, Feedback, NextStep, TermPlan, VisitAccess  # noqa: F401
 from .schools.models import Organisation, School, TeacherGroup  # noqa: F401
 from .sync.models import Device, RecordRevision, SyncConflict  # noqa: F401
 from .templates_.models import Template, TemplateVersion  # noqa: F401

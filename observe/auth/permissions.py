@@ -204,6 +204,11 @@ def can_view_next_step(user, step) -> bool:
     return user.id in (step.teacher_id, step.created_by_id) or user.has_role(step.school_id, Role.PRINCIPAL)
 
 
+def can_plan_term(user, school) -> bool:
+    """The term plan of the feedback culture is the principal's (leader action 9)."""
+    return school is not None and user.has_role(school.id, Role.PRINCIPAL)
+
+
 def can_manage_peer_groups(user, school) -> bool:
     return school is not None and user.has_role(school.id, Role.PRINCIPAL)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import url_for
@@ -110,6 +111,7 @@ def metrics(school, term: Term, now: dt.datetime | None = None) -> dict:
     teachers = svc.teachers(school)
     visits = _held_visits(school, start, end, now)
     visited = {v.teacher_id for v in visits}
+    per_teacher = Counter(v.teacher_id for v in visits)
 
     peer_visits = [v for v in db.session.scalars(
         select(Visit).options(selectinload(Visit.observations))
@@ -143,6 +145,8 @@ def metrics(school, term: Term, now: dt.datetime | None = None) -> dict:
         "term": term,
         "teacher_count": len(teachers),
         "visit_count": len(visits),
+        "visit_counts": {t.id: per_teacher[t.id] for t in teachers},  # read against the term plan only
+        "feedback_days": days,
         "teachers_visited": sum(1 for t in teachers if t.id in visited),
         "not_visited": [t for t in teachers if t.id not in visited],
         "no_peer": [t for t in teachers if given[t.id] + received[t.id] == 0],

@@ -125,6 +125,17 @@ class NextStepStatusForm(FlaskForm):
                                ("done", _l("Done"))]
 
 
+class TermPlanForm(FlaskForm):
+    """Goals for the term; an empty field is no goal."""
+
+    visits_per_teacher = IntegerField(_l("Visits per teacher (at least)"), validators=[Optional(), NumberRange(1, 20)])
+    peer_round_weeks = IntegerField(_l("A peer round every … weeks"), validators=[Optional(), NumberRange(1, 26)])
+    feedback_days = IntegerField(_l("Feedback shared within … days"), validators=[Optional(), NumberRange(0, 30)])
+    acknowledged_percent = IntegerField(_l("Shared feedback acknowledged (%)"),
+                                        validators=[Optional(), NumberRange(0, 100)])
+    steps_on_time_percent = IntegerField(_l("Next steps done on time (%)"), validators=[Optional(), NumberRange(0, 100)])
+
+
 class PeerRoundForm(FlaskForm):
     """The next round's settings (a GET form: nothing is stored until the round is formed)."""
 

@@ -121,3 +121,23 @@ class VisitAccess(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User", foreign_keys=[user_id])
+
+
+class TermPlan(db.Model):
+    """The leadership's goals for the feedback culture in one term (leader action 9), against which
+    the follow-up page reads its figures (10-11). Goals for the school as a whole, never per teacher;
+    an empty goal is not planned."""
+
+    __tablename__ = "term_plans"
+    __table_args__ = (UniqueConstraint("school_id", "term"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    term: Mapped[str] = mapped_column(String(10))  # "ht-2026", "vt-2027" (feedback.followup.Term.key)
+    visits_per_teacher: Mapped[int | None] = mapped_column(Integer)  # each teacher visited at least N times
+    peer_round_weeks: Mapped[int | None] = mapped_column(Integer)  # a peer round starts every M weeks
+    feedback_days: Mapped[int | None] = mapped_column(Integer)  # feedback shared within D days of the visit
+    acknowledged_percent: Mapped[int | None] = mapped_column(Integer)  # share of shared feedback acknowledged
+    steps_on_time_percent: Mapped[int | None] = mapped_column(Integer)  # share of next steps done by their date
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

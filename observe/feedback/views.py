@@ -16,10 +16,10 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..visits.models import VisitKind
 from . import cli, panel, peer_views, rotation_views  # noqa: F401  (the reminders command, the peer pages and rounds are on this blueprint)
-from . import followup
+from . import followup, term_plan
 from . import services as svc
 from .blueprint import attach_form_errors, back_to, bp, visit_or_404
-from .forms import CommentForm, FeedbackDraftForm, NextStepForm, NextStepStatusForm, ReflectionForm
+from .forms import CommentForm, FeedbackDraftForm, NextStepForm, NextStepStatusForm, ReflectionForm, TermPlanForm
 from .models import NextStep
 
 __all__ = ["bp"]
@@ -178,15 +178,32 @@ def step_status(step_uuid):
 # --- follow-up for principals -----------------------------------------------------------------
 
 
-@bp.route("/follow-up")
+@bp.route("/follow-up", methods=["GET", "POST"])
 @login_required
 def follow_up():
+    """The figures of the term, each beside the term plan's goal; principals set the plan here."""
     school = perm.current_school()
     if not perm.can_view_follow_up(current_user, school):
         abort(403)
     today = svc.utc_to_local(svc.now()).date()
     term = followup.Term.parse(request.args.get("term"), followup.Term.of(today))
     data = followup.metrics(school, term)
+    plan = term_plan.plan_for(school, term)
+    form = TermPlanForm(obj=plan) if request.method == "GET" else TermPlanForm()
+    status = 200
+    if request.method == "POST":
+        if not perm.can_plan_term(current_user, school):
+            abort(403)
+        if form.validate_on_submit():
+            term_plan.save(current_user, school, term, {key: getattr(form, key).data for key in term_plan.GOALS})
+            audit.record("term_plan.save", school_id=school.id, term=term.key)
+            db.session.commit()
+            flash(_("The plan for %(term)s is saved.", term=term.label), "success")
+            return redirect(url_for("feedback.follow_up", term=term.key, _anchor="h-plan"))
+        status = 422
     audit.record("follow_up.view", school_id=school.id, term=term.key)  # names teachers without a visit
     db.session.commit()
-    return render_template("feedback/follow_up.html", m=data, term=term)
+    return render_template("feedback/follow_up.html", m=data, term=term, plan_form=form,
+                           can_plan=perm.can_plan_term(current_user, school),
+                           against=term_plan.against_plan(plan, data, school, term, today),
+                           calendar=term_plan.calendar(school, term)), status

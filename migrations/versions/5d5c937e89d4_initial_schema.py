@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0fcf98fc71d1
+Revision ID: 5d5c937e89d4
 Revises: 
-Create Date: 2026-11-23 08:27:04.987979
+Create Date: 2026-12-04 14:25:45.992106
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0fcf98fc71d1'
+revision = '5d5c937e89d4'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -225,6 +225,25 @@ def upgrade():
     )
     with op.batch_alter_table('templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_templates_school_id'), ['school_id'], unique=False)
+
+    op.create_table('term_plans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('term', sa.String(length=10), nullable=False),
+    sa.Column('visits_per_teacher', sa.Integer(), nullable=True),
+    sa.Column('peer_round_weeks', sa.Integer(), nullable=True),
+    sa.Column('feedback_days', sa.Integer(), nullable=True),
+    sa.Column('acknowledged_percent', sa.Integer(), nullable=True),
+    sa.Column('steps_on_time_percent', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_term_plans_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_term_plans_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_term_plans')),
+    sa.UniqueConstraint('school_id', 'term', name=op.f('uq_term_plans_school_id'))
+    )
+    with op.batch_alter_table('term_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_term_plans_school_id'), ['school_id'], unique=False)
 
     op.create_table('web_sessions',
     sa.Column('id_hash', sa.String(length=64), nullable=False),
@@ -533,6 +552,10 @@ def downgrade():
         batch_op.drop_index('ix_web_sessions_expires_at')
 
     op.drop_table('web_sessions')
+    with op.batch_alter_table('term_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_term_plans_school_id'))
+
+    op.drop_table('term_plans')
     with op.batch_alter_table('templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_templates_school_id'))
 
