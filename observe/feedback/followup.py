@@ -242,7 +242,8 @@ def reminder_count(user, school, now: dt.datetime | None = None) -> int:
     """len(reminders(...)), counted in SQL: the navigation badge on every page needs only the number."""
     params = _reminder_parameters(user, school, now or svc.now())
     return (db.session.scalar(_COUNT_UNSHARED, params) + db.session.scalar(_COUNT_UNACKNOWLEDGED, params)
-            + db.session.scalar(_COUNT_STEPS_DUE, params) + len(_preconferences_due(params)))
+            + db.session.scalar(_COUNT_STEPS_DUE, params) + len(_preconferences_due(params))
+            + len(peer.groups_to_accept(school, user, local_date(params["now"]))))
 
 
 def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
@@ -297,6 +298,13 @@ def reminders(user, school, now: dt.datetime | None = None) -> list[dict]:
                      date=_fmt(v.scheduled_at), name=v.teacher.name if v.teacher else "")
         out.append({"kind": "preconference_missing", "key": f"preconference_missing:{v.uuid}", "at": v.scheduled_at,
                     "text": text, "url": url_for("planning.show", visit_uuid=v.uuid)})
+
+    for g in peer.groups_to_accept(school, user, local_date(now)):
+        partners = ", ".join(m.name for m in g.members if m.id != user.id)
+        out.append({"kind": "peer_group_to_accept", "key": f"peer_group_to_accept:{g.id}", "at": now,
+                    "text": _("Accept your peer-observation group with %(names)s (%(start)s to %(end)s), or ask for a change.",
+                              names=partners, start=_day(g.period_start), end=_day(g.period_end)),
+                    "url": url_for("feedback.peer_index", _anchor=f"group-{g.id}")})
     return out
 
 

@@ -155,6 +155,10 @@ class PeerRoundFormGroups(FlaskForm):
     period_end = DateField(_l("Period ends"), validators=[InputRequired()])
 
 
+class PeerChangeForm(FlaskForm):
+    text = TextAreaField(_l("What would you like changed?"), validators=[Optional(), Length(max=1000)])
+
+
 class PeerGroupForm(FlaskForm):
     members = CheckboxesField(_l("Teachers (two or three)"), coerce=int)
     period_start = DateField(_l("Period starts"), validators=[InputRequired()])

@@ -49,7 +49,9 @@ def create_group(user, school, member_ids: list[int], period_start: dt.date, per
         raise ValidationFailed("", errors)
     group = PeerGroup(school_id=school.id, period_start=period_start, period_end=period_end,
                       status=PeerGroupStatus.CONFIRMED if confirm else PeerGroupStatus.PROPOSED,
-                      proposed_by_id=user.id)
+                      proposed_by_id=user.id,
+                      # the teachers accept their group themselves; whoever proposes it has
+                      accepted_user_ids=[user.id] if user in members else [])
     group.members = members
     db.session.add(group)
     db.session.flush()
@@ -72,6 +74,45 @@ def outside_period(group, scheduled_at: dt.datetime) -> bool:
     """A peer visit booked outside its group's period: allowed, but the teacher is told."""
     day = svc.utc_to_local(scheduled_at).date()
     return not group.period_start <= day <= group.period_end
+
+
+def has_accepted(group, user_id: int) -> bool:
+    return group.accepted_user_ids is None or user_id in group.accepted_user_ids
+
+
+def waiting_for(group) -> list:
+    """The members who have not accepted the group yet."""
+    return [m for m in group.members if not has_accepted(group, m.id)]
+
+
+def accept_group(group, user) -> None:
+    """A member accepts the group (and withdraws any change they asked for)."""
+    if not has_accepted(group, user.id):
+        group.accepted_user_ids = [*group.accepted_user_ids, user.id]
+    if group.change_request and group.change_request.get("user_id") == user.id:
+        group.change_request = None
+    audit.record("peer_group.accept", group)
+
+
+def ask_for_change(group, user, text: str) -> None:
+    """A member asks the principal to change the group; the member has then not accepted it."""
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("", {"text": [_("Say what you would like changed.")]})
+    if group.accepted_user_ids is None:
+        group.accepted_user_ids = [m.id for m in group.members]
+    group.accepted_user_ids = [uid for uid in group.accepted_user_ids if uid != user.id]
+    group.change_request = {"user_id": user.id, "name": user.name, "text": text[:1000],
+                            "at": svc.now().isoformat()}
+    audit.record("peer_group.change_request", group)
+
+
+def groups_to_accept(school, user, today: dt.date) -> list[PeerGroup]:
+    """This teacher's running groups she has not accepted yet (a to-do of hers)."""
+    groups = db.session.scalars(
+        select(PeerGroup).where(PeerGroup.school_id == school.id, PeerGroup.status != PeerGroupStatus.ENDED,
+                                PeerGroup.period_end >= today, PeerGroup.members.any(id=user.id)))
+    return [g for g in groups if not has_accepted(g, user.id)]
 
 
 def confirm_group(group, user) -> None:
@@ -113,6 +154,8 @@ def plan_peer_visit(owner, group, *, observer_id: int, scheduled_at: dt.datetime
         errors["focus_text"] = [_("Say what you want to know: the observer records only that.")]
     if scheduled_at < svc.now():
         errors["scheduled_at"] = [_("This time has passed. Book the observation for a time still to come.")]
+    if observer is not None and not (has_accepted(group, owner.id) and has_accepted(group, observer.id)):
+        errors["observer_id"] = [_("You and %(name)s must both accept the group first.", name=observer.name)]
     versions = svc.template_versions_for(group_school(group), "peer")
     if not versions:
         errors["observer_id"] = [_("No peer observation template is published at this school yet.")]

@@ -13,7 +13,7 @@ from ..visits.models import PeerGroup, PeerGroupStatus
 from . import peer
 from . import services as svc
 from .blueprint import attach_form_errors, back_to, bp, visit_or_404
-from .forms import PeerGroupForm, PeerSummaryForm, PeerVisitForm
+from .forms import PeerChangeForm, PeerGroupForm, PeerSummaryForm, PeerVisitForm
 
 
 @bp.route("/peer/")
@@ -31,7 +31,8 @@ def _peer_page(school, groups, manager, form, status=200):
     history = [g for g in groups if not peer.is_current(g)]
     return render_template("feedback/peer_index.html", current=current, history=history, manager=manager,
                            form=form, matrix=peer.matrix, my_visits=peer.peer_visits_of_user(school, current_user),
-                           is_done=peer.is_done), status
+                           is_done=peer.is_done, has_accepted=peer.has_accepted, waiting_for=peer.waiting_for,
+                           change_form=PeerChangeForm(formdata=None)), status
 
 
 @bp.route("/peer/groups", methods=["POST"])
@@ -81,6 +82,40 @@ def peer_group_action(group_id, action):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("feedback.peer_index"))
+
+
+@bp.route("/peer/groups/<int:group_id>/accept", methods=["POST"])
+@login_required
+def peer_group_accept(group_id):
+    """A member accepts the group the principal formed (or a colleague proposed)."""
+    group = _group_or_404(group_id)
+    if not perm.is_peer_member(current_user, group):
+        abort(403)
+    peer.accept_group(group, current_user)
+    db.session.commit()
+    flash(_("You have accepted the group."), "success")
+    return redirect(url_for("feedback.peer_index", _anchor=f"group-{group.id}"))
+
+
+@bp.route("/peer/groups/<int:group_id>/change", methods=["POST"])
+@login_required
+def peer_group_change(group_id):
+    """A member asks the principal for another partner or period."""
+    group = _group_or_404(group_id)
+    if not perm.is_peer_member(current_user, group):
+        abort(403)
+    form = PeerChangeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        peer.ask_for_change(group, current_user, form.text.data or "")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(m for ms in exc.fields.values() for m in ms), "error")
+        return redirect(url_for("feedback.peer_index", _anchor=f"group-{group.id}"))
+    db.session.commit()
+    flash(_("Your request is sent to the principal."), "success")
+    return redirect(url_for("feedback.peer_index", _anchor=f"group-{group.id}"))
 
 
 @bp.route("/peer/groups/<int:group_id>/visit", methods=["GET", "POST"])

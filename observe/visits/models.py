@@ -190,5 +190,10 @@ class PeerGroup(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=PeerGroupStatus.CONFIRMED)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The members who have accepted the group: [user id]. None: formed before teachers accepted their
+    # groups (every member counts as having accepted).
+    accepted_user_ids: Mapped[list | None] = mapped_column(JSONDoc)
+    # A member's request to change the group, for the principal: {"user_id", "name", "text", "at"}.
+    change_request: Mapped[dict | None] = mapped_column(JSONDoc)
 
     members = relationship("User", secondary=peer_group_members, order_by="User.name")

@@ -46,6 +46,12 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
     boss.click("button:has-text('Confirm')")
     boss.wait_for_url(f"{base}/feedback/peer/")
     assert "Confirmed" in boss.inner_text("main")
+    # Karin accepts the group Lars proposed (her home page asks her to).
+    karin.reload()
+    karin.click("text=Accept your peer-observation group with Lars Lärare")
+    karin.click("button:has-text('Accept the group')")
+    karin.wait_for_url(re.compile(r"/feedback/peer/"))
+    assert "You have accepted the group." in karin.inner_text("main")
 
     # 2. Lars (observed) books Karin and sets the focus; nothing goes to the principal yet.
     lars.reload()

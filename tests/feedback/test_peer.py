@@ -215,3 +215,47 @@ def test_booking_outside_the_groups_period_warns_and_in_the_past_is_refused(app,
         "observer_id": colleague.id, "scheduled_at": form_value(past), "focus_text": "Vem pratar?"})
     assert response.status_code == 422 and "This time has passed" in text(response)
     assert db.session.query(Visit).count() == 1
+
+
+def test_teachers_accept_the_group_the_principal_formed_before_booking(app, principal, teacher, colleague,
+                                                                       peer_version):
+    """A group formed by the principal is the teachers' to accept (it was confirmed over their heads)."""
+    boss = client_for(app, principal)
+    assert post(boss, "/feedback/peer/groups", {"members": [teacher.id, colleague.id], **period()}).status_code == 302
+    group = db.session.scalar(select(PeerGroup))
+    lars, karin = client_for(app, teacher), client_for(app, colleague)
+    home = text(lars.get("/"))
+    assert "Accept your peer-observation group with Karin Kollega" in home
+    booking = {"observer_id": colleague.id, "scheduled_at": form_value(stockholm(next_weekday(), 10)),
+               "focus_text": "Vem pratar?"}
+    refused = post(lars, f"/feedback/peer/groups/{group.id}/visit", booking)
+    assert refused.status_code == 422 and "must both accept the group first" in text(refused)
+    assert post(lars, f"/feedback/peer/groups/{group.id}/accept", {}).status_code == 302
+    assert "Accept your peer-observation group" not in text(lars.get("/"))
+    assert "Waiting for Karin Kollega to accept the group." in text(lars.get("/feedback/peer/"))
+    assert post(karin, f"/feedback/peer/groups/{group.id}/accept", {}).status_code == 302
+    assert post(lars, f"/feedback/peer/groups/{group.id}/visit", booking).status_code == 302
+
+
+def test_a_teacher_asks_for_a_change_and_the_principal_reads_it(app, principal, teacher, colleague):
+    boss = client_for(app, principal)
+    post(boss, "/feedback/peer/groups", {"members": [teacher.id, colleague.id], **period()})
+    group = db.session.scalar(select(PeerGroup))
+    lars = client_for(app, teacher)
+    assert post(lars, f"/feedback/peer/groups/{group.id}/change",
+                {"text": "Jag vill hellre gå med någon från 4–6."}).status_code == 302
+    page = text(boss.get("/feedback/peer/"))
+    assert "Lars Lärare asks for a change: Jag vill hellre gå med någon från 4–6." in page
+    assert "Waiting for Karin Kollega, Lars Lärare to accept the group." in page
+    # An empty request says what is missing and changes nothing.
+    post(client_for(app, colleague), f"/feedback/peer/groups/{group.id}/change", {"text": "  "})
+    db.session.refresh(group)
+    assert group.change_request["name"] == "Lars Lärare"
+
+
+def test_the_teacher_who_proposes_has_accepted(app, teacher, colleague):
+    lars = client_for(app, teacher)
+    post(lars, "/feedback/peer/groups", {"members": [teacher.id, colleague.id], **period()})
+    group = db.session.scalar(select(PeerGroup))
+    assert group.accepted_user_ids == [teacher.id]
+    assert "Accept your peer-observation group" in text(client_for(app, colleague).get("/feedback/"))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5d5c937e89d4
+Revision ID: b114d9317b2a
 Revises: 
-Create Date: 2026-12-04 14:25:45.992106
+Create Date: 2026-12-04 14:30:22.539109
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '5d5c937e89d4'
+revision = 'b114d9317b2a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -153,6 +153,8 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('proposed_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted_user_ids', observe.dbtypes.JSONDoc(), nullable=True),
+    sa.Column('change_request', observe.dbtypes.JSONDoc(), nullable=True),
     sa.ForeignKeyConstraint(['proposed_by_id'], ['users.id'], name=op.f('fk_peer_groups_proposed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_peer_groups_school_id_schools'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_groups'))
