@@ -1,102 +1,13 @@
-/* Start-up on every page: the page shell (the compact menu on narrow screens and the
- * invitation to install the app on a tablet), then the offline client: capability checks,
- * the service worker, the user's store and outbox, the status bar and any offline-capable
- * form. Everything is an enhancement: without this script the menu still opens and closes
- * (it is a <details>), no invitation is shown and forms post as plain HTML.
- * One module on purpose: every module is one more request on a first load (docs/performance.md). */
+/* The offline client on every signed-in page (templates/base.html loads it beside shell.js, with
+ * its modules preloaded): capability checks, the service worker, the user's store and outbox,
+ * the status bar and any offline-capable form. The status bar and a form's state line are in the
+ * HTML at their final size; this only fills them in, so nothing moves (layout shift 0).
+ * Work the first paint does not need (the first sync pass and its ping, saving the offline
+ * pages) waits until the page has loaded. */
 import { _ } from './i18n.js';
 import { Outbox } from './outbox.js';
 import { StatusBar } from './status.js';
 import { capabilities, storeFor } from './store.js';
-
-// ---- The page shell --------------------------------------------------------------------
-const NARROW = window.matchMedia('(max-width: 40rem)');
-const DISMISSED = 'observe.installInvite.dismissed';
-
-/** The menu is a closed <details>; on wider screens CSS shows its links inline through
- * ::details-content. A browser without that selector gets the menu opened here instead. */
-function compactMenu() {
-  const menu = document.querySelector('[data-navmenu]');
-  if (!menu) return;
-  menu.classList.add('navmenu-js');
-  if (!CSS.supports('selector(::details-content)')) {
-    const fit = () => { menu.open = !NARROW.matches; };
-    fit();
-    NARROW.addEventListener('change', fit);
-  }
-  document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && NARROW.matches && menu.open) {
-      menu.open = false;
-      menu.querySelector('summary').focus();
-    }
-  });
-  document.addEventListener('click', (event) => {
-    if (NARROW.matches && menu.open && !menu.contains(event.target)) menu.open = false;
-  });
-}
-
-function installed() {
-  return window.matchMedia('(display-mode: standalone)').matches || window.navigator.standalone === true;
-}
-
-function remembered() {
-  try { return window.localStorage.getItem(DISMISSED) === '1'; } catch { return true; }
-}
-
-function remember() {
-  try { window.localStorage.setItem(DISMISSED, '1'); } catch { /* private mode: ask again next time */ }
-}
-
-/** iPadOS reports itself as a Mac; touch points tell them apart. */
-function isIOS() {
-  const ua = navigator.userAgent;
-  return /iPad|iPhone|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
-}
-
-function isTablet() {
-  return window.matchMedia('(pointer: coarse) and (min-width: 600px)').matches || (isIOS() && !/iPhone|iPod/.test(navigator.userAgent));
-}
-
-/** Invite tablet users to install, explaining why; dismissible and remembered on this device. */
-function installInvite() {
-  const invite = document.querySelector('[data-install-invite]');
-  if (!invite || installed() || remembered() || !isTablet()) return;
-  const now = invite.querySelector('[data-install-now]');
-  const hide = () => { invite.hidden = true; };
-  invite.querySelector('[data-install-dismiss]').addEventListener('click', () => { remember(); hide(); });
-  if (isIOS()) {
-    invite.querySelector('[data-install-ios]').hidden = false;
-  } else {
-    invite.querySelector('[data-install-other]').hidden = false;
-  }
-  invite.hidden = false;
-  let deferred = null;
-  window.addEventListener('beforeinstallprompt', (event) => {
-    event.preventDefault();
-    deferred = event;
-    invite.querySelector('[data-install-other]').hidden = true;
-    now.hidden = false;
-  });
-  now.addEventListener('click', async () => {
-    if (!deferred) return;
-    deferred.prompt();
-    const choice = await deferred.userChoice;
-    deferred = null;
-    if (choice.outcome === 'accepted') { remember(); hide(); }
-  });
-  window.addEventListener('appinstalled', () => { remember(); hide(); });
-}
-
-// A fault in the shell must not keep the offline client from starting (they were two modules).
-for (const enhance of [compactMenu, installInvite]) {
-  try { enhance(); } catch (error) { console.error(error); }
-}
-
-// Counters' −/+ and the timed log's "Add row": fetched only where a form has such items
-// (form-engine.js enhances on load; without it the fields still work as plain inputs).
-if (document.querySelector('[data-form-engine] [data-counter], [data-form-engine] [data-timed-log]')) {
-  import('./form-engine.js').catch((error) => console.error(error));
-}
 
 // ---- The offline client ----------------------------------------------------------------
 const WARM_EVERY_MS = 10 * 60 * 1000;
@@ -177,19 +88,18 @@ async function requestPersistence() {
   }
 }
 
+/** After the load event (and a turn of the event loop): work that must not delay the first paint. */
+function loaded() {
+  return new Promise((resolve) => {
+    const later = () => setTimeout(resolve, 0);
+    if (document.readyState === 'complete') later();
+    else window.addEventListener('load', later, { once: true });
+  });
+}
+
 async function start() {
-  // The page right after a logout: remove that user's own data from the device, then move on.
-  const loggedOut = document.querySelector('[data-purge-user]');
-  if (loggedOut) {
-    const { purgeAndMoveOn } = await import('./purge.js');
-    await purgeAndMoveOn(loggedOut);
-    return;
-  }
   const root = document.getElementById('sync-status');
-  if (!root) {
-    if (can.serviceWorker) await registerWorker(null);
-    return;
-  }
+  if (!root) return; // shell.js looks after pages without the status bar
   if (!can.indexedDB) {
     root.hidden = false;
     root.querySelector('[data-sync-text]').textContent = _('This browser cannot keep data offline: stay online while you type.');
@@ -227,6 +137,7 @@ async function start() {
       if (event.data && event.data.type === 'sync') outbox.run();
     });
   }
+  await loaded();
   await outbox.run({ force: true });
   if (registration) warmPages(root, store, status).catch(() => undefined);
 }

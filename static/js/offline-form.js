@@ -121,10 +121,14 @@ export class OfflineForm {
     this.state = this.makeStateLine();
   }
 
+  /** The state line and the problem box are in the page (forms/_record_state.html), drawn at their
+   * final size: filling them in moves nothing. A page saved by an older version may lack them. */
   makeStateLine() {
-    const line = document.createElement('p');
+    let line = this.form.querySelector('[data-record-state-line]');
+    this.problem = this.form.querySelector('[data-record-problem]');
+    if (line && this.problem) return line;
+    line = document.createElement('p');
     line.className = 'record-state';
-    line.dataset.recordState = '';
     line.setAttribute('role', 'status');
     this.form.prepend(line);
     const problem = document.createElement('div');

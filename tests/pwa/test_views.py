@@ -173,12 +173,17 @@ def test_status_bar_and_client_script_on_every_page_of_a_logged_in_user(client, 
     assert 'aria-live="polite"' in html
     assert re.search(r'<script type="module" src="/static/js/app\.js(\?v=\w+)?">', html)
     assert "Download my unsynced data" in html
+    assert re.search(r'<section class="sync-bar" id="sync-status"[^>]*>', html).group(0).count(" hidden") == 0
+    for module in ("store", "sync", "outbox", "status"):  # fetched with the page, not one after another
+        assert re.search(rf'<link rel="modulepreload" href="/static/js/{module}\.js\?v=\w+">', html), module
 
 
 def test_no_status_bar_before_login(client):
     html = client.get("/login").get_data(as_text=True)
     assert 'id="sync-status"' not in html
-    assert re.search(r'<script type="module" src="/static/js/app\.js(\?v=\w+)?">', html)  # registers the worker
+    assert re.search(r'<script type="module" src="/static/js/shell\.js(\?v=\w+)?">', html)  # registers the worker
+    for module in ("app", "store", "sync", "outbox", "status"):  # no sync code before login (issue 19)
+        assert f"/static/js/{module}.js" not in html, module
 
 
 def test_revalidated_static_file_is_closed(client):
