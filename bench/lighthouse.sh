@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Lighthouse (accessibility, best practices, performance) on the login page, the home page,
-# a visit form and the insights dashboard, against Debian's Chromium.
+# Lighthouse (accessibility, best practices, performance) on the login page, a walkthrough form,
+# a finished visit's page and the insights dashboard, against Debian's Chromium.
 #
-#   bench/lighthouse.sh            # prints one line of scores per page
+#   bench/lighthouse.sh            # one line per page: scores, LCP, CLS, requests, bytes (median of 3)
+#   RUNS=1 bench/lighthouse.sh     # one pass per page instead of three
 #   KEEP=1 bench/lighthouse.sh     # also keeps the JSON reports (path printed at the end)
 #
 # Serves the app itself (gunicorn, production settings over plain HTTP on a free local port,
@@ -54,41 +55,66 @@ curl -fs -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "email=$PRINCIPAL" --
 COOKIE=$(awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$JAR")
 curl -fs -o /dev/null -b "$JAR" "$BASE/insights/" || { echo "signing in failed" >&2; exit 1; }
 
-# The principal's next planned visit (template A2: ratings, counters, text) opens the visit form.
-VISIT_FORM=$("$BIN/python" - <<'PY'
+# The pages of issue 19: a walkthrough form for a teacher, the page of a finished visit (with its
+# feedback panel) and the insights dashboard ("Analys"), as the demo principal.
+read -r WALKTHROUGH VISIT_PAGE < <("$BIN/python" - <<'PY'
 from sqlalchemy import select
 from observe import create_app
 from observe.auth.models import User
 from observe.extensions import db
-from observe.visits.models import Visit, VisitKind, VisitStatus
+from observe.visits.models import Visit, VisitStatus
 with create_app().app_context():
     who = db.session.scalar(select(User).where(User.email == "rektor@demo.observe"))
-    visit = db.session.scalars(select(Visit).where(Visit.observer_id == who.id, Visit.kind == VisitKind.PLANNED,
-                                                   Visit.status == VisitStatus.PLANNED).order_by(Visit.id)).first()
-    print(f"/visits/{visit.uuid}/observe")
+    done = db.session.scalars(select(Visit).where(Visit.observer_id == who.id, Visit.status == VisitStatus.COMPLETED,
+                                                  Visit.teacher_id.is_not(None)).order_by(Visit.id.desc())).first()
+    print(f"/visits/new/spontaneous?teacher={done.teacher_id}", f"/visits/{done.uuid}")
 PY
 )
 
 HEADERS=$("$BIN/python" -c 'import json, sys; print(json.dumps({"Cookie": sys.argv[1]}))' "$COOKIE")
-printf "lighthouse %s, Chromium %s, %s form factor\n" "$LIGHTHOUSE_VERSION" \
-       "$("$CHROME_PATH" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1)" "${FORM_FACTOR:-mobile}"
-printf "%-14s %13s %15s %12s\n" page accessibility best-practices performance
+RUNS=${RUNS:-3}
+printf "lighthouse %s, Chromium %s, %s form factor, median of %s runs (cold cache)\n" "$LIGHTHOUSE_VERSION" \
+       "$("$CHROME_PATH" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1)" "${FORM_FACTOR:-mobile}" "$RUNS"
+printf "%-12s %5s %5s %5s %7s %7s %6s %9s\n" page a11y bp perf LCP-ms CLS reqs KB-wire
 status=0
-for entry in "login:/login" "home:/" "visit-form:$VISIT_FORM" "dashboard:/insights/"; do
+for entry in "login:/login" "walkthrough:$WALKTHROUGH" "visit:$VISIT_PAGE" "dashboard:/insights/"; do
   name=${entry%%:*}; path=${entry#*:}
   extra=()
   [ "$name" != login ] && extra=(--extra-headers="$HEADERS")
-  "$LIGHTHOUSE" "$BASE$path" "${extra[@]}" --quiet --chrome-flags="$CHROME_FLAGS" \
-      --only-categories=accessibility,best-practices,performance --form-factor="${FORM_FACTOR:-mobile}" \
-      $([ "${FORM_FACTOR:-mobile}" = desktop ] && echo --preset=desktop) \
-      --output=json --output-path="$WORK/$name.json" >/dev/null 2>"$WORK/$name.log" || { cat "$WORK/$name.log" >&2; status=1; continue; }
-  "$BIN/python" - "$WORK/$name.json" "$name" <<'PY' || status=1
-import json, sys
-report = json.load(open(sys.argv[1]))
-if report.get("finalDisplayedUrl", "").rstrip("/").endswith("/login") and sys.argv[2] != "login":
-    sys.exit(f"{sys.argv[2]}: was sent to the login page")
-scores = {key: round(100 * (cat["score"] or 0)) for key, cat in report["categories"].items()}
-print(f"{sys.argv[2]:<14} {scores['accessibility']:>13} {scores['best-practices']:>15} {scores['performance']:>12}")
+  reports=()
+  for run in $(seq "$RUNS"); do
+    out="$WORK/$name-$run.json"
+    "$LIGHTHOUSE" "$BASE$path" "${extra[@]}" --quiet --chrome-flags="$CHROME_FLAGS" \
+        --only-categories=accessibility,best-practices,performance --form-factor="${FORM_FACTOR:-mobile}" \
+        $([ "${FORM_FACTOR:-mobile}" = desktop ] && echo --preset=desktop) \
+        --output=json --output-path="$out" >/dev/null 2>"$WORK/$name.log" || { cat "$WORK/$name.log" >&2; status=1; continue; }
+    reports+=("$out")
+  done
+  [ ${#reports[@]} -gt 0 ] || continue
+  "$BIN/python" - "$name" "${reports[@]}" <<'PY' || status=1
+import json, statistics, sys
+name, paths = sys.argv[1], sys.argv[2:]
+rows = []
+for path in paths:
+    report = json.load(open(path))
+    if report.get("finalDisplayedUrl", "").rstrip("/").endswith("/login") and name != "login":
+        sys.exit(f"{name}: was sent to the login page")
+    audits = report["audits"]
+    rows.append({
+        "scores": {key: round(100 * (cat["score"] or 0)) for key, cat in report["categories"].items()},
+        "lcp": audits["largest-contentful-paint"]["numericValue"],
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
+        "reqs": len(audits["network-requests"]["details"]["items"]),
+        "kb": audits["total-byte-weight"]["numericValue"] / 1000,
+    })
+median = lambda values: statistics.median(values)
+print(f"{name:<12} {median([r['scores']['accessibility'] for r in rows]):>5.0f}"
+      f" {median([r['scores']['best-practices'] for r in rows]):>5.0f}"
+      f" {median([r['scores']['performance'] for r in rows]):>5.0f}"
+      f" {median([r['lcp'] for r in rows]):>7.0f} {median([r['cls'] for r in rows]):>7.3f}"
+      f" {median([r['reqs'] for r in rows]):>6.0f} {median([r['kb'] for r in rows]):>9.1f}"
+      f"   perf per run: {' '.join(str(r['scores']['performance']) for r in rows)}")
+report = json.load(open(paths[-1]))
 for key in ("accessibility", "best-practices"):
     for ref in report["categories"][key]["auditRefs"]:
         audit = report["audits"][ref["id"]]
