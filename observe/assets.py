@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from pathlib import Path
+from urllib.parse import quote
 
 import brotli
 
@@ -25,6 +26,7 @@ compress = Compress()
 YEAR = 365 * 24 * 3600
 _hashes: dict[str, tuple[int, int, str]] = {}
 _minified: dict[tuple[str, str], bytes] = {}  # (file, content hash): the same in every process
+_inline: dict[tuple[str, str], str] = {}
 _encoded: dict[tuple[str, str], list[tuple[str, bytes]]] = {}  # (file, hash of the body): [(encoding, body)], smallest first
 
 
@@ -48,6 +50,18 @@ def minified_js(static_folder: str, filename: str, source: bytes) -> bytes:
     if key not in _minified:
         _minified[key] = rjsmin.jsmin(source.decode("utf-8")).encode("utf-8")
     return _minified[key]
+
+
+def icon_data_uri(static_folder: str) -> str:
+    """The favicon inline (a data: URI, ~0.3 KB): one request less on every page. Chromium
+    fetched icons/icon.svg twice on a first load, for the tab and for the manifest's icons;
+    the manifest still names the file."""
+    path = Path(static_folder) / "icons" / "icon.svg"
+    key = ("icons/icon.svg", file_hash(static_folder, "icons/icon.svg") or "")
+    if key not in _inline:
+        svg = " ".join(path.read_text(encoding="utf-8").split())
+        _inline[key] = "data:image/svg+xml," + quote(svg, safe="/:=,;'()")
+    return _inline[key]
 
 
 def encodings(filename: str, data: bytes) -> list[tuple[str, bytes]]:
@@ -92,6 +106,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("OBSERVE_MINIFY_JS", not app.debug)
     compress.init_app(app)
+    app.add_template_global(lambda: icon_data_uri(app.static_folder), "favicon_uri")
 
     @app.url_defaults
     def _hashed_static(endpoint, values):

@@ -57,12 +57,17 @@ def test_the_walkthrough_form_does_not_move_while_the_offline_client_starts(live
     page = new_page(viewport)
     log_in_through_the_form(page, live_server.url, observer)
     wait_offline_ready(page)  # later pages take the warm's answer from the device, like a returning user
+    fetched = []
+    page.on("response", lambda response: fetched.append(response.url))
     page.goto(f"{live_server.url}/visits/new/spontaneous?teacher={teacher.id}")
     wait_form(page)
     page.wait_for_selector("#sync-status[data-state=synced]", state="attached")
     assert page.locator("#sync-status").is_visible()
     assert page.locator("form[data-offline-form] .record-state").count() == 1
     assert shifts(page) == []
+    # Each module once: the preloaded URLs are the ones the imports ask for.
+    scripts = [url.split("?")[0] for url in fetched if url.split("?")[0].endswith(".js") and "/sw.js" not in url]
+    assert "offline-form.js" in str(scripts) and len(scripts) == len(set(scripts)), scripts
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["1024x768", "390x844"])
