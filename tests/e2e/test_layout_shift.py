@@ -91,3 +91,18 @@ def test_the_login_page_does_not_move_and_fetches_no_sync_code(live_server, new_
     scripts = [url.split("?")[0].rsplit("/", 1)[-1] for url in requested if ".js" in url and "/sw.js" not in url]
     assert scripts, requested
     assert not {"outbox.js", "status.js", "store.js", "sync.js", "offline-form.js"} & set(scripts), scripts
+
+
+def test_without_javascript_neither_the_status_bar_nor_the_state_line_shows(browser, live_server, observer, teacher):
+    """They are drawn for the script to fill in; with no script they would report nothing."""
+    context = browser.new_context(viewport=VIEWPORTS[0], locale="sv-SE", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        log_in_through_the_form(page, live_server.url, observer)
+        page.goto(f"{live_server.url}/visits/new/spontaneous?teacher={teacher.id}")
+        assert page.locator("#sync-status").count() == 1 and not page.locator("#sync-status").is_visible()
+        assert not page.locator(".record-state").is_visible()
+        assert page.locator(".visit-meta").bounding_box()["y"] < 400  # no blank space left in their place
+    finally:
+        context.close()
