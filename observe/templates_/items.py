@@ -330,7 +330,7 @@ def validate(document: dict, answers: dict, *, complete: bool = False, shape: bo
                 errors.setdefault(name, []).append(message)
         if not complete:
             continue
-        if item.get("required") and not has_value:
+        if item.get("required") and not has_value and not item.get("asked_in"):  # not on the form: not required there
             name = field_name(key, "x") if item["type"] == "x_of_y" else field_name(key)
             if item["type"] in ("timed_log", "interval"):
                 name = field_name(key)

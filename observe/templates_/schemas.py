@@ -20,6 +20,12 @@ FORMAT = "observe-template/1"
 KINDS = ("walkthrough", "planned", "peer", "any")
 ITEM_TYPES = ("scale", "yes_no", "text", "checklist", "choice", "counter", "x_of_y", "timed_log", "interval")
 EVIDENCE = ("none", "optional", "required")
+# What a text item may carry in from the visit (the teacher's pre-conference, the peer booking):
+# shown read-only on the observation form and stored as the answer, so nobody types it twice.
+CARRY = ("lesson_goal", "student_activity", "focus", "data_method", "feedback_meeting")
+# Where an item is asked instead of on the observation form ("feedback": the feedback step asks it,
+# e.g. the conversation's notes, or the observed teacher's own next step).
+ASKED_IN = ("feedback",)
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 VALUE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -148,6 +154,7 @@ class BaseItemSchema(_Strict):
     help = Bilingual(load_default=lambda: {"sv": "", "en": ""}, need_text=False, max_length=2000)
     required = fields.Boolean(load_default=False)
     evidence = fields.String(load_default="optional", validate=validate.OneOf(EVIDENCE))
+    asked_in = fields.String(validate=validate.OneOf(ASKED_IN))  # absent: asked on the observation form
 
 
 class ScaleItemSchema(BaseItemSchema):
@@ -187,6 +194,7 @@ class YesNoItemSchema(BaseItemSchema):
 
 class TextItemSchema(BaseItemSchema):
     max_length = fields.Integer(load_default=4000, validate=validate.Range(1, 20000))
+    carry = fields.String(validate=validate.OneOf(CARRY))  # absent: typed on the form
 
 
 class _OptionsItemSchema(BaseItemSchema):

@@ -18,6 +18,7 @@ from ..sync.services import apply_record
 from ..templates_.items import parse_answers
 from ..templates_.models import TemplateVersion
 from . import services
+from .carry import carried_values, with_carried
 from .display import note_time, readable_answers
 from .models import Visit, VisitKind
 
@@ -167,7 +168,9 @@ def _render_form(version, values, answers, errors, *, visit=None, status=200):
     if values["teacher_id"] != "anonymous":
         teacher = services.teacher_at(current_school(), values["teacher_id"])
     other_errors = {k: v for k, v in errors.items() if not k.startswith("a.")}
-    return render_template("visits/observe.html", version=version, values=values, answers=answers,
+    carried = carried_values(visit, version.document)
+    return render_template("visits/observe.html", version=version, values=values,
+                           answers=with_carried(answers, carried), carried=carried,
                            errors=errors, other_errors=other_errors, teacher=teacher, visit=visit,
                            focus_keys=list(visit.focus_item_keys or []) if visit else [],
                            subjects=services.SUBJECTS, year_groups=services.YEAR_GROUPS), status

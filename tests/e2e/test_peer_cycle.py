@@ -74,7 +74,9 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
     karin.click("a.button.primary:has-text('Observe')")
     karin.wait_for_url(re.compile(rf"/visits/{visit_uuid}/observe$"))
     assert karin.locator("input[type=radio][name^='a.']").count() == 0  # no ratings
-    karin.fill("textarea[name='a.P1']", "Vilka elever svarar på mina frågor?")
+    # Lars's focus is on her form already (not an empty required field to retype), and his own next step is not.
+    assert karin.locator("#item-P1 .engine-carried").inner_text() == "Vilka elever svarar på mina frågor?"
+    assert karin.locator("textarea[name='a.P1']").count() == 0 and karin.locator("#item-P8").count() == 0
     karin.fill("input[name='a.P4_open']", "6")
     karin.fill("input[name='a.P4_closed']", "11")
     karin.fill("textarea[name='a.P5']", "Eleverna närmast tavlan svarade på 9 av 11 frågor.")

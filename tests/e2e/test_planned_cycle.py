@@ -105,6 +105,9 @@ def test_planned_visit_cycle(app, live_server, browser, browser_context_args, de
     boss.wait_for_url(re.compile(rf"/visits/{UUID}/observe$"))
     focus = boss.locator("#engine-focus-title")
     assert focus.count() == 1
+    # What the teacher wrote in the pre-conference is on the form, read-only: nothing to type again.
+    assert boss.locator("#item-A1 .engine-carried").inner_text() == "Eleverna kan jämföra bråk med samma täljare."
+    assert boss.locator("textarea[name='a.A1']").count() == 0 and boss.locator("#item-H1").count() == 0
     boss.check("input[name='a.D2'][value='3']")
     boss.check("input[name='a.C1'][value='4']")
     boss.fill("textarea[name=note]", "09:20 Målet står på tavlan; läraren återkommer till det.")

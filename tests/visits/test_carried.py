@@ -1,0 +1,110 @@
+"""Nothing typed twice: the observer's form carries in what the teacher wrote before the lesson."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from observe.auth.models import Role
+from observe.extensions import db
+from observe.templates_.schemas import TemplateFormatError, load_document
+from observe.templates_.services import install_defaults, latest_version_for
+from observe.visits.models import PeerGroup, Visit
+from tests.conftest import csrf_token, login
+from tests.visits.test_views import form_values
+
+PRE = {"lesson_goal": "Eleverna kan jämföra bråk med olika nämnare", "student_activity": "Parvis med bråkstavar",
+       "data_method": "Tidslogg över frågor", "feedback_meeting_at": "2030-01-10T14:00:00+00:00"}
+
+
+@pytest.fixture
+def defaults(ctx, school):
+    install_defaults(school)
+    db.session.commit()
+    return school
+
+
+def _visit(school, observer, teacher, kind, **fields):
+    version = latest_version_for(school, kind)
+    fields = {"focus_item_keys": [], "preconference": {}, **fields}
+    visit = Visit(school_id=school.id, kind=kind, status="planned", observer_id=observer.id, teacher_id=teacher.id,
+                  template_version_id=version.id,
+                  scheduled_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1), **fields)
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def _finish(client, visit, html: str):
+    """Finish the visit as the browser would post it: the hidden inputs and the carried answers, nothing typed."""
+    data = {**form_values(html), "action": "finish"}
+    data.update(dict(re.findall(r'<input type="hidden" name="(a\.[^"]+)" value="([^"]*)"', html)))
+    data["csrf_token"] = csrf_token(client, f"/visits/{visit.uuid}/observe")
+    return client.post("/visits/save", data=data)
+
+
+def test_planned_form_shows_the_pre_conference_and_does_not_ask_it_again(app, defaults, principal, teacher):
+    visit = _visit(defaults, principal, teacher, "planned", focus_text="Vilka elever kommer till tals?",
+                   preconference=PRE)
+    client = app.test_client()
+    login(client, principal)
+    html = client.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True)
+    carried = re.findall(r'<p class="engine-carried"[^>]*>([^<]*)</p>', html)
+    assert PRE["lesson_goal"] in carried and PRE["student_activity"] in carried
+    assert "Vilka elever kommer till tals?" in carried and PRE["data_method"] in carried
+    assert 'name="a.A1"' in html and '<textarea id="f-a-A1"' not in html  # read, not retyped
+    # The conversation's notes are the feedback form's; the observation form does not ask them.
+    assert 'data-item="H1"' not in html and 'data-item="H3"' not in html
+    response = _finish(client, visit, html)
+    assert response.status_code == 302
+    db.session.expire_all()
+    answers = db.session.get(Visit, visit.id).observations[0].answers
+    assert answers["A1"]["value"] == PRE["lesson_goal"]
+    assert answers["A3"]["value"] == "Vilka elever kommer till tals?"
+
+
+def test_planned_form_without_a_pre_conference_lets_the_observer_write(app, defaults, principal, teacher):
+    visit = _visit(defaults, principal, teacher, "planned")
+    client = app.test_client()
+    login(client, principal)
+    html = client.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True)
+    assert '<textarea id="f-a-A1"' in html and 'class="engine-carried"' not in html
+
+
+def test_peer_observer_finds_the_focus_filled_in_and_not_the_other_teachers_next_step(app, defaults, make_user,
+                                                                                       teacher):
+    colleague = make_user(Role.TEACHER, name="Karin Kollega")
+    group = PeerGroup(school_id=defaults.id, period_start=dt.date.today() - dt.timedelta(days=5),
+                      period_end=dt.date.today() + dt.timedelta(days=30), status="confirmed")
+    group.members = [teacher, colleague]
+    db.session.add(group)
+    db.session.flush()
+    visit = _visit(defaults, colleague, teacher, "peer", focus_text="Hur fördelar jag ordet?",
+                   peer_group_id=group.id, purpose="peer_learning")
+    client = app.test_client()
+    login(client, colleague)
+    html = client.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True)
+    assert re.search(r'<p class="engine-carried"[^>]*>Hur fördelar jag ordet\?</p>', html)
+    assert '<textarea id="f-a-P1"' not in html  # the required "My focus" is not retyped
+    assert 'data-item="P8"' not in html  # "My next step (observed teacher)" is not the observer's
+    response = _finish(client, visit, html)  # nothing typed: the carried focus satisfies "required"
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).observations[0].answers["P1"]["value"] == "Hur fördelar jag ordet?"
+
+
+def _doc(item: dict) -> dict:
+    return {"format": "observe-template/1", "key": "T", "kind": "any", "title": {"sv": "T", "en": "T"},
+            "sections": [{"key": "s", "title": {"sv": "S", "en": "S"}, "items": [item]}]}
+
+
+def test_the_format_accepts_carry_on_text_items_only():
+    text = {"key": "G", "type": "text", "label": {"sv": "Mål", "en": "Goal"}, "carry": "lesson_goal"}
+    assert load_document(_doc(text))["sections"][0]["items"][0]["carry"] == "lesson_goal"
+    with pytest.raises(TemplateFormatError):
+        load_document(_doc({**text, "carry": "the_weather"}))
+    with pytest.raises(TemplateFormatError):
+        load_document(_doc({"key": "Y", "type": "yes_no", "label": {"sv": "J", "en": "Y"}, "carry": "focus"}))
+    asked = {"key": "N", "type": "text", "label": {"sv": "N", "en": "N"}, "asked_in": "feedback"}
+    assert load_document(_doc(asked))["sections"][0]["items"][0]["asked_in"] == "feedback"
