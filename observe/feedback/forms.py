@@ -125,6 +125,14 @@ class NextStepStatusForm(FlaskForm):
                                ("done", _l("Done"))]
 
 
+class ConversationForm(FlaskForm):
+    """That the feedback conversation was held, when, and what was agreed (leader action 3)."""
+
+    conversation_on = DateField(_l("The conversation was held on"), validators=[InputRequired()])
+    conversation_agreed = TextAreaField(_l("What we agreed"), validators=[Optional(), Length(max=4000)],
+                                        description=_l("Add the next steps you agreed below, each with a date."))
+
+
 class TermPlanForm(FlaskForm):
     """Goals for the term; an empty field is no goal."""
 

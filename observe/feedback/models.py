@@ -39,6 +39,10 @@ class Feedback(db.Model):
     shared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     teacher_reflection: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The feedback conversation (leader action 3): the day it was held and what was agreed there,
+    # recorded by the observer after sharing; the next steps agreed are NextStep rows as always.
+    conversation_on: Mapped[dt.date | None] = mapped_column(Date)
+    conversation_agreed: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

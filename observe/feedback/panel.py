@@ -11,7 +11,8 @@ from ..visits.models import VisitKind
 from . import followup
 from . import services as svc
 from .blueprint import bp
-from .forms import CommentForm, FeedbackDraftForm, NextStepForm, NextStepStatusForm, PeerSummaryForm, ReflectionForm
+from .forms import (CommentForm, ConversationForm, FeedbackDraftForm, NextStepForm, NextStepStatusForm, PeerSummaryForm,
+                    ReflectionForm)
 
 
 @bp.app_template_global()
@@ -49,6 +50,10 @@ def feedback_panel(visit, forms: dict | None = None) -> dict:
         "reflection_form": reflection_form,
         "comment_form": forms.get("comment") or (CommentForm(formdata=None) if can_comment else None),
         "comments": svc.comments_on(visit) if shared or visit.kind == VisitKind.PEER else [],
+        "conversation_form": forms.get("conversation") or (
+            ConversationForm(formdata=None, conversation_on=visible.conversation_on or svc.utc_to_local(svc.now()).date(),
+                             conversation_agreed=visible.conversation_agreed)
+            if shared and perm.can_write_feedback(user, visit) else None),
         "steps": steps,
         "step_form": forms.get("step") or (NextStepForm(formdata=None) if can_add_step else None),
         "can_update_step": lambda step: perm.can_update_next_step(user, step),

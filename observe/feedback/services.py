@@ -328,3 +328,12 @@ def next_steps_followed_by(school, observer_id: int) -> list[NextStep]:
 def next_steps_of_visit(visit) -> list[NextStep]:
     """Every next step set on `visit` (a peer visit's, which has no feedback), oldest first."""
     return list(db.session.scalars(select(NextStep).where(NextStep.visit_id == visit.id).order_by(NextStep.id)))
+
+
+def record_conversation(feedback, user, held_on: dt.date, agreed: str | None) -> None:
+    """The feedback conversation was held (leader action 3); a later record corrects the earlier one."""
+    if held_on > utc_to_local(now()).date():
+        raise ValidationFailed("", {"conversation_on": [_("The conversation cannot be held in the future.")]})
+    feedback.conversation_on = held_on
+    feedback.conversation_agreed = (agreed or "").strip() or None
+    audit.record("feedback.conversation", feedback.visit, held_on=held_on.isoformat())

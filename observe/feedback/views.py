@@ -19,7 +19,7 @@ from . import cli, panel, peer_views, rotation_views  # noqa: F401  (the reminde
 from . import followup, term_plan
 from . import services as svc
 from .blueprint import attach_form_errors, back_to, bp, visit_or_404
-from .forms import CommentForm, FeedbackDraftForm, NextStepForm, NextStepStatusForm, ReflectionForm, TermPlanForm
+from .forms import CommentForm, ConversationForm, FeedbackDraftForm, NextStepForm, NextStepStatusForm, ReflectionForm, TermPlanForm
 from .models import NextStep
 
 __all__ = ["bp"]
@@ -131,6 +131,28 @@ def comment(visit_uuid):
     svc.add_comment(visit, current_user, form.body.data, form.kind.data)
     db.session.commit()
     flash(_("Your comment is saved."), "success")
+    return redirect(back_to(visit))
+
+
+@bp.route("/visit/<uuid:visit_uuid>/conversation", methods=["POST"])
+@login_required
+def conversation(visit_uuid):
+    """The observer records the feedback conversation: held on which day, what was agreed."""
+    visit = visit_or_404(visit_uuid)
+    feedback = visit.feedback
+    if not (feedback is not None and feedback.status == "shared" and perm.can_write_feedback(current_user, visit)):
+        abort(403)
+    form = ConversationForm()
+    if not form.validate_on_submit():
+        return _page(visit, {"conversation": form}, 422)
+    try:
+        svc.record_conversation(feedback, current_user, form.conversation_on.data, form.conversation_agreed.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        attach_form_errors(form, exc)
+        return _page(visit, {"conversation": form}, 422)
+    db.session.commit()
+    flash(_("The conversation is recorded. The teacher sees what you agreed."), "success")
     return redirect(back_to(visit))
 
 

@@ -108,10 +108,15 @@ MATRIX: dict[str, R] = {
     "feedback.comment": R("change", {"principal", "teacher"}, "visit_uuid"),
     "feedback.add_step": R("change", {"principal", "teacher"}, "visit_uuid"),
     "feedback.step_status": R("change", {"principal", "teacher"}, "step_uuid"),
+    "feedback.conversation": R("change", {"principal"}, "visit_uuid"),  # the observer, once shared
     # --- peer observation: the pair's notes -----------------------------------------------------
     "feedback.peer_index": R("read", SIGNED_IN),
     "feedback.peer_group_create": R("change", SIGNED_IN),
     "feedback.peer_group_action": R("change", {"principal"}, "peer_group_id"),  # principals confirm
+    "feedback.peer_group_accept": R("change", PAIR, "peer_group_id"),  # the members accept their group
+    "feedback.peer_group_change": R("change", PAIR, "peer_group_id"),  # ... or ask the principal for a change
+    "feedback.peer_round": R("read", LEADERS),  # the next round: proposed, nothing stored
+    "feedback.peer_round_form": R("change", LEADERS),
     "feedback.peer_visit_new": R("change", PAIR, "peer_group_id"),
     "feedback.peer_summary": R("change", {"teacher"}, "peer_visit_uuid"),
     "feedback.peer_delete_notes": R("delete", {"teacher"}, "peer_visit_uuid"),

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b114d9317b2a
+Revision ID: 7de6bf1b019d
 Revises: 
-Create Date: 2026-12-04 14:30:22.539109
+Create Date: 2026-12-04 14:40:49.023395
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = 'b114d9317b2a'
+revision = '7de6bf1b019d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -390,6 +390,8 @@ def upgrade():
     sa.Column('shared_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('teacher_reflection', sa.Text(), nullable=True),
     sa.Column('acknowledged_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('conversation_on', sa.Date(), nullable=True),
+    sa.Column('conversation_agreed', sa.Text(), nullable=True),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
