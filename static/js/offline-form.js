@@ -10,6 +10,7 @@
 import { _ } from './i18n.js';
 import { newUuid } from './store.js';
 import { recordStateLabel } from './status.js';
+import { focusFirstError, markErrors } from './field-errors.js';
 
 const NOTE_AT = 'note_at';
 const NOTE_TEXT = 'note_text';
@@ -300,6 +301,9 @@ export class OfflineForm {
     const local = await this.saveAndSync({ finish });
     if (finish && local && local.state === 'synced') {
       location.assign(`/visits/${this.form.elements.namedItem('visit_uuid').value}`);
+    } else if (finish && local && local.state === 'attention') {
+      this.showState(local.state, local); // each message at its field
+      focusFirstError(this.form, this.state);
     }
   }
 
@@ -346,9 +350,9 @@ export class OfflineForm {
   showState(state, local) {
     this.state.dataset.recordState = state || 'server';
     if (!state) {
+      // Nothing typed yet on a new form: nothing to say (the empty line keeps its place, unseen).
       const unsaved = this.kind.isUnsaved ? this.kind.isUnsaved(this) : this.isNew;
-      this.state.textContent = unsaved ? _('Not saved yet: your typing is kept on this device as you go.')
-        : _('Saved on the server');
+      this.state.textContent = unsaved ? '' : _('Saved on the server');
       return;
     }
     let text = recordStateLabel(state);
@@ -370,21 +374,6 @@ export class OfflineForm {
   }
 
   markErrors(errors) {
-    this.form.querySelectorAll('[data-offline-error]').forEach((element) => element.remove());
-    for (const element of this.form.elements) {
-      if (!element.name) continue;
-      const messages = errors[element.name];
-      if (!messages) {
-        if (element.dataset.offlineInvalid) { element.removeAttribute('aria-invalid'); delete element.dataset.offlineInvalid; }
-        continue;
-      }
-      element.setAttribute('aria-invalid', 'true');
-      element.dataset.offlineInvalid = 'true';
-      const message = document.createElement('p');
-      message.className = 'field-error';
-      message.dataset.offlineError = element.name;
-      message.textContent = messages.join(' ');
-      if (!this.form.querySelector(`[data-offline-error="${CSS.escape(element.name)}"]`)) element.after(message);
-    }
+    markErrors(this.form, errors);
   }
 }
