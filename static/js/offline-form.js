@@ -72,6 +72,7 @@ function restoreFields(form, fields) {
   for (const element of form.elements) {
     const { name } = element;
     if (!name || name === 'csrf_token' || name === 'base_revision' || name === NOTE_AT || name === NOTE_TEXT) continue;
+    if ('carried' in element.dataset) continue; // the teacher's text as the page has it now, not an older copy
     const values = fields[name] || [];
     if (element.type === 'checkbox' || element.type === 'radio') {
       element.checked = values.includes(element.value);
