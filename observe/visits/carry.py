@@ -6,10 +6,44 @@ reads them and they are stored as those items' answers.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 
 from ..templates_.schemas import items_of
+from ..templates_.services import default_documents
 from ..timefmt import safe_datetime
+
+HINTS = ("carry", "asked_in")
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_hints() -> dict[str, dict[str, tuple[str, dict]]]:
+    """{template key: {item key: (item type, {carry/asked_in})}} as the shipped templates have them now."""
+    hints: dict[str, dict[str, tuple[str, dict]]] = {}
+    for document in default_documents():
+        for item in items_of(document):
+            hint = {name: item[name] for name in HINTS if name in item}
+            if hint:
+                hints.setdefault(document["key"], {})[item["key"]] = (item["type"], hint)
+    return hints
+
+
+def with_shipped_hints(document: dict) -> dict:
+    """The document as the observation form draws it: a version of a shipped template published
+    before items could carry or be asked in the feedback (every school's version 1 of "planned"
+    and "peer") gets the hints the shipped template has now, on the items that are still the
+    shipped ones (same key and type). The stored version is not changed; a document with hints
+    of its own (the school chose) is drawn as it is."""
+    hints = _shipped_hints().get(document.get("key"))
+    if not hints or any(name in item for item in items_of(document) for name in HINTS):
+        return document
+    drawn = copy.deepcopy(document)
+    for item in items_of(drawn):
+        kind, hint = hints.get(item["key"], (None, None))
+        if hint and kind == item["type"]:
+            item.update(hint)
+    return drawn
 
 
 def _meeting(value) -> str | None:

@@ -18,7 +18,7 @@ from ..sync.services import apply_record
 from ..templates_.items import parse_answers
 from ..templates_.models import TemplateVersion
 from . import services
-from .carry import carried_values, with_carried
+from .carry import carried_values, with_carried, with_shipped_hints
 from .display import note_time, readable_answers
 from .models import Visit, VisitKind
 
@@ -168,8 +168,9 @@ def _render_form(version, values, answers, errors, *, visit=None, status=200):
     if values["teacher_id"] != "anonymous":
         teacher = services.teacher_at(current_school(), values["teacher_id"])
     other_errors = {k: v for k, v in errors.items() if not k.startswith("a.")}
-    carried = carried_values(visit, version.document)
-    return render_template("visits/observe.html", version=version, values=values,
+    document = with_shipped_hints(version.document)
+    carried = carried_values(visit, document)
+    return render_template("visits/observe.html", version=version, document=document, values=values,
                            answers=with_carried(answers, carried), carried=carried,
                            errors=errors, other_errors=other_errors, teacher=teacher, visit=visit,
                            focus_keys=list(visit.focus_item_keys or []) if visit else [],

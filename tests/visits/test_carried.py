@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
+from sqlalchemy import update
 
 from observe.auth.models import Role
 from observe.extensions import db
 from observe.templates_.schemas import TemplateFormatError, load_document
+from observe.templates_.models import TemplateVersion
 from observe.templates_.services import install_defaults, latest_version_for
+from observe.visits.carry import with_shipped_hints
 from observe.visits.models import PeerGroup, Visit
 from tests.conftest import csrf_token, login
 from tests.visits.test_views import form_values
@@ -108,3 +112,56 @@ def test_the_format_accepts_carry_on_text_items_only():
         load_document(_doc({"key": "Y", "type": "yes_no", "label": {"sv": "J", "en": "Y"}, "carry": "focus"}))
     asked = {"key": "N", "type": "text", "label": {"sv": "N", "en": "N"}, "asked_in": "feedback"}
     assert load_document(_doc(asked))["sections"][0]["items"][0]["asked_in"] == "feedback"
+
+
+def _strip_hints(document: dict) -> dict:
+    """The shipped template as it was published before items could carry or be asked in the feedback."""
+    old = json.loads(json.dumps(document))
+    for section in old["sections"]:
+        for item in section["items"]:
+            item.pop("carry", None)
+            item.pop("asked_in", None)
+    return old
+
+
+def _older_version(school, kind: str) -> TemplateVersion:
+    """Every school's version 1 from before this release: same document, without the hints."""
+    version = latest_version_for(school, kind)
+    # As installed by the earlier release (a published version is frozen for the ORM, not for this test).
+    db.session.execute(update(TemplateVersion).where(TemplateVersion.id == version.id)
+                       .values(document=_strip_hints(version.document)))
+    db.session.commit()
+    db.session.expire_all()
+    return db.session.get(TemplateVersion, version.id)
+
+
+def test_a_peer_visit_on_an_older_version_of_the_shipped_template_carries_the_focus(app, defaults, make_user,
+                                                                                    teacher):
+    version = _older_version(defaults, "peer")
+    assert "carry" not in json.dumps(version.document)
+    colleague = make_user(Role.TEACHER, name="Karin Kollega")
+    visit = _visit(defaults, colleague, teacher, "peer", focus_text="Hur fördelar jag ordet?", purpose="peer_learning")
+    client = app.test_client()
+    login(client, colleague)
+    html = client.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True)
+    assert re.search(r'<p class="engine-carried"[^>]*>Hur fördelar jag ordet\?</p>', html)
+    assert 'data-item="P8"' not in html
+    assert _finish(client, visit, html).status_code == 302  # the required focus is not typed again
+    db.session.expire_all()
+    assert db.session.get(TemplateVersion, version.id).document == version.document  # the version is untouched
+
+
+def test_an_older_planned_version_shows_the_pre_conference(app, defaults, principal, teacher):
+    _older_version(defaults, "planned")
+    visit = _visit(defaults, principal, teacher, "planned", preconference=PRE)
+    client = app.test_client()
+    login(client, principal)
+    html = client.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True)
+    assert PRE["lesson_goal"] in re.findall(r'<p class="engine-carried"[^>]*>([^<]*)</p>', html)
+    assert 'data-item="H1"' not in html
+
+
+def test_a_school_that_edited_the_shipped_template_keeps_what_it_chose():
+    document = _doc({"key": "P1", "type": "yes_no", "label": {"sv": "Fokus?", "en": "Focus?"}})
+    document["key"] = "peer"  # same template key, but the item is no longer the shipped text item
+    assert with_shipped_hints(document)["sections"][0]["items"][0].get("carry") is None
