@@ -71,6 +71,11 @@ def carried_values(visit, document: dict) -> dict[str, str]:
     return out
 
 
+def carried_kinds(document: dict, carried: dict[str, str]) -> set[str]:
+    """What the form shows carried in ("focus", "data_method", …), so it is not shown a second time."""
+    return {item["carry"] for item in items_of(document) if item.get("carry") and item["key"] in carried}
+
+
 def with_carried(answers: dict, carried: dict[str, str]) -> dict:
     """The answers with the carried values in place (the visit's text wins: the teacher owns it)."""
     merged = dict(answers or {})

@@ -18,7 +18,7 @@ from ..sync.services import apply_record
 from ..templates_.items import parse_answers
 from ..templates_.models import TemplateVersion
 from . import services
-from .carry import carried_values, with_carried, with_shipped_hints
+from .carry import carried_kinds, carried_values, with_carried, with_shipped_hints
 from .display import note_time, readable_answers
 from .models import Visit, VisitKind
 
@@ -172,6 +172,7 @@ def _render_form(version, values, answers, errors, *, visit=None, status=200):
     carried = carried_values(visit, document)
     return render_template("visits/observe.html", version=version, document=document, values=values,
                            answers=with_carried(answers, carried), carried=carried,
+                           carried_kinds=carried_kinds(document, carried),
                            errors=errors, other_errors=other_errors, teacher=teacher, visit=visit,
                            focus_keys=list(visit.focus_item_keys or []) if visit else [],
                            subjects=services.SUBJECTS, year_groups=services.YEAR_GROUPS), status

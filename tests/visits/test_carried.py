@@ -58,6 +58,7 @@ def test_planned_form_shows_the_pre_conference_and_does_not_ask_it_again(app, de
     assert PRE["lesson_goal"] in carried and PRE["student_activity"] in carried
     assert "Vilka elever kommer till tals?" in carried and PRE["data_method"] in carried
     assert 'name="a.A1"' in html and '<textarea id="f-a-A1"' not in html  # read, not retyped
+    assert "Focus agreed with the teacher:" not in html and "Agreed data method:" not in html  # shown once
     # The conversation's notes are the feedback form's; the observation form does not ask them.
     assert 'data-item="H1"' not in html and 'data-item="H3"' not in html
     response = _finish(client, visit, html)
@@ -91,6 +92,7 @@ def test_peer_observer_finds_the_focus_filled_in_and_not_the_other_teachers_next
     html = client.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True)
     assert re.search(r'<p class="engine-carried"[^>]*>Hur fördelar jag ordet\?</p>', html)
     assert '<textarea id="f-a-P1"' not in html  # the required "My focus" is not retyped
+    assert "Focus agreed with the teacher:" not in html  # and not shown a second time above the form
     assert 'data-item="P8"' not in html  # "My next step (observed teacher)" is not the observer's
     response = _finish(client, visit, html)  # nothing typed: the carried focus satisfies "required"
     assert response.status_code == 302
