@@ -7,7 +7,8 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -16,6 +17,8 @@ from .items import levels_for
 from .schemas import SCALE_PRESETS, TemplateFormatError
 
 _ITEM_PATH = re.compile(r"^sections\[\d+\]\.items\[\d+\]\.?(?P<rest>.*)$")  # an item's path in schema errors
+_DESCRIPTOR_PATH = re.compile(r"^levels\[(?P<i>\d+)\]\.description")  # a level's descriptor, within an item
+MAX_LEVELS = 10
 
 KIND_CHOICES = [SelectChoice("walkthrough", _l("Walkthrough (short visit)")), SelectChoice("planned", _l("Planned visit")),
                 SelectChoice("peer", _l("Peer observation")), SelectChoice("any", _l("Any visit"))]
@@ -62,6 +65,12 @@ class NewItemForm(FlaskForm):
     label_en = StringField(_l("Question or look-for (English)"), validators=[Optional(), Length(max=500)])
 
 
+class DescriptorForm(Form):
+    """One scale level's descriptor (a rubric's paragraph), typed in fields rather than on a line."""
+    sv = TextAreaField(validators=[Optional()])  # labelled with its level's number in item.html
+    en = TextAreaField(validators=[Optional()])
+
+
 class ItemForm(FlaskForm):
     key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40)],
                       description=_l("Stays the same across versions so trends continue. Letters, digits, - and _."))
@@ -75,6 +84,7 @@ class ItemForm(FlaskForm):
     preset = SelectField(_l("Scale"), choices=PRESET_CHOICES, default="F4")
     levels = TextAreaField(_l("Levels, one per line: value | Swedish | English | score"), validators=[Optional()])
     not_applicable = BooleanField(_l("Offer “not applicable”"))
+    descriptors = FieldList(FormField(DescriptorForm), max_entries=MAX_LEVELS)  # by position, level 1 first
     options = TextAreaField(_l("Options, one per line: value | Swedish | English"), validators=[Optional()])
     max = IntegerField(_l("Highest count (empty: no limit)"), validators=[Optional(), NumberRange(1, 100000)])
     max_length = IntegerField(_l("Longest text (characters)"), validators=[Optional(), NumberRange(1, 20000)])
@@ -97,6 +107,9 @@ class ItemForm(FlaskForm):
             self.levels.data = lines([[lv["value"], lv["label"]["sv"], lv["label"]["en"],
                                        "" if lv.get("score") is None else str(lv["score"])] for lv in item["levels"]])
             self.not_applicable.data = item.get("not_applicable", False)
+            for level in item["levels"][:MAX_LEVELS]:
+                described = level.get("description") or {}
+                self.descriptors.append_entry({"sv": described.get("sv", ""), "en": described.get("en", "")})
         if item["type"] in ("checklist", "choice"):
             self.options.data = lines([[o["value"], o["label"]["sv"], o["label"]["en"]] for o in levels_for(item)])
         if item["type"] == "interval":
@@ -115,13 +128,21 @@ class ItemForm(FlaskForm):
                 "help": {"sv": self.help_sv.data or "", "en": self.help_en.data or ""},
                 "required": bool(self.required.data), "evidence": self.evidence.data}
         if kind == "scale":
-            if self.preset.data in SCALE_PRESETS:
+            described = self._descriptors()
+            if self.preset.data in SCALE_PRESETS and not any(described):
                 item["scale"] = self.preset.data
                 if self.preset.data == "F4":
                     item["not_applicable"] = bool(self.not_applicable.data)
-            else:
-                item["levels"] = [_level(parts) for parts in split_lines(self.levels.data)]
-                item["not_applicable"] = bool(self.not_applicable.data)
+            else:  # own levels, or a preset's levels given descriptors (then stored as levels)
+                preset = SCALE_PRESETS.get(self.preset.data)
+                levels = ([dict(lv) for lv in preset["levels"]] if preset
+                          else [_level(parts) for parts in split_lines(self.levels.data)])
+                for level, text in zip(levels, described):
+                    if text:
+                        level["description"] = text
+                item["levels"] = levels
+                item["not_applicable"] = (bool(self.not_applicable.data) if not preset or self.preset.data == "F4"
+                                          else preset["not_applicable"])
         elif kind in ("checklist", "choice"):
             item["options"] = [{"value": p[0], "label": _label(p)} for p in split_lines(self.options.data)]
         elif kind == "counter" and self.max.data:
@@ -137,11 +158,38 @@ class ItemForm(FlaskForm):
             item["student_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.student_codes.data)]
         return item
 
+    def _descriptors(self) -> list[dict | None]:
+        """Each descriptor entry as bilingual text, None where both languages are empty."""
+        out: list[dict | None] = []
+        for entry in self.descriptors:
+            text = {"sv": (entry.sv.data or "").strip(), "en": (entry.en.data or "").strip()}
+            out.append(text if text["sv"] or text["en"] else None)
+        return out
+
+    def level_names(self) -> list[str]:
+        """What to call each descriptor's level in the designer: the label typed for it (or the preset's)."""
+        preset = SCALE_PRESETS.get(self.preset.data)
+        if preset:
+            return [lv["label"]["sv"] or lv["label"]["en"] for lv in preset["levels"]]
+        return [_label(parts)["sv"] or parts[0] for parts in split_lines(self.levels.data)]
+
+    def pad_descriptors(self) -> None:
+        """One descriptor entry per level typed, so a level added on a line gets its fields."""
+        while len(self.descriptors) < min(len(self.level_names()), MAX_LEVELS):
+            self.descriptors.append_entry()
+
     def attach_schema_errors(self, exc: TemplateFormatError) -> list[str]:
         """Put the document schema's errors on the field they concern; return the rest."""
         general = []
         for path, messages in exc.errors.items():
             match = _ITEM_PATH.match(path)
+            described = _DESCRIPTOR_PATH.match(match["rest"]) if match else None
+            if described and int(described["i"]) < len(self.descriptors):
+                entry = self.descriptors[int(described["i"])]
+                lang = "en" if len(entry.en.data or "") > len(entry.sv.data or "") else "sv"  # the too-long one
+                entry[lang].errors = list(entry[lang].errors) + messages
+                self.descriptors.errors = [e.errors for e in self.descriptors.entries]  # the list's summary
+                continue
             name = re.split(r"[.\[]", match["rest"])[0] if match else ""
             name = {"label": "label_sv", "help": "help_sv", "scale": "preset"}.get(name, name)
             if name and name in self:

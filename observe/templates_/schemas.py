@@ -12,7 +12,7 @@ import json
 import re
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ..jsontext import loads as json_loads_bounded
 
@@ -131,10 +131,22 @@ class Score(fields.Float):
         return int(number) if number is not None and float(number).is_integer() else number
 
 
+DESCRIPTOR_MAX = 1500  # a rubric level's descriptor: a paragraph of several sentences per language
+
+
 class LevelSchema(_Strict):
     value = fields.String(required=True, validate=_value)
     label = Bilingual(required=True, max_length=200)
     score = Score(load_default=None, allow_nan=False)
+    # What the level looks like in the classroom (a rubric's descriptor), shown with the level.
+    description = Bilingual(need_text=False, max_length=DESCRIPTOR_MAX)
+
+    @post_load
+    def _drop_empty_description(self, level, **kwargs):
+        # Absent rather than empty, so documents without descriptors keep their text and hash.
+        if "description" in level and not (level["description"]["sv"] or level["description"]["en"]):
+            del level["description"]
+        return level
 
 
 class OptionSchema(_Strict):

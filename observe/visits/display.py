@@ -48,8 +48,15 @@ def _parts(item: dict, value) -> list:
     return [str(value)]
 
 
+def _descriptor(item: dict, value):
+    """The chosen level's descriptor (a rubric's paragraph), or None."""
+    if item.get("type") != "scale" or not isinstance(value, str):
+        return None
+    return next((lv.get("description") for lv in levels_for(item) if lv.get("value") == value), None)
+
+
 def readable_answers(document: dict, answers: dict) -> list[dict]:
-    """[{title, rows: [{key, label, type, parts, evidence, item, value}]}] for each section with something recorded.
+    """[{title, rows: [{key, label, type, parts, descriptor, evidence, item, value}]}] for each section with something recorded.
 
     `item` and `value` let the page draw more than text, e.g. an interval item's timeline.
     """
@@ -62,7 +69,8 @@ def readable_answers(document: dict, answers: dict) -> list[dict]:
             parts = _parts(item, value) if value not in (None, "", [], {}) else []
             if parts or answer.get("evidence"):
                 rows.append({"key": item["key"], "label": item["label"], "type": item["type"],
-                             "parts": parts, "evidence": answer.get("evidence"), "item": item, "value": value})
+                             "parts": parts, "descriptor": _descriptor(item, value) if parts else None,
+                             "evidence": answer.get("evidence"), "item": item, "value": value})
         if rows:
             sections.append({"title": section.get("title"), "rows": rows})
     return sections
