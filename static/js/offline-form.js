@@ -351,8 +351,10 @@ export class OfflineForm {
   showState(state, local) {
     this.state.dataset.recordState = state || 'server';
     if (!state) {
-      // Nothing typed yet on a new form: nothing to say (the empty line keeps its place, unseen).
-      const unsaved = this.kind.isUnsaved ? this.kind.isUnsaved(this) : this.isNew;
+      // Nothing typed yet on a form the server has never had (a new walkthrough, a planned or peer
+      // visit not begun): nothing to say, and not "saved" (the empty line keeps its place, unseen).
+      const unsaved = this.kind.isUnsaved ? this.kind.isUnsaved(this)
+        : this.isNew || !Number(this.form.elements.namedItem('base_revision').value);
       this.state.textContent = unsaved ? '' : _('Saved on the server');
       return;
     }
