@@ -87,12 +87,7 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
     # 4. Both see the notes; Lars owns them: his next step and the summary to the principal.
     lars.goto(f"{base}/visits/{visit_uuid}")
     assert "Eleverna närmast tavlan" in lars.inner_text("main")
-    lars.goto(peer_url)
-    lars.click("summary:has-text('Add a next step')")
-    lars.fill("#text", "Använda namnlappar för att fördela ordet.")
-    lars.fill("#due_on", str(today() + dt.timedelta(days=14)))
-    lars.click("button:has-text('Add next step')")
-    lars.wait_for_url(peer_url)
+    add_next_step(lars, peer_url, "Använda namnlappar för att fördela ordet.")
     assert boss.goto(peer_url).status == 404
     assert boss.goto(f"{base}/visits/{visit_uuid}").status == 404
     term = term_key(today())  # Karin observed just now: this term
@@ -132,6 +127,16 @@ def test_peer_observation_cycle(app, live_server, browser, browser_context_args,
         assert first.summary_to_principal and first.observation.answers["P4_open"]["value"] == 6
     for context in (lars_ctx, karin_ctx, boss_ctx):
         context.close()
+
+
+def add_next_step(page, peer_url: str, text: str):
+    """The observed teacher chooses their own next step on the peer visit's page."""
+    page.goto(peer_url)
+    page.click("summary:has-text('Add a next step')")
+    page.fill("#text", text)
+    page.fill("#due_on", str(today() + dt.timedelta(days=14)))
+    page.click("button:has-text('Add next step')")
+    page.wait_for_url(peer_url)
 
 
 def visit_uuid_of(url: str):

@@ -15,6 +15,7 @@ from observe.visits.models import PeerGroup, Visit
 from tests.dates import form_value, next_weekday, stockholm, today
 from tests.pwa.e2e_support import TIMEOUT, login, wait_form
 
+from .test_peer_cycle import add_next_step
 from .test_planned_cycle import UUID, defaults_installed  # noqa: F401  (fixture reused)
 
 pytestmark = pytest.mark.e2e
@@ -70,12 +71,7 @@ def test_peer_cycle_with_javascript_nothing_typed_twice(app, live_server, browse
         # Lars reads her notes and chooses his own next step on the visit's page.
         lars.goto(f"{base}/visits/{visit_uuid}")
         assert "Eleverna närmast tavlan" in lars.inner_text("main")
-        lars.goto(peer_url)
-        lars.click("summary:has-text('Add a next step')")
-        lars.fill("#text", "Use name cards to share out the questions.")
-        lars.fill("#due_on", str(today() + dt.timedelta(days=14)))
-        lars.click("button:has-text('Add next step')")
-        lars.wait_for_url(peer_url)
+        add_next_step(lars, peer_url, "Use name cards to share out the questions.")
         assert "Use name cards" in lars.inner_text("main")
     finally:
         lars_ctx.close()
