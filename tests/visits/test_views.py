@@ -98,6 +98,10 @@ def test_invalid_answers_come_back_with_messages_and_the_input_kept(observer, te
     assert 'value="30"' in html and "Mitt citat" in html and "Min anteckning" in html
     assert re.search(r'name="a\.W3\.x"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*name="a\.W3\.x"', html)
     assert count(Visit) == 0
+    # The summary at the top links to the item with the problem (its message is there too).
+    summary = html[html.index('id="form-errors"'):html.index('class="visit-form"')]
+    assert re.search(r'<a href="#item-W3">[^<]+</a>: [^<]*24', summary)
+    assert 'id="item-W3"' in html
 
 
 def test_notes_are_added_and_the_visit_continues(observer, teacher):
