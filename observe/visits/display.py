@@ -5,6 +5,9 @@ with an old version still shows its own labels and options.
 """
 from __future__ import annotations
 
+import datetime as dt
+
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from ..templates_.items import levels_for
@@ -17,6 +20,20 @@ def note_time(value) -> str:
     """A note's ISO timestamp as local clock time (notes are minutes apart within one lesson)."""
     at = parse_timestamp(value)
     return safe_time(at, "HH:mm") if at else ""
+
+
+def planned_day(visit) -> tuple[dt.date | None, bool]:
+    """The school's day a visit was planned for, and whether it is done on another day: the day it was
+    started, or today when it has not started yet. (None, False) for a visit planned for no day."""
+    def local_day(value: dt.datetime) -> dt.date:
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return aware.astimezone(get_timezone()).date()
+
+    if visit is None or visit.scheduled_at is None:
+        return None, False
+    planned = local_day(visit.scheduled_at)
+    done = local_day(visit.started_at) if visit.started_at else dt.datetime.now(get_timezone()).date()
+    return planned, done != planned
 
 
 def _label(choices: list[dict], value: str, field: str = "value"):

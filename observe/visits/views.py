@@ -19,7 +19,7 @@ from ..templates_.items import parse_answers
 from ..templates_.models import TemplateVersion
 from . import services
 from .carry import carried_kinds, carried_values, with_carried, with_shipped_hints
-from .display import note_time, readable_answers
+from .display import note_time, planned_day, readable_answers
 from .models import Visit, VisitKind
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -170,7 +170,9 @@ def _render_form(version, values, answers, errors, *, visit=None, status=200):
     other_errors = {k: v for k, v in errors.items() if not k.startswith("a.")}
     document = with_shipped_hints(version.document)
     carried = carried_values(visit, document)
+    planned_on, planned_elsewhen = planned_day(visit)
     return render_template("visits/observe.html", version=version, document=document, values=values,
+                           planned_on=planned_on, planned_elsewhen=planned_elsewhen,
                            answers=with_carried(answers, carried), carried=carried,
                            carried_kinds=carried_kinds(document, carried),
                            errors=errors, other_errors=other_errors, teacher=teacher, visit=visit,

@@ -11,24 +11,27 @@ const NARROW = window.matchMedia('(max-width: 40rem)');
 const DISMISSED = 'observe.installInvite.dismissed';
 
 /** The menu is a closed <details>; on wider screens CSS shows its links inline through
- * ::details-content. A browser without that selector gets the menu opened here instead. */
+ * ::details-content (not on a capture page, header class topbar-compact). A browser without that selector gets the menu opened here instead. */
 function compactMenu() {
   const menu = document.querySelector('[data-navmenu]');
   if (!menu) return;
   menu.classList.add('navmenu-js');
+  // A capture page (the visit form) keeps the menu behind its button at every width.
+  const compact = Boolean(menu.closest('.topbar-compact'));
+  const narrow = () => compact || NARROW.matches;
   if (!CSS.supports('selector(::details-content)')) {
-    const fit = () => { menu.open = !NARROW.matches; };
+    const fit = () => { menu.open = !narrow(); };
     fit();
     NARROW.addEventListener('change', fit);
   }
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && NARROW.matches && menu.open) {
+    if (event.key === 'Escape' && narrow() && menu.open) {
       menu.open = false;
       menu.querySelector('summary').focus();
     }
   });
   document.addEventListener('click', (event) => {
-    if (NARROW.matches && menu.open && !menu.contains(event.target)) menu.open = false;
+    if (narrow() && menu.open && !menu.contains(event.target)) menu.open = false;
   });
 }
 

@@ -77,29 +77,66 @@ function noteRow(at, text) {
   return item;
 }
 
-/**
- * "Add note" without a page round trip: the note gets the device's time and hidden
- * note_at/note_text inputs (what the no-JS path posts), then an input event tells the
- * offline client to save the form on the device.
- */
+/** A note in the list: hidden note_at/note_text inputs (what the no-JS path posts), then an input
+ * event tells the offline client to save the form on the device. */
+function addNote(form, at, text) {
+  form.querySelector("[data-note-list]").append(noteRow(at, text));
+  form.dispatchEvent(new Event("input", { bubbles: true }));
+  const status = form.querySelector("[data-note-status]");
+  if (status) status.textContent = _("Note added at %(time)s.", { time: formatClock(clockTime(at)) });
+}
+
+/** "Add note" in the notes section, without a page round trip: the note gets the device's time. */
 function enableNotes(form) {
   const button = form.querySelector("[data-add-note]");
-  const list = form.querySelector("[data-note-list]");
   const field = form.elements.namedItem("note");
-  const status = form.querySelector("[data-note-status]");
-  if (!button || !list || !field) return;
+  if (!button || !form.querySelector("[data-note-list]") || !field) return;
   button.addEventListener("click", (event) => {
     event.preventDefault(); // no submit: neither a page load nor the offline client's submit handler
     const text = field.value.trim();
     if (text) {
-      const at = isoNow();
-      list.append(noteRow(at, text));
+      addNote(form, isoNow(), text);
       field.value = "";
-      form.dispatchEvent(new Event("input", { bubbles: true }));
-      if (status) status.textContent = _("Note added at %(time)s.", { time: formatClock(clockTime(at)) });
     }
     field.focus();
   });
+}
+
+/**
+ * The "Note" button, fixed on the screen: one tap from anywhere on the form opens the note sheet
+ * over the page, stamped with the time of the tap (what the observer just saw), and leaves the
+ * observer where they were. Without <dialog> (or without this script) the button is a link to the
+ * notes section; then the note field gets the focus.
+ */
+function enableNoteSheet(form) {
+  const jump = document.querySelector("[data-note-jump]");
+  const sheet = document.querySelector("[data-note-sheet]");
+  if (!jump || !form.querySelector("[data-note-list]")) return;
+  if (!sheet || typeof sheet.showModal !== "function") {
+    jump.addEventListener("click", () => setTimeout(() => form.elements.namedItem("note")?.focus(), 0));
+    return;
+  }
+  const text = sheet.querySelector("[data-note-sheet-text]");
+  const time = sheet.querySelector("[data-note-sheet-time]");
+  let at = null;
+  jump.addEventListener("click", (event) => {
+    event.preventDefault();
+    if (!at || !text.value.trim()) at = isoNow(); // a note begun and put aside keeps its moment
+    time.dateTime = at;
+    time.textContent = formatClock(clockTime(at));
+    sheet.showModal();
+    text.focus();
+  });
+  sheet.addEventListener("close", () => {
+    if (sheet.returnValue === "add" && text.value.trim()) {
+      addNote(form, at, text.value.trim());
+      text.value = "";
+      at = null;
+    }
+    sheet.returnValue = "";
+    jump.focus({ preventScroll: true });
+  });
+  warnAboutPins(sheet);
 }
 
 // A personnummer in free text: the rule of observe/privacy/pin.py (YYYYMMDD-XXXX or YYMMDD-XXXX,
@@ -118,7 +155,8 @@ export function looksLikePin(text) {
 }
 
 /** While typing, also offline: a warning in a polite live region after the field (made before it
- * is filled, so it is announced), named by the field's aria-describedby. Never a block. */
+ * is filled, so it is announced), named by the field's aria-describedby. Never a block.
+ * `form` is the visit form or the note sheet. */
 function warnAboutPins(form) {
   const region = (field) => {
     const id = `${field.id || field.name}-pin-warning`;
@@ -161,10 +199,25 @@ function warnAboutPins(form) {
   }).observe(form, { attributes: true, attributeFilter: ["data-offline-ready"] });
 }
 
+/** "Planned for …" on a visit done on another day than planned. The server drew it for its own day;
+ * a page saved for offline use may be opened on another, so the device's day decides. */
+function showPlannedDay(form) {
+  const notice = document.querySelector("[data-planned-on]");
+  if (!notice) return;
+  const started = clockTime(form.elements.namedItem("started_at")?.value || "");
+  const day = started || new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  const local = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  const elsewhen = local !== notice.dataset.plannedOn;
+  if (notice.hidden === elsewhen) notice.hidden = !elsewhen;
+}
+
 const visitForm = document.querySelector("form.visit-form");
 if (visitForm) {
   const timer = document.querySelector("[data-visit-timer]");
   if (timer) startTimer(visitForm, timer);
   enableNotes(visitForm);
+  enableNoteSheet(visitForm);
   warnAboutPins(visitForm);
+  showPlannedDay(visitForm);
 }

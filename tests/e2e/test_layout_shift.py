@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pwa.e2e_support import (TIMEOUT, log_in_through_the_form, observer, wait_form,  # noqa: F401
+from tests.pwa.e2e_support import (TIMEOUT, log_in_through_the_form, observer, open_device, wait_form,  # noqa: F401
                                    wait_offline_ready, walkthrough_school)
 
 pytestmark = pytest.mark.e2e
@@ -35,20 +35,8 @@ def shifts(page) -> list[dict]:
 
 
 @pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def _open(viewport):
-        context = browser.new_context(viewport=viewport, locale="sv-SE", service_workers="allow")
-        context.add_init_script(COLLECT_SHIFTS)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT)
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
+def new_page(open_device):
+    return lambda viewport: open_device(viewport, init_script=COLLECT_SHIFTS)
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["1024x768", "390x844"])

@@ -55,6 +55,26 @@ def planned_visit_on(school, observer, teacher, template_kind: str) -> Visit:
 
 
 @pytest.fixture
+def open_device(browser):
+    """Open a page on a new device (browser context) with its own viewport and options; all are
+    closed after the test. `init_script` runs in every page before the page's own scripts."""
+    contexts = []
+
+    def _open(viewport: dict, *, init_script: str | None = None, **options):
+        context = browser.new_context(viewport=viewport, locale="sv-SE", service_workers="allow", **options)
+        if init_script:
+            context.add_init_script(init_script)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def faults(app):
     """Area D's test switch: queue answers for the next POST /api/v1/sync calls."""
     app.config["OBSERVE_FAULTS"] = True
