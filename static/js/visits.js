@@ -95,8 +95,8 @@ function enableNotes(form) {
     event.preventDefault(); // no submit: neither a page load nor the offline client's submit handler
     const text = field.value.trim();
     if (text) {
+      field.value = ""; // before the input event, so the check of the field sees it empty
       addNote(form, isoNow(), text);
-      field.value = "";
     }
     field.focus();
   });
@@ -129,8 +129,10 @@ function enableNoteSheet(form) {
   });
   sheet.addEventListener("close", () => {
     if (sheet.returnValue === "add" && text.value.trim()) {
-      addNote(form, at, text.value.trim());
+      const note = text.value.trim();
       text.value = "";
+      sheet.dispatchEvent(new Event("input")); // its warning goes with the text
+      addNote(form, at, note);
       at = null;
     }
     sheet.returnValue = "";
@@ -210,6 +212,12 @@ function showPlannedDay(form) {
   const local = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
   const elsewhen = local !== notice.dataset.plannedOn;
   if (notice.hidden === elsewhen) notice.hidden = !elsewhen;
+  if (!form.dataset.offlineReady) { // a draft restored from the device may bring its own start time
+    new MutationObserver((changes, observer) => {
+      observer.disconnect();
+      showPlannedDay(form);
+    }).observe(form, { attributes: true, attributeFilter: ["data-offline-ready"] });
+  }
 }
 
 const visitForm = document.querySelector("form.visit-form");

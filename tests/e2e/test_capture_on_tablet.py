@@ -83,3 +83,30 @@ def test_on_a_touch_tablet_the_form_starts_in_the_first_screen(live_server, devi
     page.locator("[data-navmenu] > summary").tap()
     links = page.locator("nav.mainnav a")
     assert links.count() >= 5 and all(links.nth(i).is_visible() for i in range(links.count()))
+
+
+
+def test_a_planned_visit_started_days_late_says_so_on_the_form(app, live_server, device, walkthrough_school,
+                                                               observer, teacher):
+    """The server draws "planned for …"; visits.js checks it against the device's day (a page saved for
+    offline use may be opened on another day) and, with the clocks agreeing, keeps it."""
+    from observe.extensions import db
+    from observe.templates_.services import latest_version_for
+    from observe.visits.models import Visit
+
+    with app.app_context():
+        version = latest_version_for(walkthrough_school, "planned")
+        visit = Visit(school_id=walkthrough_school.id, kind="planned", status="planned", observer_id=observer.id,
+                      teacher_id=teacher.id, template_version_id=version.id, focus_item_keys=[], preconference={},
+                      scheduled_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
+        db.session.add(visit)
+        db.session.commit()
+        path = f"/visits/{visit.uuid}/observe"
+    page = device(1024, 768)
+    login(page, live_server.url, observer)
+    page.goto(live_server.url + path)
+    wait_form(page)
+    page.wait_for_load_state("load")
+    notice = page.locator("[data-planned-on]")
+    assert notice.is_visible() and "This visit was planned for" in notice.inner_text()
+    assert notice.bounding_box()["y"] < 768  # in the first screen, above the form

@@ -182,6 +182,16 @@ def login(driver, base: str, user, password: str = PASSWORD):
     wait_for(driver, "html[data-offline-ready]")
 
 
+def walkthrough_offline(webkit, network, user):
+    """A browser logged in as `user`, cut off from the network, on a new walkthrough form from the device."""
+    browser = webkit.open()
+    login(browser, network.url, user)
+    network.off()
+    browser.get(f"{network.url}/visits/new/spontaneous?teacher=anonymous")
+    wait_form(browser)
+    return browser
+
+
 def type_into(driver, css: str, text: str):
     driver.find_element(By.CSS_SELECTOR, css).send_keys(text)
     wait_saved_on_device(driver)

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 
 from tests.pwa.e2e_support import observations, visit_of
 
-from .support import login, type_into, value_of, wait_for, wait_form, wait_state
+from .support import type_into, value_of, walkthrough_offline, wait_for, wait_form, wait_state
 
 pytestmark = pytest.mark.webkit
 
@@ -16,13 +16,7 @@ QUESTION = "Vad vill du att eleverna ska kunna förklara?"
 
 
 def test_walkthrough_typed_offline_survives_reload_and_browser_restart(app, network, webkit, observer):
-    base = network.url
-    browser = webkit.open()
-    login(browser, base, observer)
-    network.off()
-
-    browser.get(f"{base}/visits/new/spontaneous?teacher=anonymous")  # from the device
-    wait_form(browser)
+    browser = walkthrough_offline(webkit, network, observer)  # the form from the device
     type_into(browser, "textarea[name='a.W9']", EXAMPLE)
     uuid = value_of(browser, "form[data-offline-form] input[name=uuid]")
     assert "draft=" in browser.current_url
