@@ -30,6 +30,7 @@ from .pwa.views import bp as pwa_bp
 from .sync.merge import bp as merge_bp
 from .sync.records import register_record_type
 from .sync.views import bp as sync_bp
+from .templates_ import default_views  # noqa: F401  (its route, the default template per kind, is on templates_bp)
 from .templates_.views import bp as templates_bp
 from .visits.planning import bp as planning_bp
 from .visits.sync_record import ObservationRecord

@@ -5,5 +5,5 @@ from .auth.sessions import WebSession  # noqa: F401
 from .feedback.models import Comment, Feedback, NextStep, TermPlan, VisitAccess  # noqa: F401
 from .schools.models import Organisation, School, TeacherGroup  # noqa: F401
 from .sync.models import Device, RecordRevision, SyncConflict  # noqa: F401
-from .templates_.models import Template, TemplateVersion  # noqa: F401
+from .templates_.models import Template, TemplateDefault, TemplateVersion  # noqa: F401
 from .visits.models import Observation, ObservationAnswer, PeerGroup, Visit  # noqa: F401

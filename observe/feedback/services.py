@@ -16,7 +16,8 @@ from ..audit import services as audit
 from ..auth.models import Membership, Role, User
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..templates_.models import Template, TemplateStatus, TemplateVersion
+from ..templates_.choice import usable_versions
+from ..templates_.models import TemplateVersion
 from ..visits.models import Purpose, Visit, VisitKind, VisitStatus
 from .models import (Comment, CommentKind, Feedback, FeedbackStatus, NextStep, NextStepStatus,
                      VisitAccess)
@@ -62,14 +63,9 @@ def teachers(school) -> list[User]:
 
 
 def template_versions_for(school, kind: str) -> list[TemplateVersion]:
-    """The latest published version of every active template usable for `kind` visits."""
-    templates = db.session.scalars(
-        select(Template).where(Template.school_id == school.id, Template.status == TemplateStatus.ACTIVE,
-                               Template.kind.in_([kind, "any"])).order_by(Template.key)
-    )
-    versions = [t.latest for t in templates if t.latest is not None]
-    # The template made for this kind first, so it is the default choice.
-    return sorted(versions, key=lambda v: (v.template.kind != kind, v.template.key))
+    """The latest published version of every active template usable for `kind` visits, the school's
+    default for that kind first (so it is the form's default choice)."""
+    return usable_versions(school, kind)
 
 
 def member_of(school, user_id: int | None, *roles: Role) -> User | None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..auth.models import Membership, Role, User
 from ..extensions import db
 from ..schools.models import School
+from .choice import DEFAULT_KINDS, usable_versions
 from .models import Template, TemplateStatus, TemplateVersion
 from .services import working_document
 
@@ -61,3 +62,14 @@ def preview_document(template: Template, wanted: str, editor: bool) -> tuple[dic
     if editor and (template.draft is not None or template.latest is None):
         return working_document(template), None
     return template.latest.document, template.latest
+
+
+def default_choices(school) -> list[dict]:
+    """Per kind of visit (walkthrough, planned, peer): the templates it may use and the one it uses
+    by default, for the templates page's setting: [{kind, versions, default_id}] (kinds with none left out)."""
+    out = []
+    for kind in DEFAULT_KINDS:
+        versions = usable_versions(school, str(kind))
+        if versions:
+            out.append({"kind": str(kind), "versions": versions, "default_id": versions[0].template_id})
+    return out

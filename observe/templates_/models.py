@@ -89,6 +89,22 @@ class TemplateVersion(db.Model):
         return next((i for i in self.items() if i["key"] == key), None)
 
 
+class TemplateDefault(db.Model):
+    """The template a school chose for new visits of one kind (walkthrough, planned, peer).
+
+    Without a row, the template of that kind the school has had longest is used, so publishing
+    another template never takes over new visits silently (observe/templates_/choice.py).
+    """
+
+    __tablename__ = "template_defaults"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    visit_kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # walkthrough, planned or peer
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id", ondelete="CASCADE"), index=True)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ImmutableVersionError(RuntimeError):
     pass
 

@@ -1,4 +1,5 @@
-"""Template rules: installing the defaults, publishing drafts into frozen versions, choosing a version.
+"""Template rules: installing the defaults, publishing drafts into frozen versions (which version a
+new visit uses: choice.py).
 
 Item keys are the thread that lets trends continue across versions, so publishing
 refuses a version that reuses a key with a different item type.
@@ -16,14 +17,12 @@ from sqlalchemy import select
 
 from ..dbtypes import utcnow
 from ..extensions import db
-from .models import Template, TemplateKind, TemplateStatus, TemplateVersion
+from .choice import latest_version_for, usable_versions  # noqa: F401  (callers ask services)
+from .models import Template, TemplateStatus, TemplateVersion
 from .schemas import TemplateFormatError, canonical, import_json, items_of, load_document
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 
-# A visit's kind -> the template kind it takes ("any" fits every visit).
-VISIT_TO_TEMPLATE_KIND = {"spontaneous": TemplateKind.WALKTHROUGH, "walkthrough": TemplateKind.WALKTHROUGH,
-                          "planned": TemplateKind.PLANNED, "peer": TemplateKind.PEER, "any": TemplateKind.ANY}
 
 
 def content_hash(document: dict) -> str:
@@ -128,28 +127,6 @@ def save_draft(template: Template, document: dict) -> dict:
     template.draft_updated_at = utcnow()
     db.session.flush()
     return document
-
-
-def usable_versions(school, kind: str) -> list[TemplateVersion]:
-    """Latest versions of the school's active templates that fit a visit of `kind`, best first.
-
-    Templates made for exactly this kind come before "any" templates; within each,
-    the most recently published first.
-    """
-    wanted = VISIT_TO_TEMPLATE_KIND.get(kind, kind)
-    kinds = {wanted, TemplateKind.ANY}
-    templates = db.session.scalars(
-        select(Template).where(Template.school_id == school.id, Template.status == TemplateStatus.ACTIVE,
-                               Template.kind.in_([str(k) for k in kinds]))
-    ).all()
-    versions = [t.latest for t in templates if t.latest is not None]
-    return sorted(versions, key=lambda v: (v.template.kind != wanted, -v.published_at.timestamp(), -v.id))
-
-
-def latest_version_for(school, kind: str) -> TemplateVersion | None:
-    """The version a new visit of `kind` (spontaneous/walkthrough, planned, peer) uses."""
-    versions = usable_versions(school, kind)
-    return versions[0] if versions else None
 
 
 def version_in_school(school, version_id) -> TemplateVersion | None:

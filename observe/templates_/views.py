@@ -56,7 +56,7 @@ def index():
         active=[t for t in visible if t.status == TemplateStatus.ACTIVE],
         archived=[t for t in visible if t.status == TemplateStatus.ARCHIVED and can_edit_template(current_user, t)],
         others=others, schools={s.id: s for s in school.organisation.schools},
-        can_edit=lambda t: can_edit_template(current_user, t))
+        can_edit=lambda t: can_edit_template(current_user, t), defaults=library.default_choices(school))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -63,6 +63,8 @@ def new():
     form.template_version_id.choices = [(v.id, _version_label(v)) for v in versions]
     form.access.choices = [(u.id, u.name) for u in svc.staff(school) if u.id != current_user.id]
     if request.method == "GET":
+        if versions:
+            form.template_version_id.data = versions[0].id  # the school's default for planned visits
         if step is not None:
             form.teacher_id.data = step.teacher_id
         if request.args.get("teacher", type=int):

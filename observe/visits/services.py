@@ -20,7 +20,7 @@ from ..extensions import db
 from ..feedback.models import VisitAccess
 from ..templates_.items import field_name
 from ..templates_.schemas import items_of
-from ..templates_.services import latest_version_for
+from ..templates_.choice import latest_version_for, usable_version_of, usable_versions
 from .models import Observation, ObservationStatus, Visit, VisitKind
 
 # The visit form's own inputs (beside the form engine's `a.*` inputs). Area E's offline
@@ -65,9 +65,17 @@ def is_teacher_at(school, teacher_id: int | None) -> bool:
     return teacher_id is None or any(t.id == teacher_id for t in teachers_of(school))
 
 
-def walkthrough_version(school):
-    """The template version a new spontaneous visit uses (the latest published walkthrough)."""
+def walkthrough_version(school, template_id=None):
+    """The template version a new spontaneous visit uses: the school's default walkthrough template,
+    or the published template the observer picked (None if that one may not be used)."""
+    if template_id:
+        return usable_version_of(school, "walkthrough", template_id)
     return latest_version_for(school, "walkthrough")
+
+
+def walkthrough_versions(school) -> list:
+    """The published templates a walkthrough may use, the school's default first (the start page's choice)."""
+    return usable_versions(school, "walkthrough")
 
 
 def parse_uuid(value) -> uuid_mod.UUID | None:

@@ -5,7 +5,7 @@ Every page works without JavaScript. Saving goes through
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -53,6 +53,8 @@ def new():
     query = (request.args.get("q") or "").strip()[:100]
     recent, others = services.teachers_for_picker(current_school(), current_user, query=query or None)
     return render_template("visits/new.html", recent=recent, others=others, query=query,
+                           versions=services.walkthrough_versions(current_school()),
+                           template=request.args.get("template", type=int),
                            subjects=services.SUBJECTS, year_groups=services.YEAR_GROUPS,
                            subject=request.args.get("subject", ""), year_group=request.args.get("year_group", ""))
 
@@ -66,12 +68,18 @@ def new_spontaneous():
     teacher_id = None if teacher == "anonymous" else services.to_int(teacher)
     if teacher != "anonymous" and (teacher_id is None or not services.is_teacher_at(school, teacher_id)):
         abort(404)
-    version = services.walkthrough_version(school)
+    picked = request.args.get("template", type=int)
+    version, default = services.walkthrough_version(school, picked), services.walkthrough_version(school)
+    if picked and version is None:
+        abort(404)  # not a template a walkthrough at this school may use
     if version is None:
         flash(_("No walkthrough template is published at this school yet."), "error")
         return redirect(url_for("visits.new"))
     values = services.new_visit_values(teacher_id, request.args.get("subject"), request.args.get("year_group"))
-    return _render_form(version, values, {}, {})
+    response = make_response(_render_form(version, values, {}, {}))
+    if version.id != default.id:  # the offline copy of this page stays the school's default walkthrough
+        response.headers["X-Observe-Offline"] = "0"
+    return response
 
 
 @bp.route("/<uuid:visit_uuid>/observe")

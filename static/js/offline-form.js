@@ -170,6 +170,7 @@ export class OfflineForm {
       }
     }
     if (this.isNew && !local) await this.applyPickedTeacher(params.get('teacher'));
+    if (this.isNew) this.notePickedTemplate(params.get('template'));
     if (local) {
       restoreFields(this.form, local.form || {});
       this.local = local;
@@ -213,6 +214,12 @@ export class OfflineForm {
     } catch (error) {
       // the heading keeps the cached name; the saved record carries the right teacher
     }
+  }
+
+  /** Only the school's default walkthrough form is kept offline: say so if another template was picked. */
+  notePickedTemplate(template) {
+    const note = document.querySelector('[data-template-other]');
+    if (note && template && note.dataset.templateId !== template) note.hidden = false;
   }
 
   title() {

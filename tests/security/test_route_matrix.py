@@ -128,6 +128,7 @@ MATRIX: dict[str, R] = {
     "templates_.index": R("read", SIGNED_IN),
     "templates_.new": R("change", MANAGERS),
     "templates_.import_": R("change", MANAGERS),
+    "templates_.set_defaults": R("change", MANAGERS),
     "templates_.clone_other": R("change", {"admin", "principal", "outsider"}, "template_id"),  # same organisation
     "templates_.designer": R("read", STAFF, "template_id"),
     "templates_.preview": R("read", STAFF, "template_id"),

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7de6bf1b019d
+Revision ID: 4f58f6188112
 Revises: 
-Create Date: 2026-12-04 14:40:49.023395
+Create Date: 2026-12-04 15:02:10.220769
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '7de6bf1b019d'
+revision = '4f58f6188112'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -296,6 +296,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_template_coauthors_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('template_id', 'user_id', name=op.f('pk_template_coauthors'))
     )
+    op.create_table('template_defaults',
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('set_by_id', sa.Integer(), nullable=True),
+    sa.Column('set_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_template_defaults_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['set_by_id'], ['users.id'], name=op.f('fk_template_defaults_set_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['template_id'], ['templates.id'], name=op.f('fk_template_defaults_template_id_templates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('school_id', 'visit_kind', name=op.f('pk_template_defaults'))
+    )
+    with op.batch_alter_table('template_defaults', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_template_defaults_template_id'), ['template_id'], unique=False)
+
     op.create_table('template_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('template_id', sa.Integer(), nullable=False),
@@ -543,6 +557,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_template_versions_school_id'))
 
     op.drop_table('template_versions')
+    with op.batch_alter_table('template_defaults', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_template_defaults_template_id'))
+
+    op.drop_table('template_defaults')
     op.drop_table('template_coauthors')
     op.drop_table('peer_group_members')
     with op.batch_alter_table('group_memberships', schema=None) as batch_op:
