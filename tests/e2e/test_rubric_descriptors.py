@@ -51,6 +51,7 @@ def rubric_school(ctx, school, principal):
     from observe.templates_.services import install_defaults, publish, save_draft, working_document
 
     install_defaults(school)
+    principal.locale = "sv"  # the Swedish labels and descriptors are asserted below
     template = db.session.query(Template).filter_by(school_id=school.id, key="walkthrough").one()
     document = working_document(template)
     document["sections"][0]["items"].insert(0, RUBRIC)
