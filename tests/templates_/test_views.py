@@ -278,3 +278,13 @@ def test_item_preview_draws_the_edit_without_saving(login_as, principal, school_
     data["options"] = "solo | A\nsolo | B"
     response = post(client, f"/templates/{tid}/items/W4", data)
     assert response.status_code == 422 and "used twice" in response.get_data(as_text=True)
+
+
+def test_previews_show_the_items_asked_in_the_feedback_step(login_as, principal, school_templates):
+    """The observer's form leaves out the items the feedback step asks (H1-H4 of the planned template);
+    the designer and the preview still show them, so a school can see what it edits."""
+    client = login_as(principal)
+    tid = school_templates["planned"]
+    for url in (f"/templates/{tid}/preview", f"/templates/{tid}/"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'data-item="H1"' in page and 'data-item="A1"' in page, url
