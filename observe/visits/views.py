@@ -5,6 +5,8 @@ Every page works without JavaScript. Saving goes through
 """
 from __future__ import annotations
 
+import uuid as uuid_mod
+
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -92,7 +94,10 @@ def observe(visit_uuid):
     db.session.commit()
     if observation is None:
         values = services.new_visit_values(visit.teacher_id, visit.subject, visit.year_group)
-        values.update(visit_uuid=str(visit.uuid), kind=visit.kind,
+        # The same observation uuid on every render of this visit for this observer: a copy typed on
+        # the device (and not yet on the server) is found again after a reload instead of a blank form.
+        values.update(uuid=str(uuid_mod.uuid5(visit.uuid, f"observation/{current_user.id}")),
+                      visit_uuid=str(visit.uuid), kind=visit.kind,
                       reflective_question=visit.reflective_question or "")
         if visit.started_at:
             values["started_at"] = visit.started_at.isoformat(timespec="seconds")

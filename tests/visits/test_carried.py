@@ -167,3 +167,21 @@ def test_a_school_that_edited_the_shipped_template_keeps_what_it_chose():
     document = _doc({"key": "P1", "type": "yes_no", "label": {"sv": "Fokus?", "en": "Focus?"}})
     document["key"] = "peer"  # same template key, but the item is no longer the shipped text item
     assert with_shipped_hints(document)["sections"][0]["items"][0].get("carry") is None
+
+
+def test_a_visit_not_yet_saved_keeps_its_observation_uuid_across_reloads(app, defaults, principal, teacher,
+                                                                          make_user):
+    """A copy typed on the device is found again by its uuid: the page of a planned visit with no
+    observation yet must name the same one on every load (it was a new random uuid each time)."""
+    visit = _visit(defaults, principal, teacher, "planned", preconference=PRE)
+    client = app.test_client()
+    login(client, principal)
+    first, second = (form_values(client.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True))["uuid"]
+                     for _ in range(2))
+    assert first == second
+    deputy = make_user(Role.PRINCIPAL, name="Bitr Rektor")  # another observer of the same visit: another record
+    other = app.test_client()
+    login(other, deputy)
+    visit.observer_id = deputy.id
+    db.session.commit()
+    assert form_values(other.get(f"/visits/{visit.uuid}/observe").get_data(as_text=True))["uuid"] != first
