@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserType
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from observe import create_app
 from observe.auth.models import Membership, Role, User
@@ -110,10 +111,19 @@ def _clean_database(request):
         return
     app = request.getfixturevalue("app")
     with app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
+        for attempt in range(5):
+            db.session.rollback()
+            try:
+                for table in reversed(db.metadata.sorted_tables):
+                    db.session.execute(delete(table))
+                db.session.commit()
+                break
+            except IntegrityError:
+                # A request the browser sent just before the test ended (a background sync) committed a
+                # row between two deletes (PostgreSQL, read committed): empty the tables again.
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
         db.session.remove()
 
 

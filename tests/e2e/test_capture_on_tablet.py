@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.pwa.e2e_support import (log_in_through_the_form, login, observer, open_device,  # noqa: F401
-                                   wait_form, wait_saved_on_device, walkthrough_school)
+                                   wait_form, wait_saved_on_device, wait_state, walkthrough_school)
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +54,7 @@ def test_a_note_is_one_tap_from_anywhere_on_the_form(live_server, device, observ
     page.reload()  # on the device, like any other change to the form
     wait_form(page)
     assert page.locator("[data-note-list] li").count() == 2
+    wait_state(page, "synced")  # and on the server: no upload still under way when the test ends
 
 
 def test_without_javascript_the_note_button_leads_to_the_note_field(live_server, device, observer, teacher):
