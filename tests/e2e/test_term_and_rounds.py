@@ -13,24 +13,10 @@ import pytest
 from observe.auth.models import Role
 from observe.extensions import db
 from observe.schools.models import GroupMembership, TeacherGroup
-from tests.conftest import PASSWORD
 from tests.dates import today
+from tests.e2e.test_todo_across_people import open_person
 
 pytestmark = pytest.mark.e2e
-TIMEOUT = 20_000
-
-
-def _open(browser, browser_context_args, base, user, lang, size):
-    context = browser.new_context(**{**browser_context_args, "viewport": {"width": size[0], "height": size[1]},
-                                     "extra_http_headers": {"Accept-Language": lang}})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{base}/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{base}/")
-    return context, page
 
 
 def _groups_on_page(page) -> list[frozenset]:
@@ -57,8 +43,8 @@ def test_principal_plans_the_term_and_forms_two_rounds_without_repeats(app, live
     principal.locale, teacher.locale = "en", "sv"
     db.session.commit()
     base = live_server.url
-    boss_ctx, boss = _open(browser, browser_context_args, base, principal, "en", (768, 1024))
-    me_ctx, me = _open(browser, browser_context_args, base, teacher, "sv", (390, 844))
+    boss_ctx, boss = open_person(browser, browser_context_args, base, principal, "en", (768, 1024))
+    me_ctx, me = open_person(browser, browser_context_args, base, teacher, "sv", (390, 844))
 
     # The term plan: a peer round every 4 weeks, each teacher visited twice.
     boss.goto(f"{base}/feedback/follow-up")

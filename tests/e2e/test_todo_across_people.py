@@ -20,7 +20,8 @@ TIMEOUT = 20_000
 UUID = r"[0-9a-f-]{36}"
 
 
-def _open(browser, browser_context_args, base, user, lang, size):
+def open_person(browser, browser_context_args, base, user, lang, size):
+    """A signed-in browser of one person, in her language and at her device's size."""
     context = browser.new_context(**{**browser_context_args, "viewport": {"width": size[0], "height": size[1]},
                                      "extra_http_headers": {"Accept-Language": lang}})
     page = context.new_page()
@@ -47,8 +48,8 @@ def test_planned_cycle_hands_over_between_principal_and_teacher(app, live_server
     base = live_server.url
     principal.locale, teacher.locale = "sv", "en"  # each person's own language
     db.session.commit()
-    boss_ctx, boss = _open(browser, browser_context_args, base, principal, "sv", (1024, 768))
-    me_ctx, me = _open(browser, browser_context_args, base, teacher, "en", (390, 844))
+    boss_ctx, boss = open_person(browser, browser_context_args, base, principal, "sv", (1024, 768))
+    me_ctx, me = open_person(browser, browser_context_args, base, teacher, "en", (390, 844))
     assert _todo(me, base) == [] and "Nothing needs your attention right now." in me.inner_text("#h-todo ~ p")
 
     # The principal (Swedish) plans a visit to the teacher's lesson next Tuesday.
