@@ -10,7 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .items import levels_for
@@ -93,6 +93,8 @@ class ItemForm(FlaskForm):
     intervals = IntegerField(_l("Number of intervals"), validators=[Optional(), NumberRange(1, 60)])
     teacher_codes = TextAreaField(_l("Teacher codes, one per line: key | Swedish | English"), validators=[Optional()])
     student_codes = TextAreaField(_l("Student codes, one per line: key | Swedish | English"), validators=[Optional()])
+    # "K=v" pairs: the earlier item K and the answers v that show this item (none: always shown).
+    show_if = MultiCheckboxField(_l("Show this item only when"), validate_choice=False)
 
     def fill_from(self, item: dict) -> None:
         """Show an item (a normalised document item) in the form."""
@@ -116,6 +118,8 @@ class ItemForm(FlaskForm):
             self.interval_minutes.data, self.intervals.data = item["interval_minutes"], item["intervals"]
             self.teacher_codes.data = lines([[c["key"], c["label"]["sv"], c["label"]["en"]] for c in item["teacher_codes"]])
             self.student_codes.data = lines([[c["key"], c["label"]["sv"], c["label"]["en"]] for c in item["student_codes"]])
+        condition = item.get("show_if")
+        self.show_if.data = [f"{condition['item']}={value}" for value in condition["equals"]] if condition else []
         self.max.data = item.get("max")
         self.max_length.data = item.get("max_length")
         self.max_rows.data = item.get("max_rows")
@@ -127,6 +131,9 @@ class ItemForm(FlaskForm):
                 "label": {"sv": self.label_sv.data or "", "en": self.label_en.data or ""},
                 "help": {"sv": self.help_sv.data or "", "en": self.help_en.data or ""},
                 "required": bool(self.required.data), "evidence": self.evidence.data}
+        picked = [pair.split("=", 1) for pair in self.show_if.data or [] if "=" in pair]
+        if picked:  # the schema says when the item or a value is not one to use
+            item["show_if"] = {"item": picked[0][0], "equals": [value for _key, value in picked]}
         if kind == "scale":
             described = self._descriptors()
             if self.preset.data in SCALE_PRESETS and not any(described):
@@ -157,6 +164,11 @@ class ItemForm(FlaskForm):
             item["teacher_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.teacher_codes.data)]
             item["student_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.student_codes.data)]
         return item
+
+    def validate_show_if(self, field) -> None:
+        if len({pair.split("=", 1)[0] for pair in field.data or []}) > 1:
+            raise ValidationError(_l("Tick answers of one question only: the item is shown when that question "
+                                "has one of them."))
 
     def _descriptors(self) -> list[dict | None]:
         """Each descriptor entry as bilingual text, None where both languages are empty."""

@@ -20,6 +20,8 @@ Input names and answer shapes per type (answers are {key: {"value": ..., "eviden
   interval               a.K.<i>.teacher, a.K.<i>.students (codes ticked in interval i)
                                                          -> {"value": [{"teacher": [...], "students": [...]}]}
 An item left empty is absent from answers (so "not answered" never counts as 0).
+A conditional item (`show_if`) that its condition hides is not asked: whatever was posted for it
+is dropped (with any error it had), it is never required, and it makes no ObservationAnswer rows.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 
-from .schemas import NOT_APPLICABLE, NOT_APPLICABLE_LABEL, YES_NO_LEVELS, items_of
+from .schemas import NOT_APPLICABLE, NOT_APPLICABLE_LABEL, YES_NO_LEVELS, hidden_items, items_of
 
 MAX_EVIDENCE = 4000
 MAX_LOG_CELL = 1000
@@ -255,8 +257,9 @@ def parse_answers(document: dict, fields, *, complete: bool = False, strict: boo
     f = _Fields(fields)
     answers: dict[str, dict] = {}
     errors: dict[str, list[str]] = {}
+    unknown: list[str] = unknown_names(document, f.names()) if strict else []
     if strict:
-        for name in unknown_names(document, f.names()):
+        for name in unknown:
             errors[name] = [str(_l("This answer does not belong to this version of the form."))]
     for item in items_of(document):
         key = item["key"]
@@ -273,6 +276,12 @@ def parse_answers(document: dict, fields, *, complete: bool = False, strict: boo
                 answer["evidence"] = evidence
         if answer:
             answers[key] = answer
+    for key in hidden_items(document, answers):  # not asked for these answers: dropped, errors too
+        answers.pop(key, None)
+        prefix = field_name(key)
+        for name in [n for n in errors if n == prefix or n.startswith(prefix + ".")]:
+            if not strict or name not in unknown:
+                del errors[name]
     for name, messages in validate(document, answers, complete=complete, shape=False).items():
         errors.setdefault(name, []).extend(messages)
     return answers, errors
@@ -321,9 +330,12 @@ def validate(document: dict, answers: dict, *, complete: bool = False, shape: bo
     `complete=True` enforces required items and required evidence notes.
     """
     errors: dict[str, list[str]] = {}
+    hidden = hidden_items(document, answers)
     for item in items_of(document):
         key = item["key"]
         answer = answers.get(key) or {}
+        if key in hidden:
+            continue  # not asked for these answers: ignored, never required
         has_value = answer.get("value") not in (None, "", [], {})
         if shape and has_value:
             for name, message in _shape_errors(item, answer["value"]):
@@ -356,9 +368,10 @@ def answer_rows(document: dict, answers: dict) -> list[dict]:
         rows.append({"template_key": template_key, "item_key": item["key"], "item_type": item["type"],
                      "choice": choice, "number": number, "total": total})
 
+    hidden = hidden_items(document, answers)
     for item in items_of(document):
         value = (answers.get(item["key"]) or {}).get("value")
-        if value in (None, "", [], {}):
+        if value in (None, "", [], {}) or item["key"] in hidden:
             continue
         kind = item["type"]
         if kind == "scale":

@@ -159,6 +159,38 @@ class CodeSchema(_Strict):
     label = Bilingual(required=True, max_length=200)
 
 
+class ShowIfSchema(_Strict):
+    """{"item": "K", "equals": "v"} or {"item": "K", "equals": ["v", "w"]}; stored with a list."""
+    item = fields.String(required=True, validate=_key)
+    equals = fields.Raw(required=True)
+
+    @post_load
+    def _as_list(self, data, **kwargs):
+        values = data["equals"]
+        if isinstance(values, str):
+            values = [values]
+        if (not isinstance(values, list) or not values or len(values) > 30
+                or not all(isinstance(v, str) and VALUE_RE.match(v) for v in values)):
+            raise ValidationError(_l("Give the answer value (or a list of values) that shows this item, "
+                                     "e.g. \"yes\" or [\"3\", \"4\"]."), "equals")
+        data["equals"] = list(dict.fromkeys(values))
+        return data
+
+
+# The item types whose answer a condition can test: one or several of their listed values.
+CONDITION_TYPES = ("scale", "yes_no", "choice", "checklist")
+
+
+def condition_values(item: dict) -> list[str]:
+    """The values `show_if.equals` may name for an item (its choices; a scale's "na" when offered)."""
+    if item["type"] == "yes_no":
+        return [lv["value"] for lv in SCALE_PRESETS["YNO"]["levels"]]
+    if item["type"] == "scale":
+        values = [lv["value"] for lv in item.get("levels") or []]
+        return values + [NOT_APPLICABLE] if item.get("not_applicable") else values
+    return [option["value"] for option in item.get("options") or []]
+
+
 class BaseItemSchema(_Strict):
     key = fields.String(required=True, validate=_key)
     type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
@@ -167,6 +199,8 @@ class BaseItemSchema(_Strict):
     required = fields.Boolean(load_default=False)
     evidence = fields.String(load_default="optional", validate=validate.OneOf(EVIDENCE))
     asked_in = fields.String(validate=validate.OneOf(ASKED_IN))  # absent: asked on the observation form
+    # Conditional item: shown, and required, only when an earlier item's answer is one of `equals`.
+    show_if = fields.Nested(lambda: ShowIfSchema())  # absent: always shown
 
 
 class ScaleItemSchema(BaseItemSchema):
@@ -302,6 +336,37 @@ class DocumentSchema(_Strict):
                     raise ValidationError({"sections": {si: {"items": {ii: {"key": [
                         _twice(_l("Item"), "key", item["key"])]}}}}})
                 seen[item["key"]] = (si, ii)
+        _check_conditions(sections)
+
+
+def _check_conditions(sections: list[dict]) -> None:
+    """Each show_if names an item asked earlier on the same form, and values it offers."""
+    earlier: dict[str, dict] = {}
+    for si, section in enumerate(sections):
+        for ii, item in enumerate(section["items"]):
+            condition = item.get("show_if")
+            if condition:
+                where = {"sections": {si: {"items": {ii: {"show_if": None}}}}}
+
+                def fail(message, where=where):
+                    where["sections"][si]["items"][ii]["show_if"] = [str(message)]
+                    raise ValidationError(where)
+
+                source = earlier.get(condition["item"])
+                if source is None:
+                    fail(_l("\"%(key)s\" is not an item asked before this one. A condition names the key of an "
+                            "earlier item.", key=condition["item"]))
+                if source["type"] not in CONDITION_TYPES:
+                    fail(_l("\"%(key)s\" is a %(type)s item; a condition needs a scale, yes/no, choice or "
+                            "checklist item.", key=condition["item"], type=source["type"]))
+                if source.get("asked_in") != item.get("asked_in"):
+                    fail(_l("\"%(key)s\" is asked in another step than this item.", key=condition["item"]))
+                allowed = condition_values(source)
+                wrong = [v for v in condition["equals"] if v not in allowed]
+                if wrong:
+                    fail(_l("\"%(value)s\" is not an answer of \"%(key)s\"; use one of: %(allowed)s.",
+                            value=wrong[0], key=condition["item"], allowed=", ".join(allowed)))
+            earlier[item["key"]] = item
 
 
 class TemplateFormatError(ValueError):
@@ -370,5 +435,26 @@ def items_of(document: dict) -> list[dict]:
     return [item for section in document.get("sections", []) for item in section.get("items", [])]
 
 
+def hidden_items(document: dict, answers: dict) -> set[str]:
+    """The keys of conditional items not shown for these answers ({key: {"value": ...}}).
+
+    An item is shown when the item its condition names is shown and answered with one of the
+    condition's values (for a checklist: one of them ticked). Conditions name earlier items
+    only, so one pass in document order settles chains.
+    """
+    hidden: set[str] = set()
+    for item in items_of(document):
+        condition = item.get("show_if")
+        if not condition:
+            continue
+        source = condition["item"]
+        value = None if source in hidden else (answers.get(source) or {}).get("value")
+        picked = value if isinstance(value, list) else [value]
+        if not any(v in condition["equals"] for v in picked if isinstance(v, str)):
+            hidden.add(item["key"])
+    return hidden
+
+
 __all__ = ["FORMAT", "KINDS", "ITEM_TYPES", "SCALE_PRESETS", "NOT_APPLICABLE", "YES_NO_LEVELS", "EXCLUDE",
-           "TemplateFormatError", "load_document", "import_json", "export_json", "canonical", "items_of"]
+           "TemplateFormatError", "load_document", "import_json", "export_json", "canonical", "items_of",
+           "hidden_items", "condition_values", "CONDITION_TYPES"]

@@ -18,7 +18,7 @@ from . import library, services
 from .forms import (CoauthorsForm, ImportForm, ItemForm, MetaForm, NewItemForm, NewTemplateForm, SectionForm)
 from .items import levels_for, parse_answers
 from .models import Template, TemplateStatus
-from .schemas import TemplateFormatError, export_json, items_of
+from .schemas import CONDITION_TYPES, TemplateFormatError, export_json, items_of
 
 bp = Blueprint("templates_", __name__, url_prefix="/templates")
 
@@ -234,7 +234,20 @@ def item(template_id: int, item_key: str):
     status = 422 if request.method == "POST" and (form.errors or general) else 200
     form.pad_descriptors()
     return render_template("templates_/item.html", template=template, item=current, form=form,
-                           general_errors=general, shown=shown), status
+                           general_errors=general, shown=shown,
+                           condition_sources=_condition_sources(document, current)), status
+
+
+def _condition_sources(document: dict, current: dict) -> list[dict]:
+    """The earlier items on the same form that a condition on `current` may name, with their answers."""
+    sources = []
+    for item in items_of(document):
+        if item["key"] == current["key"]:
+            break
+        if item["type"] in CONDITION_TYPES and item.get("asked_in") == current.get("asked_in"):
+            sources.append({"item": item, "answers": [(f"{item['key']}={level['value']}", level["label"])
+                                                      for level in levels_for(item)]})
+    return sources
 
 
 @bp.post("/<int:template_id>/items/<item_key>/op")

@@ -11,7 +11,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from ..templates_.items import levels_for
-from ..templates_.schemas import items_of
+from ..templates_.schemas import hidden_items, items_of
 from ..timefmt import safe_time
 from .services import parse_timestamp
 
@@ -78,9 +78,12 @@ def readable_answers(document: dict, answers: dict) -> list[dict]:
     `item` and `value` let the page draw more than text, e.g. an interval item's timeline.
     """
     sections = []
+    hidden = hidden_items(document, answers)  # conditional items not asked: nothing of theirs is shown
     for section in document.get("sections", []):
         rows = []
         for item in items_of({"sections": [section]}):
+            if item["key"] in hidden:
+                continue
             answer = answers.get(item["key"]) or {}
             value = answer.get("value")
             parts = _parts(item, value) if value not in (None, "", [], {}) else []

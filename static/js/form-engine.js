@@ -1,5 +1,5 @@
 // Form engine enhancements: the markup (templates/forms/_engine.html) works without this file.
-// Adds -/+ buttons to counters and "add row" to timed logs. Changes fire the usual
+// Adds -/+ buttons to counters, "add row" to timed logs and shows conditional items only when asked. Changes fire the usual
 // input/change events so autosave (offline-form.js) sees them like typing.
 
 function fire(input) {
@@ -79,9 +79,57 @@ function enhanceLog(log) {
   });
 }
 
+// Conditional items (show_if): hidden while the answer they depend on is another. What stays
+// typed in a hidden item is kept on the page (an answer changed back brings it back) but the
+// server drops it: a hidden item is not asked (observe/templates_/items.py).
+function answerOf(scope, key) {
+  const picked = [];
+  for (const input of scope.querySelectorAll(`[name="a.${key}"]`)) {
+    if (input.type === "radio" || input.type === "checkbox") {
+      if (input.checked) picked.push(input.value);
+    } else if (input.value) picked.push(input.value);
+  }
+  return picked;
+}
+
+export function applyConditions(engine) {
+  const scope = engine.closest("form") || engine;
+  const items = [...engine.querySelectorAll("[data-show-if-item]")];
+  // Conditions name earlier items, but the focus section may draw an item before its source:
+  // repeat until nothing changes (chains settle in at most one pass per item).
+  for (let pass = 0; pass <= items.length; pass += 1) {
+    let changed = false;
+    for (const item of items) {
+      const key = item.dataset.showIfItem;
+      const source = engine.querySelector(`[data-item="${key}"]`);
+      if (!source) continue; // drawn alone (the designer's item preview): keep it in view
+      const values = item.dataset.showIfValues.split(" ");
+      const shown = !source.hidden && answerOf(scope, key).some((value) => values.includes(value));
+      if (item.hidden === shown) {
+        item.hidden = !shown;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+}
+
+function enhanceConditions(engine) {
+  if (engine.dataset.conditions || !engine.querySelector("[data-show-if-item]")) return;
+  engine.dataset.conditions = "1";
+  const update = () => applyConditions(engine);
+  engine.addEventListener("change", update);
+  engine.addEventListener("input", update);
+  // offline-form.js puts a saved copy back without change events: it says so with this one.
+  (engine.closest("form") || engine).addEventListener("observe:restored", update);
+  update();
+}
+
 export function enhance(root = document) {
   for (const box of root.querySelectorAll("[data-form-engine] [data-counter]")) enhanceCounter(box);
   for (const log of root.querySelectorAll("[data-form-engine] [data-timed-log]")) enhanceLog(log);
+  const engines = root.matches?.("[data-form-engine]") ? [root] : [...root.querySelectorAll("[data-form-engine]")];
+  for (const engine of engines) enhanceConditions(engine);
 }
 
 enhance();

@@ -86,6 +86,7 @@ function restoreFields(form, fields) {
   }
   const notes = (fields[NOTE_AT] || []).map((at, index) => ({ at, text: (fields[NOTE_TEXT] || [])[index] || '' }));
   renderNotes(form, notes);
+  form.dispatchEvent(new Event('observe:restored')); // e.g. conditional items follow the restored answers
 }
 
 function renderNotes(form, notes) {
