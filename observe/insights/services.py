@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
+from ..templates_ import measures as derived
 from ..templates_.models import Template, TemplateVersion
+from ..visits.display import measure_display
 from ..visits.models import Observation, Visit
 from .aggregates import Cell, aggregate
 from .filters import Filters, Shape
@@ -130,6 +132,63 @@ def item_catalogue(school_ids: tuple[int, ...], template_key: str | None) -> lis
 
 
 @dataclass
+class MeasureResult:
+    """A derived measure (docs/template-format.md) over the cell's population, from its items' sums.
+
+    Shown only when the cell of every item it is computed from is shown: the figure is a function
+    of figures the page already shows, so it tells nothing about a smaller group."""
+    key: str
+    label: str
+    measure: dict
+    cell: Cell
+    value: float | None = None
+    display: str = ""
+    months: dict = field(default_factory=dict)  # month -> (shown, display)
+
+    @property
+    def shown(self) -> bool:
+        return self.cell.shown and self.value is not None
+
+
+def _measure_cell(keys: list[str], cells: dict) -> Cell:
+    present = [cells[key] for key in keys if key in cells]
+    cell = Cell(observations=max((c.observations for c in present), default=0),
+                n_teachers=max((c.n_teachers for c in present), default=0))
+    cell.shown = bool(present) and all(c.shown for c in present)
+    return cell
+
+
+def _measures(document: dict | None, data: dict, months: list) -> list[MeasureResult]:
+    """Each derived measure of the template, overall and per month, from the per-item Stats."""
+    results = []
+    for measure in (document or {}).get("measures", []):
+        keys = derived.used_keys(measure, document)
+        totals = {key: data[key]["total"] for key in keys if key in data}
+        cell = _measure_cell(keys, totals)
+        value = derived.from_stats(measure, document, lambda k, c=totals: c[k].stats if k in c else None)
+        result = MeasureResult(key=measure["key"], label=label_text(measure["label"]) or measure["key"],
+                               measure=measure, cell=cell, value=value)
+        result.display = measure_display(measure, value) if cell.shown else ""
+        for month in months:
+            cells = {key: data[key]["months"][month] for key in keys if key in data and month in data[key]["months"]}
+            month_cell = _measure_cell(keys, cells)
+            month_value = derived.from_stats(measure, document, lambda k, c=cells: c[k].stats if k in c else None)
+            if cells:
+                result.months[month] = (month_cell.shown and month_value is not None,
+                                        measure_display(measure, month_value) if month_cell.shown else "")
+        results.append(result)
+    return results
+
+
+def template_document(school_ids: tuple[int, ...], template_key: str | None) -> dict | None:
+    """The latest published document of a template (its derived measures), or None."""
+    if not template_key:
+        return None
+    return db.session.execute(_VERSION_DOCUMENTS_OF, {"schools": list(school_ids), "template": template_key}
+                              ).scalars().first()
+
+
+@dataclass
 class Dashboard:
     filters: Filters
     threshold: Threshold
@@ -139,11 +198,16 @@ class Dashboard:
     compare: "Dashboard | None" = None
     label: str = ""  # how the page names this column when two are compared
     catalogue: list = field(default_factory=list)  # the template items (reused by a comparison)
+    measures: list = field(default_factory=list)  # MeasureResult, the template's derived measures
+    document: dict | None = None  # the template's latest version (reused by a comparison)
 
 
-def dashboard(filters: Filters, threshold: Threshold, catalogue: list[dict] | None = None) -> Dashboard:
+def dashboard(filters: Filters, threshold: Threshold, catalogue: list[dict] | None = None,
+              document: dict | None = None) -> Dashboard:
     """Everything the page draws for these filters (one pair of GROUP BY queries)."""
     data = aggregate(filters, threshold)
+    if document is None:
+        document = template_document(filters.school_ids, filters.template_key)
     if catalogue is None:
         catalogue = item_catalogue(filters.school_ids, filters.template_key)
     by_key = {item["key"]: item for item in catalogue}
@@ -165,8 +229,9 @@ def dashboard(filters: Filters, threshold: Threshold, catalogue: list[dict] | No
         result.scale = _headline_scale(item, kind, entry)
         items.append(result)
     observations = _observation_count(filters)
+    shown_measures = _measures(document, data, months) if not filters.item_key else []
     return Dashboard(filters=filters, threshold=threshold, months=months, items=items, observations=observations,
-                     catalogue=catalogue)
+                     catalogue=catalogue, measures=shown_measures, document=document)
 
 
 def _observation_count(filters: Filters) -> int:
@@ -185,7 +250,8 @@ def _headline_scale(item: dict, kind: str, entry: dict) -> tuple[float, float]:
 
 def with_comparison(current: Dashboard, label: str = "", **changes) -> Dashboard:
     """Add a second column: the same filters with `changes` (another period or another group)."""
-    current.compare = dashboard(replace(current.filters, **changes), current.threshold, current.catalogue)
+    current.compare = dashboard(replace(current.filters, **changes), current.threshold, current.catalogue,
+                                current.document)
     current.compare.label = label or f"{current.compare.filters.start} – {current.compare.filters.end}"
     return current
 

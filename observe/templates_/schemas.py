@@ -314,6 +314,136 @@ class SectionSchema(_Strict):
                         validate=validate.Length(1, 100, error=_l("A section needs 1 to 100 items.")))
 
 
+MEASURE_TYPES = ("share", "rate", "average")
+# What a share's or rate's term may count: a number item's number, or a choice item's answers.
+COUNTED_TYPES = ("counter", "timed_log")
+MINUTES_TYPES = ("counter", "interval")  # observed minutes: typed in a counter, or the intervals coded
+AVERAGED_TYPES = ("scale", "yes_no")  # items with a score
+
+
+class TermSchema(_Strict):
+    """One thing a share or rate counts: {"item": "K"} (a counter's number, a timed log's rows, or one
+    for each observation answering a choice item), or {"item": "K", "equals": [...]} (one for each
+    observation answering one of those values)."""
+    item = fields.String(required=True, validate=_key)
+    equals = fields.Raw()
+
+    @post_load
+    def _as_list(self, data, **kwargs):
+        if "equals" in data:
+            values = [data["equals"]] if isinstance(data["equals"], str) else data["equals"]
+            if (not isinstance(values, list) or not values or len(values) > 30
+                    or not all(isinstance(v, str) and VALUE_RE.match(v) for v in values)):
+                raise ValidationError(_l("Give the answer value (or a list of values) to count, e.g. \"yes\"."),
+                                      "equals")
+            data["equals"] = list(dict.fromkeys(values))
+        return data
+
+
+class WeightedSchema(_Strict):
+    item = fields.String(required=True, validate=_key)
+    weight = Score(load_default=1, allow_nan=False, validate=validate.Range(0, 100, min_inclusive=False))
+
+
+class MeasureSchema(_Strict):
+    """A computed figure (docs/template-format.md, "Derived measures")."""
+    key = fields.String(required=True, validate=_key)
+    type = fields.String(required=True, validate=validate.OneOf(MEASURE_TYPES))
+    label = Bilingual(required=True, max_length=200)
+    help = Bilingual(need_text=False, max_length=2000)
+    part = fields.List(fields.Nested(TermSchema), validate=validate.Length(1, 20))  # share: counted ...
+    whole = fields.List(fields.Nested(TermSchema), validate=validate.Length(1, 20))  # ... out of these
+    count = fields.List(fields.Nested(TermSchema), validate=validate.Length(1, 20))  # rate: counted ...
+    minutes = fields.String(validate=_key)  # ... per minute of this item
+    items = fields.List(fields.Nested(WeightedSchema), validate=validate.Length(1, 50))  # average: these ...
+    section = fields.String(validate=_key)  # ... or every scored item of this section
+
+    @validates_schema
+    def _fields_of_type(self, data, **kwargs):
+        kind = data.get("type")
+        wanted = {"share": ("part", "whole"), "rate": ("count", "minutes"), "average": ()}.get(kind, ())
+        for name in wanted:
+            if name not in data:
+                raise ValidationError(_l("A %(type)s needs \"%(field)s\".", type=kind, field=name), name)
+        if kind == "average" and ("items" in data) == ("section" in data):
+            raise ValidationError(_l("An average needs either \"items\" (with optional weights) or \"section\"."),
+                                  "items")
+        allowed = {"share": {"part", "whole"}, "rate": {"count", "minutes"}, "average": {"items", "section"}}.get(kind, set())
+        for name in ("part", "whole", "count", "minutes", "items", "section"):
+            if name in data and name not in allowed:
+                raise ValidationError(_l("A %(type)s does not use \"%(field)s\"; it uses %(allowed)s.", type=kind,
+                                         field=name, allowed=", ".join(sorted(allowed))), name)
+
+    @post_load
+    def _drop_empty_help(self, measure, **kwargs):
+        if "help" in measure and not (measure["help"]["sv"] or measure["help"]["en"]):
+            del measure["help"]
+        return measure
+
+
+def measure_items(measure: dict, document: dict) -> list[tuple[dict, dict]]:
+    """(term, item) for each item a measure uses; an average over a section names its scored items."""
+    by_key = {item["key"]: item for item in items_of(document)}
+    if measure["type"] == "average" and "section" in measure:
+        section = next((s for s in document.get("sections", []) if s["key"] == measure["section"]), None)
+        terms = [{"item": i["key"], "weight": 1} for i in (section or {}).get("items", [])
+                 if i["type"] in AVERAGED_TYPES]
+    else:
+        terms = [*measure.get("part", []), *measure.get("whole", []), *measure.get("count", []),
+                 *measure.get("items", [])]
+        if "minutes" in measure:
+            terms.append({"item": measure["minutes"]})
+    return [(term, by_key[term["item"]]) for term in terms if term["item"] in by_key]
+
+
+def _check_measures(data: dict) -> None:
+    """Each measure names items of the document of a kind it can compute with."""
+    measures = data.get("measures") or []
+    _unique(measures, "key", _l("Measure"), "measures")
+    by_key = {item["key"]: item for item in items_of(data)}
+    sections = {s["key"]: s for s in data.get("sections") or []}
+    for mi, measure in enumerate(measures):
+        def fail(field, message, mi=mi):
+            raise ValidationError({"measures": {mi: {field: [str(message)]}}})
+
+        if measure["key"] in by_key:
+            fail("key", _l("\"%(key)s\" is already an item's key; give the measure its own.", key=measure["key"]))
+        for field in ("part", "whole", "count"):
+            for term in measure.get(field, []):
+                item = by_key.get(term["item"])
+                if item is None:
+                    fail(field, _l("There is no item \"%(key)s\" in this template.", key=term["item"]))
+                if "equals" in term:
+                    if item["type"] not in CONDITION_TYPES:
+                        fail(field, _l("\"%(key)s\" is a %(type)s item; \"equals\" counts the answers of a scale, "
+                                       "yes/no, choice or checklist item.", key=term["item"], type=item["type"]))
+                    wrong = [v for v in term["equals"] if v not in condition_values(item)]
+                    if wrong:
+                        fail(field, _l("\"%(value)s\" is not an answer of \"%(key)s\"; use one of: %(allowed)s.",
+                                       value=wrong[0], key=term["item"],
+                                       allowed=", ".join(condition_values(item))))
+                elif item["type"] not in COUNTED_TYPES + CONDITION_TYPES:
+                    fail(field, _l("\"%(key)s\" is a %(type)s item; a share or rate counts a counter, a timed log's "
+                                   "rows, or the answers of a choice item.", key=term["item"], type=item["type"]))
+        if "minutes" in measure:
+            item = by_key.get(measure["minutes"])
+            if item is None or item["type"] not in MINUTES_TYPES:
+                fail("minutes", _l("\"%(key)s\" is not a counter or interval item of this template; the minutes "
+                                   "observed come from one.", key=measure["minutes"]))
+        for term in measure.get("items", []):
+            item = by_key.get(term["item"])
+            if item is None or item["type"] not in AVERAGED_TYPES:
+                fail("items", _l("\"%(key)s\" is not a scale or yes/no item of this template; an average takes "
+                                 "their scores.", key=term["item"]))
+        if "section" in measure:
+            section = sections.get(measure["section"])
+            if section is None:
+                fail("section", _l("There is no section \"%(key)s\" in this template.", key=measure["section"]))
+            if not any(i["type"] in AVERAGED_TYPES for i in section["items"]):
+                fail("section", _l("Section \"%(key)s\" has no scale or yes/no item to average.",
+                                   key=measure["section"]))
+
+
 class DocumentSchema(_Strict):
     format = fields.String(required=True, validate=validate.Equal(FORMAT, error=_l(
         "Must be \"%(format)s\".", format=FORMAT)))
@@ -324,6 +454,8 @@ class DocumentSchema(_Strict):
     header_note = Bilingual(load_default=lambda: {"sv": "", "en": ""}, need_text=False, max_length=2000)
     sections = fields.List(fields.Nested(SectionSchema), required=True,
                            validate=validate.Length(1, 50, error=_l("A template needs 1 to 50 sections.")))
+    # Computed figures (shares, rates per minute, averages); absent when there are none.
+    measures = fields.List(fields.Nested(MeasureSchema), validate=validate.Length(0, 30))
 
     @validates_schema
     def _unique_keys(self, data, **kwargs):
@@ -337,6 +469,13 @@ class DocumentSchema(_Strict):
                         _twice(_l("Item"), "key", item["key"])]}}}}})
                 seen[item["key"]] = (si, ii)
         _check_conditions(sections)
+        _check_measures(data)
+
+    @post_load
+    def _drop_empty_measures(self, document, **kwargs):
+        if "measures" in document and not document["measures"]:
+            del document["measures"]  # absent, so a document without measures keeps its text and hash
+        return document
 
 
 def _check_conditions(sections: list[dict]) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import get_timezone
+from flask_babel import format_decimal, format_percent, get_timezone
 from flask_babel import gettext as _
 
+from ..templates_ import measures
 from ..templates_.items import levels_for
 from ..templates_.schemas import hidden_items, items_of
 from ..timefmt import safe_time
@@ -94,3 +95,23 @@ def readable_answers(document: dict, answers: dict) -> list[dict]:
         if rows:
             sections.append({"title": section.get("title"), "rows": rows})
     return sections
+
+
+def measure_display(measure: dict, value: float | None) -> str:
+    """A derived measure's value as the visit page and Analys write it ("" when it cannot be computed)."""
+    if value is None:
+        return ""
+    if measure["type"] == "share":
+        return format_percent(value, format="#,##0 %")
+    if measure["type"] == "rate":
+        return _("%(n)s per minute", n=format_decimal(value, format="#,##0.0#"))
+    return format_decimal(value, format="#,##0.0#")
+
+
+def measure_section(document: dict, answers: dict) -> list[dict]:
+    """The derived measures of one observation as one more section of the visit page ([] without any)."""
+    rows = [{"key": m["measure"]["key"], "label": m["measure"]["label"], "type": "measure",
+             "parts": [measure_display(m["measure"], m["value"])], "descriptor": m["measure"].get("help"),
+             "evidence": None, "item": None, "value": m["value"]}
+            for m in measures.for_observation(document, answers) if m["value"] is not None]
+    return [{"title": _("Derived measures"), "rows": rows}] if rows else []

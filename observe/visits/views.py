@@ -21,7 +21,7 @@ from ..templates_.items import parse_answers
 from ..templates_.models import TemplateVersion
 from . import services
 from .carry import carried_kinds, carried_values, with_carried, with_shipped_hints
-from .display import note_time, planned_day, readable_answers
+from .display import measure_section, note_time, planned_day, readable_answers
 from .models import Visit, VisitKind
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -145,7 +145,8 @@ def save():
 def detail(visit_uuid):
     visit = visit_for(current_user, visit_uuid)
     observations = [o for o in visit.observations if can_view_observation(current_user, visit, o)]
-    shown = [(o, readable_answers(o.template_version.document, o.answers or {}),
+    shown = [(o, readable_answers(o.template_version.document, o.answers or {})
+              + measure_section(o.template_version.document, o.answers or {}),
               can_view_quick_notes(current_user, visit, o)) for o in observations]
     audit.record("visit.view", visit)
     db.session.commit()

@@ -1,0 +1,115 @@
+"""Derived measures: shares, rates per observed minute and (weighted) averages computed from a
+template's items, for one visit and from the per-item sums Analys already has."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from observe.insights.aggregates import Stats
+from observe.templates_.items import answer_rows
+from observe.templates_.measures import for_observation, from_stats
+from observe.templates_.schemas import TemplateFormatError, canonical, export_json, import_json, load_document
+from observe.templates_.services import default_documents
+
+from .measure_documents import rubric, tally
+
+ANSWERS = {"minutes": {"value": 20}, "open": {"value": 6}, "closed": {"value": 12}, "wait3": {"value": 9},
+           "talk": {"value": "yes"}, "talk_how": {"value": "turn"}}
+
+
+def values(document, answers):
+    return {m["measure"]["key"]: m["value"] for m in for_observation(document, answers)}
+
+
+def test_measures_load_round_trip_and_documents_without_them_are_unchanged():
+    document = load_document(tally())
+    assert [m["key"] for m in document["measures"]] == ["open_share", "wait_share", "per_minute", "talk_share"]
+    assert document["measures"][3]["part"] == [{"item": "talk", "equals": ["yes"]}]
+    assert import_json(export_json(document)) == document
+    assert load_document(rubric())["measures"][1]["items"][1] == {"item": "d3b", "weight": 2}
+    assert load_document(rubric())["measures"][1]["items"][0] == {"item": "d3a", "weight": 1}
+    for shipped in default_documents():
+        assert "measures" not in shipped
+        assert canonical(load_document(copy.deepcopy(shipped))) == canonical(shipped)
+    empty = tally()
+    empty["measures"] = []
+    assert "measures" not in load_document(empty)
+
+
+@pytest.mark.parametrize("change, field, message", [
+    (lambda m: m[0]["part"].__setitem__(0, {"item": "nope"}), "part", 'There is no item "nope" in this template.'),
+    (lambda m: m[2].__setitem__("minutes", "talk"), "minutes", '"talk" is not a counter or interval item'),
+    (lambda m: m[3]["part"].__setitem__(0, {"item": "talk", "equals": "maybe"}), "part",
+     '"maybe" is not an answer of "talk"; use one of: yes, no, not_observed.'),
+    (lambda m: m[0].pop("whole"), "whole", 'A share needs "whole".'),
+    (lambda m: m[0].__setitem__("minutes", "minutes"), "minutes", 'A share does not use "minutes"; it uses part, whole.'),
+    (lambda m: m[1].__setitem__("key", "open_share"), "key", 'Measure key "open_share" is used twice.'),
+    (lambda m: m[1].__setitem__("key", "open"), "key", '"open" is already an item\'s key'),
+])
+def test_a_measure_names_items_it_can_compute_with(app, change, field, message):
+    document = tally()
+    change(document["measures"])
+    with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(TemplateFormatError) as info:
+        load_document(document)
+    found = {path: " ".join(msgs) for path, msgs in info.value.errors.items()}
+    assert any(path.endswith(field) and message in text for path, text in found.items()), found
+
+
+def test_an_average_needs_items_or_a_section_of_scored_items(app):
+    document = rubric()
+    document["measures"][0]["items"] = [{"item": "d3a"}]  # both
+    with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(TemplateFormatError) as info:
+        load_document(document)
+    assert 'either "items" (with optional weights) or "section"' in str(info.value)
+
+
+def test_one_visit_computes_each_measure():
+    document = load_document(tally())
+    assert values(document, ANSWERS) == {"open_share": 6 / 18, "wait_share": 9 / 18, "per_minute": 18 / 20,
+                                         "talk_share": 1.0}
+    partial = {"open": {"value": 4}, "talk": {"value": "not_observed"}}
+    assert values(document, partial) == {"open_share": 1.0, "wait_share": None, "per_minute": None,
+                                         "talk_share": None}  # not observed: neither yes nor no
+    doc = load_document(rubric())
+    marks = {"d3a": {"value": "2"}, "d3b": {"value": "4"}, "d3c": {"value": "na"}}
+    assert values(doc, marks) == {"d3_avg": 3.0, "d3_weighted": (2 + 2 * 4) / 3}  # "not applicable" left out
+
+
+def _stats(document, observations):
+    """Stats per item as aggregates.Stats sums the answer rows (one add per row, as the GROUP BY does)."""
+    stats = {}
+    for answers in observations:
+        for row in answer_rows(document, answers):
+            number = row["number"]
+            stats.setdefault(row["item_key"], Stats()).add(
+                row["choice"], 1, 1 if number is not None else 0, number, (number or 0) ** 2, number, number)
+    return stats
+
+
+def test_analys_gets_the_same_figure_from_the_item_sums():
+    document = load_document(tally())
+    stats = _stats(document, [ANSWERS])
+    for measure in document["measures"]:  # one observation: the same as its visit page
+        assert from_stats(measure, document, stats.get) == pytest.approx(values(document, ANSWERS)[measure["key"]])
+    second = {"minutes": {"value": 40}, "open": {"value": 14}, "closed": {"value": 6}, "wait3": {"value": 2},
+              "talk": {"value": "no"}}
+    stats = _stats(document, [ANSWERS, second])
+    by_key = {m["key"]: from_stats(m, document, stats.get) for m in document["measures"]}
+    assert by_key["open_share"] == pytest.approx(20 / 38)  # the counts summed, then divided
+    assert by_key["per_minute"] == pytest.approx(38 / 60)
+    assert by_key["talk_share"] == pytest.approx(1 / 2)
+    doc = load_document(rubric())
+    stats = _stats(doc, [{"d3a": {"value": "2"}, "d3b": {"value": "4"}}, {"d3a": {"value": "4"}, "d3b": {"value": "3"}}])
+    by_key = {m["key"]: from_stats(m, doc, stats.get) for m in doc["measures"]}
+    assert by_key["d3_avg"] == pytest.approx((3 + 3.5) / 2)  # the items' means averaged
+    assert by_key["d3_weighted"] == pytest.approx((3 + 2 * 3.5) / 3)
+
+
+def test_a_hidden_item_does_not_count():
+    document = tally()
+    document["measures"].append({"key": "how_share", "type": "share", "label": "Tänk–para–dela",
+                                 "part": [{"item": "talk_how", "equals": "think"}], "whole": [{"item": "talk_how"}]})
+    document = load_document(document)
+    assert values(document, {**ANSWERS, "talk_how": {"value": "think"}})["how_share"] == 1.0
+    assert values(document, {**ANSWERS, "talk": {"value": "no"}, "talk_how": {"value": "think"}})["how_share"] is None
