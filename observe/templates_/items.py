@@ -19,6 +19,9 @@ Input names and answer shapes per type (answers are {key: {"value": ..., "eviden
   timed_log              a.K.<row>.time/.teacher/.students -> {"value": [{"time", "teacher", "students"}]}
   interval               a.K.<i>.teacher, a.K.<i>.students (codes ticked in interval i)
                                                          -> {"value": [{"teacher": [...], "students": [...]}]}
+                         with interval_choices: a.K.<i>.<group> = one option -> cell "choices": {group: value}
+                         with interval_comments: a.K.<i>.comment = text     -> cell "comment": "..."
+                         (both only in cells that have them, so older answers keep their shape)
 An item left empty is absent from answers (so "not answered" never counts as 0).
 A conditional item (`show_if`) that its condition hides is not asked: whatever was posted for it
 is dropped (with any error it had), it is never required, and it makes no ObservationAnswer rows.
@@ -30,12 +33,12 @@ from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 
-from .schemas import NOT_APPLICABLE, NOT_APPLICABLE_LABEL, YES_NO_LEVELS, hidden_items, items_of
+from .schemas import INTERVAL_COMMENT_MAX, NOT_APPLICABLE, NOT_APPLICABLE_LABEL, YES_NO_LEVELS, hidden_items, items_of
 
 MAX_EVIDENCE = 4000
 MAX_LOG_CELL = 1000
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)(?::[0-5]\d)?$")
-_ROW_RE = re.compile(r"^a\.(?P<key>[A-Za-z0-9_-]+)\.(?P<row>\d{1,4})\.(?P<part>[a-z]+)$")
+_ROW_RE = re.compile(r"^a\.(?P<key>[A-Za-z0-9_-]+)\.(?P<row>\d{1,4})\.(?P<part>[a-z][a-z0-9_]*)$")
 LOG_PARTS = ("time", "teacher", "students")
 
 
@@ -186,11 +189,26 @@ def _parse_log(item: dict, f: _Fields, errors: dict):
     return rows or None
 
 
+def interval_groups(item: dict) -> list[dict]:
+    """An interval item's per-interval single-choice groups (none for older templates)."""
+    return item.get("interval_choices") or []
+
+
+def interval_parts(item: dict) -> tuple[str, ...]:
+    """The input parts of one interval: a.K.<i>.<part>."""
+    parts = ("teacher", "students") + tuple(g["key"] for g in interval_groups(item))
+    return parts + ("comment",) if item.get("interval_comments") else parts
+
+
+def _empty_cell(cell: dict) -> bool:
+    return not (cell.get("teacher") or cell.get("students") or cell.get("choices") or cell.get("comment"))
+
+
 def _parse_intervals(item: dict, f: _Fields, errors: dict):
     key, count = item["key"], item.get("intervals", 10)
     allowed = {"teacher": [c["key"] for c in item["teacher_codes"]],
                "students": [c["key"] for c in item["student_codes"]]}
-    result, any_ticked = [], False
+    result = []
     for index in range(count):
         cell = {}
         for who, codes in allowed.items():
@@ -199,21 +217,35 @@ def _parse_intervals(item: dict, f: _Fields, errors: dict):
             if any(v not in codes for v in ticked):
                 errors.setdefault(name, []).append(str(_l("Choose only from the listed codes.")))
             cell[who] = [c for c in codes if c in ticked]
-            any_ticked = any_ticked or bool(cell[who])
+        choices = {}
+        for group in interval_groups(item):
+            name = field_name(key, index, group["key"])
+            value = f.one(name)
+            if value and value not in [o["value"] for o in group["options"]]:
+                errors.setdefault(name, []).append(str(_l("Choose one of the listed answers.")))
+            elif value:
+                choices[group["key"]] = value
+        if choices:
+            cell["choices"] = choices
+        if item.get("interval_comments"):
+            name = field_name(key, index, "comment")
+            comment = f.one(name)
+            if len(comment) > INTERVAL_COMMENT_MAX:
+                errors.setdefault(name, []).append(str(_l("At most %(n)d characters.", n=INTERVAL_COMMENT_MAX)))
+            elif comment:
+                cell["comment"] = comment
         result.append(cell)
     for index in _row_indexes(key, f):
         if index >= count:
             errors.setdefault(field_name(key, index, "teacher"), []).append(
                 str(_l("This template has only %(n)d intervals.", n=count)))
-    if not any_ticked:
-        return None
-    while result and not result[-1]["teacher"] and not result[-1]["students"]:
+    while result and _empty_cell(result[-1]):
         result.pop()  # trailing intervals not reached yet
-    return result
+    return result or None
 
 
 _PARTS = {"x_of_y": {("x",), ("y",)}}
-_ROW_PARTS = {"timed_log": LOG_PARTS, "interval": ("teacher", "students")}
+_ROW_PARTS = {"timed_log": LOG_PARTS}
 
 
 def _is_input(item: dict, parts: list[str]) -> bool:
@@ -221,6 +253,8 @@ def _is_input(item: dict, parts: list[str]) -> bool:
     kind = item["type"]
     if parts == ["evidence"]:
         return item.get("evidence", "optional") != "none"
+    if kind == "interval":
+        return len(parts) == 2 and parts[0].isdigit() and len(parts[0]) <= 4 and parts[1] in interval_parts(item)
     if kind in _ROW_PARTS:
         return len(parts) == 2 and parts[0].isdigit() and len(parts[0]) <= 4 and parts[1] in _ROW_PARTS[kind]
     if kind in _PARTS:
@@ -319,8 +353,32 @@ def _shape_errors(item: dict, value) -> list[tuple[str, str]]:
         ok = isinstance(value, list) and len(value) <= item.get("intervals", 10) and all(
             isinstance(cell, dict) and all(isinstance(cell.get(w, []), list) and set(cell.get(w, [])) <= codes[w]
                                            for w in codes) for cell in value)
-        return [] if ok else [(name, str(_l("Choose only from the listed codes.")))]
+        if not ok:
+            return [(name, str(_l("Choose only from the listed codes.")))]
+        return _interval_extra_errors(item, value)
     return [(name, str(_l("Unknown item type.")))]
+
+
+def _interval_extra_errors(item: dict, cells: list) -> list[tuple[str, str]]:
+    """Problems with the per-interval choices and comments of a stored/uploaded interval answer."""
+    groups = {g["key"]: {o["value"] for o in g["options"]} for g in interval_groups(item)}
+    known = {"teacher", "students"} | ({"choices"} if groups else set()) | (
+        {"comment"} if item.get("interval_comments") else set())
+    problems = []
+    for index, cell in enumerate(cells):
+        if set(cell) - known:
+            problems.append((field_name(item["key"], index, "teacher"),
+                             str(_l("This answer does not belong to this version of the form."))))
+            continue
+        choices = cell.get("choices", {})
+        if not isinstance(choices, dict) or any(groups.get(g) is None or v not in groups[g] for g, v in choices.items()):
+            problems.append((field_name(item["key"], index, next(iter(groups), "teacher")),
+                             str(_l("Choose one of the listed answers."))))
+        comment = cell.get("comment", "")
+        if not isinstance(comment, str) or len(comment) > INTERVAL_COMMENT_MAX:
+            problems.append((field_name(item["key"], index, "comment"),
+                             str(_l("At most %(n)d characters.", n=INTERVAL_COMMENT_MAX))))
+    return problems
 
 
 def validate(document: dict, answers: dict, *, complete: bool = False, shape: bool = True) -> dict:
@@ -399,4 +457,20 @@ def answer_rows(document: dict, answers: dict) -> list[dict]:
                     hits = sum(1 for cell in value if code["key"] in cell.get(who, []))
                     if hits:
                         row(item, choice=f"{who}:{code['key']}", number=float(hits), total=float(seen))
+            for group in interval_groups(item):
+                given = [(i, (cell.get("choices") or {}).get(group["key"])) for i, cell in enumerate(value)]
+                for option in group["options"]:
+                    hits = sum(1 for _i, v in given if v == option["value"])
+                    if hits:
+                        row(item, choice=interval_choice(group["key"], option["value"]),
+                            number=float(hits), total=float(seen))
+                for index, chosen in given:
+                    if chosen:
+                        row(item, choice=interval_choice(group["key"], chosen, index), number=1.0, total=float(seen))
     return rows
+
+
+def interval_choice(group: str, value: str, index: int | None = None) -> str:
+    """The answer row choice of a per-interval group: "engagement:high", or "engagement@3:high" for
+    interval 3 (0-based). At most 20 + 1 + 2 + 1 + 40 = 64 characters, the column's size."""
+    return f"{group}:{value}" if index is None else f"{group}@{index}:{value}"

@@ -22,8 +22,13 @@ def answer_fields(item: dict, answer: dict) -> dict[str, list[str]]:
                     fields[field_name(key, index, part)] = [str(text)]
         elif kind == "interval":
             for index, cell in enumerate(value):
-                for who, codes in cell.items():
-                    fields[field_name(key, index, who)] = [str(c) for c in codes]
+                for who in ("teacher", "students"):
+                    if cell.get(who):
+                        fields[field_name(key, index, who)] = [str(c) for c in cell[who]]
+                for group, chosen in (cell.get("choices") or {}).items():
+                    fields[field_name(key, index, group)] = [str(chosen)]
+                if cell.get("comment"):
+                    fields[field_name(key, index, "comment")] = [cell["comment"]]
         else:
             fields[field_name(key)] = [str(value)]
     if answer.get("evidence"):

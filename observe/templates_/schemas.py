@@ -28,6 +28,14 @@ CARRY = ("lesson_goal", "student_activity", "focus", "data_method", "feedback_me
 ASKED_IN = ("feedback",)
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 VALUE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+# An interval code's key: as a value, plus "/" (COPUS writes "D/V", "T/Q"). Codes are posted as
+# checkbox values and stored as list entries, never in an input name, so "/" is safe everywhere.
+CODE_RE = re.compile(r"^[A-Za-z0-9_/-]{1,40}$")
+# The key of a per-interval choice group (e.g. "engagement") is a part of input names
+# (a.K.<i>.<group>): lower-case letters, digits and _, starting with a letter.
+PART_RE = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
+INTERVAL_PARTS = ("teacher", "students", "comment")  # taken by the interval grid itself
+INTERVAL_COMMENT_MAX = 200
 
 
 def _bi(sv: str, en: str) -> dict:
@@ -60,6 +68,8 @@ YES_NO_LEVELS = SCALE_PRESETS["YNO"]["levels"]
 
 _key = validate.Regexp(KEY_RE, error=_l("Use 1–40 letters, digits, - or _ (no spaces or dots)."))
 _value = validate.Regexp(VALUE_RE, error=_l("Use 1–40 letters, digits, - or _ (no spaces or dots)."))
+_code = validate.Regexp(CODE_RE, error=_l("Use 1–40 letters, digits, -, _ or / (no spaces or dots)."))
+_part = validate.Regexp(PART_RE, error=_l("Use 1–20 lower-case letters, digits or _, starting with a letter."))
 
 
 class Bilingual(fields.Field):
@@ -154,9 +164,51 @@ class OptionSchema(_Strict):
     label = Bilingual(required=True, max_length=200)
 
 
+def _drop_empty(entry: dict, name: str) -> dict:
+    """Leave an optional bilingual text out when both languages are empty (documents without it keep their hash)."""
+    if name in entry and not (entry[name]["sv"] or entry[name]["en"]):
+        del entry[name]
+    return entry
+
+
 class CodeSchema(_Strict):
-    key = fields.String(required=True, validate=_value)
+    key = fields.String(required=True, validate=_code)
     label = Bilingual(required=True, max_length=200)
+    help = Bilingual(need_text=False, max_length=500)  # what counts as this code, shown with it
+
+    @post_load
+    def _tidy(self, code, **kwargs):
+        return _drop_empty(code, "help")
+
+
+class IntervalOptionSchema(_Strict):
+    value = fields.String(required=True, validate=_value)
+    label = Bilingual(required=True, max_length=200)
+    help = Bilingual(need_text=False, max_length=500)
+
+    @post_load
+    def _tidy(self, option, **kwargs):
+        return _drop_empty(option, "help")
+
+
+class IntervalChoiceSchema(_Strict):
+    """A single-choice group answered once per interval (COPUS's engagement level low/medium/high)."""
+    key = fields.String(required=True, validate=_part)
+    label = Bilingual(required=True, max_length=200)
+    help = Bilingual(need_text=False, max_length=500)
+    options = fields.List(fields.Nested(IntervalOptionSchema), required=True,
+                          validate=validate.Length(2, 10, error=_l("Give between 2 and 10 options.")))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        if data.get("key") in INTERVAL_PARTS:
+            raise ValidationError(_l("\"%(key)s\" is taken by the grid itself; choose another key.",
+                                     key=data["key"]), "key")
+        _unique(data.get("options") or [], "value", _l("Option"), "options")
+
+    @post_load
+    def _tidy(self, group, **kwargs):
+        return _drop_empty(group, "help")
 
 
 class ShowIfSchema(_Strict):
@@ -277,11 +329,24 @@ class IntervalItemSchema(BaseItemSchema):
     intervals = fields.Integer(load_default=10, validate=validate.Range(1, 60))
     teacher_codes = fields.List(fields.Nested(CodeSchema), required=True, validate=validate.Length(1, 30))
     student_codes = fields.List(fields.Nested(CodeSchema), required=True, validate=validate.Length(1, 30))
+    # Both absent unless a template asks for them, so older documents keep their text and hash.
+    interval_choices = fields.List(fields.Nested(IntervalChoiceSchema),
+                                   validate=validate.Length(1, 3, error=_l("Give between 1 and 3 choice groups.")))
+    interval_comments = fields.Boolean()  # a short comment per interval
 
     @validates_schema
     def _codes(self, data, **kwargs):
         _unique(data.get("teacher_codes") or [], "key", _l("Teacher code"), "teacher_codes")
         _unique(data.get("student_codes") or [], "key", _l("Student code"), "student_codes")
+        _unique(data.get("interval_choices") or [], "key", _l("Choice group"), "interval_choices")
+
+    @post_load
+    def _tidy(self, item, **kwargs):
+        if not item.get("interval_choices"):
+            item.pop("interval_choices", None)
+        if not item.get("interval_comments"):
+            item.pop("interval_comments", None)
+        return item
 
 
 ITEM_SCHEMAS: dict[str, type[BaseItemSchema]] = {

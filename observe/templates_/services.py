@@ -269,11 +269,28 @@ def add_item(template: Template, section_key: str, item_type: str, label: dict) 
     return save_draft(template, document), key
 
 
+def keep_unedited(old: dict, new: dict) -> dict:
+    """The designer's item form does not (yet) show every field of the format: keep those from the
+    item as it was, so editing a label never drops an interval sheet's levels, comments or code help."""
+    if old.get("type") != new.get("type") or new.get("type") != "interval":
+        return new
+    kept = dict(new)
+    for name in ("interval_choices", "interval_comments"):
+        if name in old and name not in kept:
+            kept[name] = old[name]
+    helps = {(who, c["key"]): c["help"] for who in ("teacher_codes", "student_codes")
+             for c in old.get(who, []) if c.get("help")}
+    for who in ("teacher_codes", "student_codes"):
+        kept[who] = [{**c, "help": helps[(who, c["key"])]} if (who, c["key"]) in helps and "help" not in c else c
+                     for c in kept.get(who, [])]
+    return kept
+
+
 def replace_item(template: Template, key: str, new_item: dict) -> dict:
     """Put an edited item in place of `key` (the whole document is validated again)."""
     document = working_document(template)
     section, index = _find_item(document, key)
-    section["items"][index] = new_item
+    section["items"][index] = keep_unedited(section["items"][index], new_item)
     return save_draft(template, document)
 
 
@@ -281,7 +298,7 @@ def preview_item(template: Template, key: str, new_item: dict) -> dict:
     """The edited item as it would be stored (validated with its whole document), without saving."""
     document = working_document(template)
     section, index = _find_item(document, key)
-    section["items"][index] = new_item
+    new_item = section["items"][index] = keep_unedited(section["items"][index], new_item)
     loaded = load_document(document)
     return next(item for item in items_of(loaded) if item["key"] == new_item["key"])
 

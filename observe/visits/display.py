@@ -62,6 +62,18 @@ def _parts(item: dict, value) -> list:
                 if hits:
                     parts.append({lang: _("%(code)s: %(n)d of %(m)d intervals", code=text, n=hits, m=seen)
                                   for lang, text in code["label"].items()})
+        for group in item.get("interval_choices") or []:
+            for option in group["options"]:
+                hits = sum(1 for cell in value if (cell.get("choices") or {}).get(group["key"]) == option["value"])
+                if hits:
+                    parts.append({lang: "%s – %s" % (group["label"].get(lang) or group["label"].get("sv"),
+                                                     _("%(code)s: %(n)d of %(m)d intervals", code=text, n=hits, m=seen))
+                                  for lang, text in option["label"].items()})
+        minutes = item.get("interval_minutes", 2)
+        for index, cell in enumerate(value):
+            if cell.get("comment"):
+                parts.append(_("%(start)d–%(end)d min: %(comment)s", start=index * minutes,
+                               end=(index + 1) * minutes, comment=cell["comment"]))
         return parts
     return [str(value)]
 

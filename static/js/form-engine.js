@@ -1,5 +1,6 @@
 // Form engine enhancements: the markup (templates/forms/_engine.html) works without this file.
-// Adds -/+ buttons to counters, "add row" to timed logs and shows conditional items only when asked. Changes fire the usual
+// Adds -/+ buttons to counters, "add row" to timed logs, shows conditional items only when asked, and
+// to interval grids the lesson clock's current interval with one-tap coding "now". Changes fire the usual
 // input/change events so autosave (offline-form.js) sees them like typing.
 
 function fire(input) {
@@ -125,11 +126,131 @@ function enhanceConditions(engine) {
   update();
 }
 
+/** The lesson clock's start (and end) from the form the grid is in: the observation form's
+ * started_at/ended_at, the same inputs the visit timer (visits.js) reads. null without one. */
+function lessonTimes(box) {
+  const form = box.closest("form");
+  const read = (name) => {
+    const input = form && form.elements.namedItem(name);
+    const iso = input && "value" in input ? input.value : "";
+    if (!iso) return null;
+    const at = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+    return Number.isNaN(at.getTime()) ? null : at;
+  };
+  const started = read("started_at");
+  return started ? { started, ended: read("ended_at") } : null;
+}
+
+/** The interval the lesson clock is in (0-based), or null when the clock has not started. */
+export function currentInterval(elapsedMs, minutes, count) {
+  if (elapsedMs == null || elapsedMs < 0) return null;
+  return Math.min(count - 1, Math.floor(elapsedMs / (minutes * 60000)));
+}
+
+function enhanceInterval(box) {
+  if (box.dataset.enhanced) return;
+  box.dataset.enhanced = "1";
+  const minutes = Number(box.dataset.minutes || 2);
+  const count = Number(box.dataset.intervals || 10);
+  const scroller = box.querySelector("[data-interval-scroll]");
+  const table = scroller && scroller.querySelector("table");
+  const banner = box.querySelector("[data-interval-now]");
+  if (!table) return;
+  let current = null;
+  const rows = [...table.querySelectorAll("tr[data-code-row]")];
+  const inputAt = (row, index) => (row.cells[index + 1] ? row.cells[index + 1].querySelector("input") : null);
+
+  // A tap on a code's (or a level's) name ticks it in the current interval: one tap codes "now".
+  const taps = rows.map((row) => {
+    const head = row.cells[0];
+    const label = head.querySelector(".engine-code-label");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "engine-code-tap";
+    button.disabled = true;
+    button.setAttribute("aria-pressed", "false");
+    button.append(...label.childNodes);
+    label.replaceWith(button);
+    button.addEventListener("click", () => {
+      const input = current == null ? null : inputAt(row, current);
+      if (!input) return;
+      input.checked = input.type === "radio" ? true : !input.checked;
+      fire(input);
+    });
+    return { row, button };
+  });
+
+  const refreshPressed = () => {
+    for (const { row, button } of taps) {
+      const input = current == null ? null : inputAt(row, current);
+      button.setAttribute("aria-pressed", input && input.checked ? "true" : "false");
+    }
+  };
+  // A ticked level can be taken back: a second tap on a chosen radio clears it.
+  table.addEventListener("click", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "radio") return;
+    const was = input.dataset.wasChecked === "1";
+    delete input.dataset.wasChecked;
+    if (was) {
+      input.checked = false;
+      fire(input);
+    }
+  });
+  table.addEventListener("pointerdown", (event) => {
+    const label = event.target.closest && event.target.closest("label");
+    const input = label ? label.querySelector("input[type=radio]") : null;
+    if (input) input.dataset.wasChecked = input.checked ? "1" : "";
+  });
+  table.addEventListener("change", refreshPressed);
+
+  const mark = (index) => {
+    if (index === current) return;
+    for (const el of box.querySelectorAll(".engine-now")) el.classList.remove("engine-now");
+    for (const el of box.querySelectorAll("[aria-current]")) el.removeAttribute("aria-current");
+    current = index;
+    for (const { button } of taps) button.disabled = current == null;
+    if (banner) banner.hidden = current == null;
+    if (current == null) return refreshPressed();
+    const head = table.querySelector(`thead th[data-col="${current}"]`);
+    if (head) {
+      head.classList.add("engine-now");
+      head.setAttribute("aria-current", "time");
+      if (banner) banner.querySelector("[data-interval-now-label]").textContent = head.textContent;
+      // Bring the column into view beside the held code column (only the grid's own box scrolls).
+      const codeWidth = table.querySelector("thead th").offsetWidth;
+      const left = head.offsetLeft - codeWidth;
+      if (left < scroller.scrollLeft || head.offsetLeft + head.offsetWidth > scroller.scrollLeft + scroller.clientWidth) {
+        scroller.scrollLeft = Math.max(0, left - head.offsetWidth);
+      }
+    }
+    for (const row of rows) {
+      const cell = row.cells[current + 1];
+      if (cell) cell.classList.add("engine-now");
+    }
+    const comment = box.querySelector(`[data-interval-comments] li[data-col="${current}"]`);
+    if (comment) {
+      comment.classList.add("engine-now");
+      comment.setAttribute("aria-current", "time");
+    }
+    refreshPressed();
+  };
+
+  const tick = () => {
+    const times = lessonTimes(box);
+    mark(times ? currentInterval((times.ended || new Date()) - times.started, minutes, count) : null);
+    refreshPressed(); // a draft restored on the device sets boxes without events
+  };
+  tick();
+  setInterval(tick, 5000);
+}
+
 export function enhance(root = document) {
   for (const box of root.querySelectorAll("[data-form-engine] [data-counter]")) enhanceCounter(box);
   for (const log of root.querySelectorAll("[data-form-engine] [data-timed-log]")) enhanceLog(log);
   const engines = root.matches?.("[data-form-engine]") ? [root] : [...root.querySelectorAll("[data-form-engine]")];
   for (const engine of engines) enhanceConditions(engine);
+  for (const grid of root.querySelectorAll("[data-form-engine] [data-interval-grid]")) enhanceInterval(grid);
 }
 
 enhance();

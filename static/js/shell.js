@@ -92,9 +92,9 @@ for (const enhance of [compactMenu, installInvite]) {
   try { enhance(); } catch (error) { console.error(error); }
 }
 
-// Counters' −/+, the timed log's "Add row" and conditional items: fetched only where a form has such
-// items (form-engine.js enhances on load; without it the fields still work as plain inputs).
-if (document.querySelector('[data-form-engine] [data-counter], [data-form-engine] [data-timed-log], [data-form-engine] [data-show-if-item]')) {
+// Counters' −/+, the timed log's "Add row", conditional items and the interval grid's clock: fetched only
+// where a form has such items (form-engine.js enhances on load; without it the fields still work as plain inputs).
+if (document.querySelector('[data-form-engine] [data-counter], [data-form-engine] [data-timed-log], [data-form-engine] [data-show-if-item], [data-form-engine] [data-interval-grid]')) {
   import('./form-engine.js').catch((error) => console.error(error));
 }
 

@@ -38,9 +38,18 @@ def value_for(item):
     def cell(who):
         return st.lists(st.sampled_from(codes[who]), unique=True).map(lambda p: [c for c in codes[who] if c in p])
 
-    cells = st.lists(st.fixed_dictionaries({"teacher": cell("teacher"), "students": cell("students")}),
+    optional = {}
+    groups = item.get("interval_choices") or []
+    if groups:  # an engagement level per interval: some groups answered, with one of their options
+        optional["choices"] = st.fixed_dictionaries(
+            {}, optional={g["key"]: st.sampled_from([o["value"] for o in g["options"]]) for g in groups}
+        ).filter(bool)
+    if item.get("interval_comments"):
+        optional["comment"] = clean_text.filter(lambda text: len(text) <= 200)
+    cells = st.lists(st.fixed_dictionaries({"teacher": cell("teacher"), "students": cell("students")},
+                                           optional=optional),
                      min_size=1, max_size=item["intervals"])
-    return cells.filter(lambda c: c[-1]["teacher"] or c[-1]["students"])
+    return cells.filter(lambda c: c[-1]["teacher"] or c[-1]["students"] or c[-1].get("choices") or c[-1].get("comment"))
 
 
 @st.composite

@@ -17,7 +17,12 @@ def unique_by(strategy, field):
 
 
 option = st.fixed_dictionaries({"value": keys, "label": label})
-code = st.fixed_dictionaries({"key": keys, "label": label})
+code_keys = st.from_regex(r"[A-Za-z0-9_/-]{1,12}", fullmatch=True)  # COPUS writes "D/V"
+code = st.fixed_dictionaries({"key": code_keys, "label": label}, optional={"help": optional_label})
+group = st.fixed_dictionaries({
+    "key": st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(lambda k: k not in ("teacher", "students", "comment")),
+    "label": label, "options": st.lists(option, min_size=2, max_size=4, unique_by=lambda e: e["value"])},
+    optional={"help": optional_label})
 level = st.fixed_dictionaries({"value": keys.filter(lambda k: k != "na"), "label": label},
                               optional={"score": st.one_of(st.integers(-5, 10), st.floats(-5, 10, allow_nan=False))})
 base_optional = {"help": optional_label, "required": st.booleans(),
@@ -40,7 +45,9 @@ def item_of(kind: str):
     if kind == "interval":
         extra["teacher_codes"] = unique_by(code, "key")
         extra["student_codes"] = unique_by(code, "key")
-        optional.update(interval_minutes=st.integers(1, 60), intervals=st.integers(1, 60))
+        optional.update(interval_minutes=st.integers(1, 60), intervals=st.integers(1, 60),
+                        interval_choices=st.lists(group, min_size=1, max_size=3, unique_by=lambda g: g["key"]),
+                        interval_comments=st.booleans())
     if kind == "counter":
         optional["max"] = st.integers(1, 1000)
     if kind == "text":
