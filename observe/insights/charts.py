@@ -318,12 +318,45 @@ def compare_svg(g: dict, title, label_a, label_b) -> Markup:
     return Markup("".join(out))
 
 
+def interval_distribution(dist) -> dict:
+    """Stacked bars, one per interval: each option's share of the observations that answered it."""
+    label_w, plot, row_h = 70, ITEM_W - 70 - 10, 22
+    rows = []
+    for i, row in enumerate(dist.rows):
+        x, segments = label_w, []
+        for k, share in enumerate(row["shares"]):
+            width = round(plot * share, 1)
+            if width > 0:
+                segments.append({"x": round(x, 1), "width": width, "k": k, "label": dist.options[k][1],
+                                 "display": row["displays"][k], "count": row["counts"][k]})
+            x += plot * share
+        rows.append({"y": i * row_h, "label": row["label"], "segments": segments})
+    return {"width": ITEM_W, "height": max(len(rows), 1) * row_h, "label_w": label_w, "plot": plot, "rows": rows}
+
+
+def interval_distribution_svg(g: dict, id: str, title) -> Markup:
+    out = [_svg_open("chart-stacked", g, f"{id}-t", title)]
+    for row in g["rows"]:
+        out.append(f'<g transform="translate(0 {row["y"]})"><text class="chart-label" x="{g["label_w"] - 8}" y="15" '
+                   f'text-anchor="end">{escape(row["label"])}</text>')
+        for seg in row["segments"]:
+            out.append(f'<rect class="chart-seg chart-seg-{seg["k"] % 5}" x="{seg["x"]}" y="3" width="{seg["width"]}" '
+                       f'height="16"><title>{escape(row["label"])}: {escape(seg["label"])} {escape(seg["display"])} '
+                       f'({seg["count"]})</title></rect>')
+        out.append("</g>")
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
 def card_words() -> dict:
     """The words every item card repeats, translated once per page (patterns keep their %(...)s)."""
     return {"answer": gettext("Answer"), "count": gettext("Count"), "share": gettext("Share"),
             "mean": gettext("Mean"), "sd": gettext("Standard deviation"), "low": gettext("Lowest"),
             "high": gettext("Highest"), "trend": gettext("Trend: %(item)s"),
-            "trend_note": gettext("Trend per month (continues across template versions)")}
+            "trend_note": gettext("Trend per month (continues across template versions)"),
+            "per_interval": gettext("%(group)s per interval"), "minutes": gettext("Minutes"),
+            "observations": gettext("Observations"),
+            "per_interval_hidden": gettext("Intervals answered in too few observations to show: %(n)d.")}
 
 
 def item_figures(item, months: list[str], words: dict) -> Markup:
@@ -342,6 +375,19 @@ def item_figures(item, months: list[str], words: dict) -> Markup:
                    f'<table class="insights-table">{caption}<thead><tr><th scope="col">{escape(words["answer"])}</th>'
                    f'<th scope="col">{escape(words["count"])}</th><th scope="col">{escape(words["share"])}</th></tr>'
                    f'</thead><tbody>{rows}</tbody></table></figure>')
+    for dist in getattr(item, "per_interval", None) or []:
+        title = words["per_interval"] % {"group": dist.label}
+        heads = "".join(f'<th scope="col">{escape(label)}</th>' for _value, label in dist.options)
+        body = "".join(f'<tr><th scope="row">{escape(row["label"])}</th>'
+                       + "".join(f'<td>{escape(d)} ({c})</td>' for d, c in zip(row["displays"], row["counts"]))
+                       + f'<td>{row["total"]}</td></tr>' for row in dist.rows)
+        note = (f'<figcaption class="muted">{escape(words["per_interval_hidden"] % {"n": dist.hidden})}</figcaption>'
+                if dist.hidden else "")
+        chart = interval_distribution_svg(interval_distribution(dist), f"dist-{item.key}-{dist.key}", title) if dist.rows else ""
+        out.append(f'<figure class="chart-figure chart-figure-wide">{chart}{note}<div class="table-scroll" tabindex="0">'
+                   f'<table class="insights-table"><caption>{escape(title)}</caption><thead><tr>'
+                   f'<th scope="col">{escape(words["minutes"])}</th>{heads}<th scope="col">{escape(words["observations"])}</th>'
+                   f'</tr></thead><tbody>{body}</tbody></table></div></figure>')
     if item.type in ("counter", "x_of_y", "timed_log"):
         fmt = fmt_share if item.type == "x_of_y" else fmt_number
         stats = item.cell.stats

@@ -107,7 +107,10 @@ def choice_labels(item: dict) -> list[tuple[str, str]]:
         return ([(f"teacher:{c['key']}", _l("Teacher: %(code)s", code=label_text(c.get("label") or c["key"])))
                  for c in item.get("teacher_codes", [])]
                 + [(f"students:{c['key']}", _l("Students: %(code)s", code=label_text(c.get("label") or c["key"])))
-                   for c in item.get("student_codes", [])])
+                   for c in item.get("student_codes", [])]
+                + [(f"{g['key']}:{o['value']}", f"{label_text(g.get('label')) or g['key']}: "
+                                               f"{label_text(o.get('label')) or o['value']}")
+                   for g in item.get("interval_choices") or [] for o in g["options"]])
     return [(lv["value"], label_text(lv.get("label") or lv["value"])) for lv in levels_for(item)]
 
 

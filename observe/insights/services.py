@@ -56,6 +56,7 @@ class ItemResult:
     cell: Cell
     months: dict  # month -> Cell
     bars: list = field(default_factory=list)
+    per_interval: list = field(default_factory=list)  # IntervalDistribution, interval items with choice groups
     headline: float | None = None
     headline_display: str = ""
     scale: tuple = (0.0, 1.0)  # the headline's range, for colouring and axes
@@ -80,7 +81,9 @@ def _bars(item: dict, kind: str, cell: Cell) -> list[Bar]:
         return []
     known = choice_labels(item)
     known_values = {value for value, _ in known}
-    known += [(value, value) for value in sorted(stats.by_choice, key=str) if value not in known_values]
+    # A per-interval group's rows ("engagement@3:high") are drawn as their own distribution, not as bars.
+    known += [(value, value) for value in sorted(stats.by_choice, key=str)
+              if value not in known_values and not (kind == "interval" and "@" in str(value))]
     if kind in ("checklist",):
         base = cell.observations  # share of observations that ticked the option
     elif kind == "interval":
@@ -93,6 +96,43 @@ def _bars(item: dict, kind: str, cell: Cell) -> list[Bar]:
         share = count / base if base else 0.0
         bars.append(Bar(value=value, label=str(label), count=count, share=share, display=fmt_share(share)))
     return bars
+
+
+@dataclass
+class IntervalDistribution:
+    """One per-interval choice group of an interval item (COPUS's engagement level) over the
+    observations: per interval, how many chose each option. An interval answered in fewer
+    observations than the minimum cell size is left out (`hidden` counts them)."""
+    key: str
+    label: str
+    options: list  # [(value, label)]
+    rows: list  # [{"label": "0–2", "counts": [n, ...], "shares": [float, ...], "displays": [...], "total": n}]
+    hidden: int = 0
+
+
+def interval_distributions(item: dict, cell: Cell, threshold: Threshold) -> list[IntervalDistribution]:
+    """From the answer rows "<group>@<i>:<value>" (observe.templates_.items.answer_rows)."""
+    sums = cell.stats.choice_sums
+    minutes = item.get("interval_minutes", 2)
+    out = []
+    for group in item.get("interval_choices") or []:
+        options = [(o["value"], label_text(o.get("label")) or o["value"]) for o in group["options"]]
+        rows, hidden = [], 0
+        for index in range(item.get("intervals", 10)):
+            counts = [int(sums.get(f"{group['key']}@{index}:{value}", 0)) for value, _label in options]
+            total = sum(counts)
+            if not total:
+                continue
+            if total < threshold.min_observations:
+                hidden += 1
+                continue
+            shares = [count / total for count in counts]
+            rows.append({"label": f"{index * minutes}–{(index + 1) * minutes}", "counts": counts, "total": total,
+                         "shares": shares, "displays": [fmt_share(share) for share in shares]})
+        if rows or hidden:
+            out.append(IntervalDistribution(key=group["key"], label=label_text(group.get("label")) or group["key"],
+                                            options=options, rows=rows, hidden=hidden))
+    return out
 
 
 # The filter-choice statements, built once (the dashboard runs them on every view).
@@ -224,6 +264,8 @@ def dashboard(filters: Filters, threshold: Threshold, catalogue: list[dict] | No
         result = ItemResult(key=key, type=kind, label=label_text(item.get("label")) or key, item=item,
                             cell=entry["total"], months=entry["months"])
         result.bars = _bars(item, kind, result.cell)
+        if kind == "interval":
+            result.per_interval = interval_distributions(item, result.cell, threshold)
         result.headline = headline(kind, result.cell.stats)
         result.headline_display = fmt_headline(kind, result.headline)
         result.scale = _headline_scale(item, kind, entry)
