@@ -375,8 +375,9 @@ class SectionSchema(_Strict):
     key = fields.String(required=True, validate=_key)
     title = Bilingual(required=True)
     help = Bilingual(load_default=lambda: {"sv": "", "en": ""}, need_text=False, max_length=2000)
+    # A draft's section may be empty (a new template starts so); publishing needs an item in each.
     items = fields.List(ItemField(), required=True,
-                        validate=validate.Length(1, 100, error=_l("A section needs 1 to 100 items.")))
+                        validate=validate.Length(0, 100, error=_l("A section has at most 100 items.")))
 
 
 MEASURE_TYPES = ("share", "rate", "average")

@@ -101,6 +101,11 @@ def publish(template: Template, user) -> TemplateVersion:
     if template.draft is None:
         raise NothingToPublish(str(_l("There are no changes to publish.")))
     document = load_document(template.draft)
+    empty = {f"sections[{i}].items": [str(_l("Section “%(title)s” has no items yet: add one, or delete the "
+                                                 "section.", title=section["title"]["sv"] or section["title"]["en"]))]
+             for i, section in enumerate(document["sections"]) if not section["items"]}
+    if empty:
+        raise TemplateFormatError(empty)
     if document["key"] != template.key:
         document["key"] = template.key  # the template's identity does not change with a draft
     conflicts = key_conflicts(template, document)
@@ -145,7 +150,6 @@ class DesignError(ValueError):
     """An edit that cannot be made (the message says why)."""
 
 
-STARTER_ITEM = {"key": "Q1", "type": "yes_no", "label": {"sv": "Ny punkt", "en": "New item"}}
 
 
 def slugify(text: str, fallback: str = "template") -> str:
@@ -164,13 +168,13 @@ def _free_template_key(school, wanted: str) -> str:
 
 
 def create_template(school, user, title: dict, kind: str, document: dict | None = None) -> Template:
-    """A new template whose first draft is `document` (or a one-item starter)."""
+    """A new template whose first draft is `document` (or one empty section to add items to)."""
     wanted = (document or {}).get("key") or slugify(title.get("sv") or title.get("en") or "")
     key = _free_template_key(school, wanted)
     if document is None:
         document = {"format": "observe-template/1", "key": key, "kind": kind, "title": title,
                     "sections": [{"key": "s1", "title": {"sv": "Observation", "en": "Observation"},
-                                  "items": [dict(STARTER_ITEM)]}]}
+                                  "items": []}]}
     document = load_document({**document, "key": key})
     template = Template(school_id=school.id, key=key, kind=document["kind"], title=document["title"],
                         draft=document, draft_updated_at=utcnow(), created_by_id=getattr(user, "id", None))
@@ -222,8 +226,7 @@ def add_section(template: Template, title: dict) -> dict:
     n = len(taken) + 1
     while f"s{n}" in taken:
         n += 1
-    item = {**STARTER_ITEM, "key": new_item_key(template, document)}
-    document["sections"].append({"key": f"s{n}", "title": title, "items": [item]})
+    document["sections"].append({"key": f"s{n}", "title": title, "items": []})  # items are added to it next
     return save_draft(template, document)
 
 
@@ -356,6 +359,9 @@ def clone_template(source: Template, school, user) -> Template:
 def import_template(school, user, text: str | bytes) -> Template:
     """Create a draft template from an exported file; an invalid file creates nothing."""
     document = import_json(text)
+    # Marked, so the copy is never mistaken for the template it came from (at the school or elsewhere).
+    document["title"] = {lang: f"{text[:180]} ({'importerad' if lang == 'sv' else 'imported'})" if text else ""
+                         for lang, text in document["title"].items()}
     return create_template(school, user, document["title"], document["kind"], document)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from observe.extensions import db
 from observe.templates_.models import Template
-from observe.templates_.services import create_template, install_defaults, latest_version_for, publish
+from observe.templates_.services import add_item, create_template, install_defaults, latest_version_for, publish
 
 from ..conftest import csrf_token
 
@@ -21,6 +21,7 @@ def templates(school, principal):
     made = {}
     for key, kind, title in (("runda", "walkthrough", "Vår egen runda"), ("plan2", "planned", "Vårt planerade besök")):
         template = create_template(school, principal, {"sv": title, "en": ""}, kind)
+        add_item(template, "s1", "yes_no", {"sv": "Syftet är synligt", "en": ""})  # a new template starts empty
         publish(template, principal)
         made[key] = template.id
     db.session.commit()

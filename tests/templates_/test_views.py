@@ -1,6 +1,7 @@
 """Template pages: who sees and edits what, the designer's edits, publish, import/export, clone."""
 from __future__ import annotations
 
+import html
 import io
 import json
 
@@ -74,8 +75,11 @@ def test_principal_builds_a_template_and_publishes_it(login_as, principal, schoo
     client = login_as(principal)
     template_id = new_template(client)
     page = client.get(f"/templates/{template_id}/").get_data(as_text=True)
-    assert "Vår mall" in page and 'name="a.Q1"' in page  # live preview of the starter item
-    for kind in ("scale", "text", "checklist", "choice", "counter", "x_of_y", "timed_log", "interval"):
+    assert "Vår mall" in page and 'name="a.' not in page and "New item" not in page  # no placeholder question
+    response = post(client, f"/templates/{template_id}/publish", follow_redirects=True)
+    assert "has no items yet: add one, or delete the section." in html.unescape(response.get_data(as_text=True))
+    assert template_by_id(template_id).latest is None
+    for kind in ("yes_no", "scale", "text", "checklist", "choice", "counter", "x_of_y", "timed_log", "interval"):
         response = post(client, f"/templates/{template_id}/sections/s1/items",
                         {"type": kind, "label_sv": f"Punkt {kind}", "label_en": f"Item {kind}"})
         assert response.status_code == 302
@@ -175,7 +179,9 @@ def test_export_then_import_gives_the_same_document(login_as, principal, school_
     imported = template_by_id(int(response.headers["Location"].split("/")[2]))
     assert imported.key == "peer-2" and imported.latest is None
     original = json.loads(exported)
-    assert {**imported.draft, "key": "peer"} == original
+    title = {lang: f"{text} ({'importerad' if lang == 'sv' else 'imported'})" for lang, text in original["title"].items()}
+    assert {**imported.draft, "key": "peer"} == {**original, "title": title}  # marked as the copy it is
+    assert imported.title == title
 
 
 def test_an_invalid_import_names_the_problem_and_creates_nothing(login_as, principal, school):
