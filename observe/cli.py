@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app observe create-user`, `set-password`, `demo`, `retention`
-(privacy/cli.py), and Flask-Migrate's `db upgrade`."""
+(privacy/cli.py), `insights verify|rebuild` (insights/cli.py), and Flask-Migrate's `db upgrade`."""
 from __future__ import annotations
 
 import click
@@ -13,6 +13,7 @@ from .auth.services import end_all_sessions, find_user
 from .auth.sessions import end_sessions_of
 from .demo import load_demo
 from .extensions import db
+from .insights import cli as insights_cli
 from .privacy import cli as privacy_cli
 from .schools.services import get_or_create_school
 
@@ -72,3 +73,4 @@ def register(app: Flask) -> None:
         click.echo("demo school loaded" if created else "demo school already present")
 
     privacy_cli.register(app)
+    insights_cli.register(app)

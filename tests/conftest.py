@@ -26,6 +26,7 @@ from observe.auth.models import Membership, Role, User
 from observe.auth.passwords import hash_password
 from observe.extensions import db
 from observe.schools.models import Organisation, School
+from observe.visits import rollups
 
 from tests.dates import CLOCK_OFFSET_VARIABLE, shifted_start
 
@@ -111,6 +112,7 @@ def _clean_database(request):
         return
     app = request.getfixturevalue("app")
     with app.app_context():
+        problems = _rollup_differences()
         for attempt in range(5):
             db.session.rollback()
             try:
@@ -125,6 +127,20 @@ def _clean_database(request):
                     raise
                 time.sleep(0.2)
         db.session.remove()
+    if problems:
+        pytest.fail("the dashboard's rollups disagree with the answer rows after this test:\n" + "\n".join(problems[:20]))
+
+
+def _rollup_differences() -> list[str]:
+    """Whatever a test wrote, the rollups the dashboard reads must equal what the answer rows give
+    (observe/visits/rollups.py). A browser's last request may commit between two reads: look again."""
+    for _attempt in range(3):
+        problems = rollups.verify()
+        db.session.rollback()
+        if not problems:
+            return []
+        time.sleep(0.3)
+    return problems
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from ..auth.models import Role
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..schools.models import School
+from ..visits import rollups
 from ..visits.models import (Observation, ObservationStatus, PeerGroup, PeerGroupStatus, Purpose, Visit, VisitKind,
                              VisitStatus)
 from . import services as svc
@@ -178,6 +179,7 @@ def group_school(group):
 
 
 def set_summary_to_principal(visit, user, value: bool) -> None:
+    rollups.mark_observations(o.id for o in visit.observations)  # what leadership may count changes
     visit.summary_to_principal = value
     visit.revision += 1
     audit.record("peer.summary_to_principal", visit, value=value)
@@ -185,6 +187,7 @@ def set_summary_to_principal(visit, user, value: bool) -> None:
 
 def delete_notes(visit, user) -> None:
     """The owner deletes the notes for real (retention: peer notes when the teacher chooses)."""
+    rollups.mark_observations(o.id for o in visit.observations)
     for observation in list(visit.observations):
         db.session.delete(observation)
     audit.record("peer.notes_deleted", visit)

@@ -32,15 +32,32 @@ class Shape:
     template: bool
     item: bool
     kind: bool
+    rollup: bool  # the monthly rollups can answer (no filter needs the visit or the group of the day)
 
     @classmethod
     def of(cls, filters: Filters) -> "Shape":
         return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group)), bool(filters.group_id),
-                   bool(filters.template_key), bool(filters.item_key), bool(filters.kind))
+                   bool(filters.template_key), bool(filters.item_key), bool(filters.kind),
+                   not (filters.subject or filters.year_group or filters.group_id))
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the whole calendar months within start..end (None when there are none)."""
+    first = start if start.day == 1 else (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    after_end = end + dt.timedelta(days=1)
+    last = after_end - dt.timedelta(days=1) if after_end.day == 1 else after_end.replace(day=1) - dt.timedelta(days=1)
+    return (first, last) if first <= last else None
 
 
 def parameters(filters: Filters) -> dict:
     """The bound values of every statement built in observe.insights.statements (unused ones are ignored)."""
-    return {"schools": list(filters.school_ids), "start": filters.start, "end": filters.end,
+    whole = whole_months(filters.start, filters.end)
+    if whole is None:  # no whole month: no rollup month, every row read directly
+        whole_values = {"whole_start": dt.date.max, "whole_end": dt.date.min, "month_from": "9999-12",
+                        "month_to": "0000-01"}
+    else:
+        whole_values = {"whole_start": whole[0], "whole_end": whole[1], "month_from": whole[0].strftime("%Y-%m"),
+                        "month_to": whole[1].strftime("%Y-%m")}
+    return {**whole_values, "schools": list(filters.school_ids), "start": filters.start, "end": filters.end,
             "template": filters.template_key, "item": filters.item_key, "kind": filters.kind,
             "subject": filters.subject, "year_group": filters.year_group, "group_id": filters.group_id}

@@ -1,9 +1,8 @@
-"""The dashboard's SQL: GROUP BY statements over the denormalised answer rows.
+"""The dashboard's SQL: GROUP BY statements over the monthly rollups and, where they cannot answer,
+over the denormalised answer rows.
 
-Every figure is a SQL GROUP BY over ObservationAnswer rows (see
-observe.templates_.items.answer_rows for their shape); Python only combines the few
-hundred groups the database returns (observe.insights.aggregates). Two statements feed
-the whole dashboard:
+Every figure is a SQL GROUP BY; Python only combines the few hundred groups the database returns
+(observe.insights.aggregates). Two statements feed the whole dashboard:
 
 - additive sums per (item, month, choice): counts, sums and sums of squares, so
   period totals, distributions, means and spreads are sums over months;
@@ -11,30 +10,24 @@ the whole dashboard:
   the number of observations AND of distinct teachers behind each figure, and
   distinct counts are not additive across months.
 
-Nothing is ever grouped or ordered by teacher.
+Whole months come from the rollups kept as observations are written (observe.visits.rollups),
+so a view's cost follows the months and cells it shows, not the observations behind them. The
+rows read directly are those the rollups cannot answer: the days of a period's first and last
+month when the period cuts a month, and every row when a filter needs the visit or the teacher's
+group on the day (subject, year group, teacher group). Nothing is ever grouped or ordered by teacher.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, distinct, func, null, or_, select, union_all
+from sqlalchemy import bindparam, distinct, func, not_, null, or_, select, union_all
 
 from ..extensions import db
 from ..schools.models import GroupMembership
 from ..visits.models import Observation, ObservationAnswer as A, Visit
+from ..visits.rollups import InsightCount, InsightPeople, InsightSum, countable, month_of
 from .filters import Filters, Shape, parameters
-
-# Peer observations reach leadership only as counts (the pair owns the notes).
-PEER_TYPES = ("counter", "timed_log")
-
-
-def _month_key(column, dialect: str):
-    """'YYYY-MM' of a date column, in the running database's dialect."""
-    if dialect == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.substr(column, 1, 7)  # SQLite stores dates as ISO text
-
 
 # Core tables, not ORM entities: the dashboard's statements are plain SELECTs, and Core
 # execution skips the ORM's per-statement compile-state work.
@@ -70,16 +63,6 @@ def group_filtered():
     return select(ANSWERS.c.observation_id).where(ANSWERS.c.school_id.in_(SCHOOLS), in_group())
 
 
-def _shared_peer_observation():
-    """True for a peer observation whose observed teacher chose to share counts with the principal.
-
-    Correlated, so it is evaluated only for the (few) peer rows, never for the rest.
-    """
-    return (select(OBSERVATIONS.c.id).join(VISITS, VISITS.c.id == OBSERVATIONS.c.visit_id)
-            .where(OBSERVATIONS.c.id == ANSWERS.c.observation_id, VISITS.c.summary_to_principal.is_(True))
-            .exists())
-
-
 def answer_conditions(shape: Shape) -> list:
     """WHERE clauses shared by every aggregate, with the filter values as bound parameters.
 
@@ -89,8 +72,9 @@ def answer_conditions(shape: Shape) -> list:
     """
     a = ANSWERS.c
     conds = [a.school_id.in_(SCHOOLS),
-             a.observed_on >= bindparam("start"), a.observed_on <= bindparam("end"),
-             or_(a.visit_kind != "peer", and_(a.item_type.in_(PEER_TYPES), _shared_peer_observation()))]
+             a.observed_on >= bindparam("start"), a.observed_on <= bindparam("end"), countable()]
+    if shape.rollup:  # whole months come from the rollups: only the cut months' days from here
+        conds.append(not_(a.observed_on.between(bindparam("whole_start"), bindparam("whole_end"))))
     if any(shape.visit_level):
         conds.append((a.observation_id + 0).in_(visit_filtered(shape.visit_level)))
     if shape.group:
@@ -112,28 +96,35 @@ class Statements:
     intervals: object
 
 
+def rollup_conditions(table, shape: Shape) -> list:
+    """WHERE clauses over a rollup table: the viewer's schools, the period's whole months, the filters."""
+    c = table.c
+    conds = [c.school_id.in_(SCHOOLS), c.month.between(bindparam("month_from"), bindparam("month_to"))]
+    if shape.template:
+        conds.append(c.template_key == bindparam("template"))
+    if shape.item and "item_key" in c:
+        conds.append(c.item_key == bindparam("item"))
+    if shape.kind:
+        conds.append(c.visit_kind == bindparam("kind"))
+    return conds
+
+
 @lru_cache(maxsize=64)
 def statements_for(shape: Shape) -> Statements:
     """The dashboard's statements for one shape of filters, built once per process.
 
     Building these statements and computing their SQLAlchemy cache keys cost about as much
     CPU as a small dashboard's SQL; built once with bound parameters, each request only
-    executes them (docs/performance.md, Insights)."""
+    executes them (docs/performance.md, Insights). With `shape.rollup` each statement is the
+    union of the rollups' whole months and the answer rows of the cut months."""
     a = ANSWERS.c
-    month = _month_key(a.observed_on, shape.dialect).label("month")
+    month = month_of(a.observed_on, shape.dialect).label("month")
     conds = answer_conditions(shape)
     sums = (select(a.item_key, a.item_type, month, a.choice, func.count(), func.count(a.number), func.sum(a.number),
                    func.sum(a.number * a.number), func.min(a.number), func.max(a.number))
             .where(*conds).group_by(a.item_key, a.item_type, month, a.choice))
-    # Distinct observations and teachers per item and month, and per item over the whole
-    # period, from one grouped pass materialised as a CTE (distinct counts do not add up).
     per_teacher = (select(a.item_key, month, a.teacher_id, func.count(distinct(a.observation_id)).label("n"))
-                   .where(*conds).group_by(a.item_key, month, a.teacher_id).cte("per_teacher"))
-    c = per_teacher.c
-    people = union_all(
-        select(c.item_key, c.month, func.sum(c.n), func.count(c.teacher_id)).group_by(c.item_key, c.month),
-        select(c.item_key, null(), func.sum(c.n), func.count(distinct(c.teacher_id))).group_by(c.item_key),
-    )
+                   .where(*conds).group_by(a.item_key, month, a.teacher_id))
     count = select(func.count(distinct(a.observation_id))).where(*conds)
     # Intervals observed per item and month: each observation's interval count once.
     per_observation = (select(a.item_key, month, func.max(a.total).label("seen"))
@@ -141,6 +132,31 @@ def statements_for(shape: Shape) -> Statements:
                        .group_by(a.item_key, month, a.observation_id).subquery())
     p = per_observation.c
     intervals = select(p.item_key, p.month, func.sum(p.seen)).group_by(p.item_key, p.month)
+    if shape.rollup:
+        s, pe, c = InsightSum.__table__.c, InsightPeople.__table__.c, InsightCount.__table__.c
+        sums = union_all(sums, select(s.item_key, s.item_type, s.month, s.choice, func.sum(s.rows),
+                                      func.sum(s.numbers), func.sum(s.total), func.sum(s.squares),
+                                      func.min(s.low), func.max(s.high))
+                         .where(*rollup_conditions(InsightSum.__table__, shape))
+                         .group_by(s.item_key, s.item_type, s.month, s.choice))
+        per_teacher = union_all(per_teacher, select(pe.item_key, pe.month, pe.teacher_id, func.sum(pe.observations))
+                                .where(*rollup_conditions(InsightPeople.__table__, shape))
+                                .group_by(pe.item_key, pe.month, pe.teacher_id))
+        kept = (select(func.sum(pe.observations)).where(*rollup_conditions(InsightPeople.__table__, shape))
+                if shape.item else
+                select(func.sum(c.observations)).where(*rollup_conditions(InsightCount.__table__, shape)))
+        count = select(func.coalesce(count.scalar_subquery(), 0) + func.coalesce(kept.scalar_subquery(), 0))
+        intervals = union_all(intervals, select(pe.item_key, pe.month, func.sum(pe.intervals))
+                              .where(*rollup_conditions(InsightPeople.__table__, shape), pe.intervals.is_not(None))
+                              .group_by(pe.item_key, pe.month))
+    # Distinct observations and teachers per item and month, and per item over the whole
+    # period, from one grouped pass materialised as a CTE (distinct counts do not add up).
+    per_teacher = per_teacher.cte("per_teacher")
+    t = per_teacher.c
+    people = union_all(
+        select(t.item_key, t.month, func.sum(t.n), func.count(t.teacher_id)).group_by(t.item_key, t.month),
+        select(t.item_key, null(), func.sum(t.n), func.count(distinct(t.teacher_id))).group_by(t.item_key),
+    )
     return Statements(sums, people, count, intervals)
 
 

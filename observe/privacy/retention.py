@@ -18,6 +18,7 @@ from ..feedback.models import Comment, Feedback, NextStep, VisitAccess
 from ..schools.models import School
 from ..schools.services import retention_of
 from ..sync.models import RecordRevision, SyncConflict
+from ..visits import rollups
 from ..visits.models import Observation, ObservationAnswer, Visit, VisitKind, VisitStatus
 
 CLOSED = (VisitStatus.COMPLETED, VisitStatus.CANCELLED)
@@ -72,6 +73,7 @@ def deidentify_walkthroughs(school: School, now: dt.datetime) -> int:
         visit.revision += 1
         ids = [o.id for o in visit.observations]
         if ids:
+            rollups.mark_observations(ids)
             db.session.execute(update(ObservationAnswer).where(ObservationAnswer.observation_id.in_(ids))
                                .values(teacher_id=None))
         db.session.execute(delete(Comment).where(Comment.visit_id == visit.id))
@@ -98,6 +100,7 @@ def delete_visits(school: School, visit_ids: list[int]) -> None:
     _delete_sync_copies(school, [row.uuid for row in obs] + [row.uuid for row in feedback])
     obs_ids, feedback_ids = [row.id for row in obs], [row.id for row in feedback]
     if obs_ids:
+        rollups.mark_observations(obs_ids)
         db.session.execute(delete(ObservationAnswer).where(ObservationAnswer.observation_id.in_(obs_ids)))
         db.session.execute(delete(Observation).where(Observation.id.in_(obs_ids)))
     db.session.execute(delete(NextStep).where(or_(NextStep.visit_id.in_(visit_ids),

@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert
 from ..dbtypes import utcnow
 from ..extensions import db
 from ..templates_ import items
+from . import rollups
 from .form_versions import FormVersion
 from .models import Observation, ObservationAnswer, ObservationStatus, Visit
 
@@ -37,12 +38,14 @@ def insert_answer_rows(rows: list[dict]) -> None:
     """One executemany with the same columns for every row (the ORM's bulk INSERT would split
     the rows by which values are None), not an ORM object per answer (a record has 10-30)."""
     if rows:
+        rollups.mark_rows(rows)
         db.session.connection().execute(_INSERT_ANSWERS, rows)
 
 
 def write_answer_rows(obs: Observation, visit: Visit, version: FormVersion, *, new: bool = False) -> None:
     """Replace the observation's ObservationAnswer rows; only complete observations feed insights."""
     if not new:
+        rollups.mark_observations([obs.id])
         db.session.execute(delete(ObservationAnswer).where(ObservationAnswer.observation_id == obs.id))
     if obs.status != ObservationStatus.COMPLETE:
         return

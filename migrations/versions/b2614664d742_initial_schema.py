@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4f58f6188112
+Revision ID: b2614664d742
 Revises: 
-Create Date: 2026-12-04 15:02:10.220769
+Create Date: 2026-12-04 18:14:09.721037
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '4f58f6188112'
+revision = 'b2614664d742'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -97,6 +97,56 @@ def upgrade():
     )
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_devices_user_id'), ['user_id'], unique=False)
+
+    op.create_table('insight_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_counts_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_counts'))
+    )
+    with op.batch_alter_table('insight_counts', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_counts_key', ['school_id', 'template_key', 'month'], unique=False)
+
+    op.create_table('insight_people',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('item_key', sa.String(length=64), nullable=False),
+    sa.Column('teacher_id', sa.Integer(), nullable=True),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('intervals', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_people_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_people'))
+    )
+    with op.batch_alter_table('insight_people', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_people_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
+
+    op.create_table('insight_sums',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('item_key', sa.String(length=64), nullable=False),
+    sa.Column('item_type', sa.String(length=20), nullable=False),
+    sa.Column('choice', sa.String(length=64), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('numbers', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Float(), nullable=True),
+    sa.Column('squares', sa.Float(), nullable=True),
+    sa.Column('low', sa.Float(), nullable=True),
+    sa.Column('high', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_sums_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_sums'))
+    )
+    with op.batch_alter_table('insight_sums', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_sums_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -610,6 +660,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invitations_user_id'))
 
     op.drop_table('invitations')
+    with op.batch_alter_table('insight_sums', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_sums_key')
+
+    op.drop_table('insight_sums')
+    with op.batch_alter_table('insight_people', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_people_key')
+
+    op.drop_table('insight_people')
+    with op.batch_alter_table('insight_counts', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_counts_key')
+
+    op.drop_table('insight_counts')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_devices_user_id'))
 

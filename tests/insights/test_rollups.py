@@ -1,0 +1,152 @@
+"""The dashboard reads monthly rollups kept as observations are written (observe/visits/rollups.py):
+its figures must be exactly those the answer rows give, for any period, and `flask insights verify`
+must notice when the two disagree."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+import pytest
+from sqlalchemy import update
+
+from observe.extensions import db
+from observe.insights import aggregates, filters as filters_mod
+from observe.insights.filters import Filters, whole_months
+from observe.insights.thresholds import Threshold
+from observe.privacy import retention
+from observe.visits import rollups
+from observe.visits.rollups import InsightSum
+
+from tests.dates import today
+from tests.insights.conftest import make_template, record_observation
+
+
+def _raw_shape(monkeypatch):
+    """Make the dashboard read every answer row itself (the rollups switched off)."""
+    real = filters_mod.Shape.of
+
+    def raw(filters):
+        return dataclasses.replace(real(filters), rollup=False)
+    monkeypatch.setattr(filters_mod.Shape, "of", staticmethod(raw))
+
+
+def _figures(result: dict) -> dict:
+    out = {}
+    for key, entry in result.items():
+        for month, cell in [("total", entry["total"]), *sorted(entry["months"].items())]:
+            s = cell.stats
+            out[(key, month)] = (cell.observations, cell.n_teachers, cell.shown, s.rows, s.numbers,
+                                 round(s.total, 9), round(s.squares, 9), s.low, s.high,
+                                 sorted(s.by_choice.items()), round(s.intervals, 9))
+    return out
+
+
+@pytest.fixture
+def history(ctx, school, make_user):
+    """Fourteen months of walkthroughs, planned visits and peer counts by eight teachers, some anonymous."""
+    version = make_template(school)
+    teachers = [make_user(email=f"t{n}@example.se") for n in range(8)]
+    rng = random.Random(4)
+    start = today().replace(day=1) - dt.timedelta(days=400)
+    for n in range(160):
+        day = start + dt.timedelta(days=rng.randrange(420))
+        kind = rng.choice(["spontaneous", "spontaneous", "planned", "peer"])
+        teacher = None if kind == "spontaneous" and rng.random() < 0.2 else rng.choice(teachers)
+        answers = {"S1": {"value": rng.choice(["1", "2", "3", "4", "na"])}, "Y1": {"value": rng.choice(["yes", "no"])},
+                   "C1": {"value": rng.randint(0, 9)},
+                   "X1": {"value": {"x": rng.randint(0, 10), "y": rng.choice([0, 10, 20])}},
+                   "K1": {"value": rng.sample(["a", "b", "c"], rng.randint(1, 3))},
+                   "I1": {"value": [{"teacher": rng.sample(["L", "Q"], rng.randint(0, 2)),
+                                     "students": rng.sample(["Li", "G"], rng.randint(0, 2))}
+                                    for _ in range(rng.randint(1, 10))]}}
+        record_observation(version, teacher, day, answers, kind=kind, summary_to_principal=rng.random() < 0.5)
+    return start
+
+
+def _periods(start: dt.date) -> list[tuple[dt.date, dt.date]]:
+    first_whole = (start + dt.timedelta(days=40)).replace(day=1)
+    return [
+        (start, today() + dt.timedelta(days=30)),  # everything, whole months
+        (start + dt.timedelta(days=17), today() - dt.timedelta(days=9)),  # cut months at both ends
+        (first_whole + dt.timedelta(days=3), first_whole + dt.timedelta(days=20)),  # inside one month
+        (first_whole, first_whole + dt.timedelta(days=62)),  # two whole months and a cut one
+    ]
+
+
+def test_figures_from_the_rollups_equal_those_from_the_answer_rows(history, school, monkeypatch):
+    threshold = Threshold(min_observations=3, min_teachers=2)
+    cases = []
+    for first, last in _periods(history):
+        base = Filters(school_ids=(school.id,), start=first, end=last, template_key="walk")
+        cases += [base, dataclasses.replace(base, kind="planned"), dataclasses.replace(base, item_key="K1"),
+                  dataclasses.replace(base, kind="peer")]
+    with_rollups = [(_figures(aggregates.aggregate(f, threshold)), aggregates_count(f)) for f in cases]
+    assert any(figures for figures, _count in with_rollups)
+    _raw_shape(monkeypatch)
+    from_rows = [(_figures(aggregates.aggregate(f, threshold)), aggregates_count(f)) for f in cases]
+    for f, got, wanted in zip(cases, with_rollups, from_rows):
+        assert got == wanted, f
+
+
+def aggregates_count(filters: Filters) -> int:
+    from observe.insights.services import _observation_count
+    return _observation_count(filters)
+
+
+def test_whole_months_of_a_period():
+    assert whole_months(dt.date(2026, 8, 1), dt.date(2026, 12, 31)) == (dt.date(2026, 8, 1), dt.date(2026, 12, 31))
+    assert whole_months(dt.date(2026, 8, 2), dt.date(2026, 12, 30)) == (dt.date(2026, 9, 1), dt.date(2026, 11, 30))
+    assert whole_months(dt.date(2026, 2, 1), dt.date(2026, 2, 28)) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    assert whole_months(dt.date(2026, 2, 3), dt.date(2026, 3, 20)) is None
+
+
+def test_verify_names_a_rollup_that_disagrees_and_rebuild_mends_it(history, app):
+    assert rollups.verify() == []
+    db.session.execute(update(InsightSum).where(InsightSum.id == db.session.query(InsightSum.id).limit(1)
+                                                .scalar_subquery()).values(rows=InsightSum.rows + 1))
+    db.session.commit()
+    problems = rollups.verify()
+    assert problems and problems[0].startswith("insight_sums:")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["insights", "verify"])
+    assert result.exit_code == 1 and "differences between the rollups and the answer rows" in result.output
+    assert runner.invoke(args=["insights", "rebuild"]).exit_code == 0
+    result = runner.invoke(args=["insights", "verify"])
+    assert result.exit_code == 0 and "agree" in result.output
+    assert rollups.verify() == []
+
+
+def test_a_peer_count_reaches_the_rollups_only_while_the_teacher_shares_it(ctx, school, make_user):
+    from observe.feedback import peer
+
+    version = make_template(school)
+    teacher = make_user(email="peer@example.se")
+    visit = record_observation(version, teacher, today().replace(day=1), {"C1": {"value": 7}}, kind="peer")
+    period = Filters(school_ids=(school.id,), start=today().replace(day=1), end=today(), template_key="walk")
+    threshold = Threshold(min_observations=1, min_teachers=1)
+
+    def counted():
+        entry = aggregates.aggregate(period, threshold).get("C1")
+        return entry["total"].stats.total if entry else 0
+
+    assert counted() == 0
+    peer.set_summary_to_principal(visit, teacher, True)
+    db.session.commit()
+    assert counted() == 7 and rollups.verify() == []
+    peer.set_summary_to_principal(visit, teacher, False)
+    db.session.commit()
+    assert counted() == 0 and rollups.verify() == []
+
+
+def test_de_identified_and_deleted_visits_leave_the_rollups(history, school):
+    whole = Filters(school_ids=(school.id,), start=history, end=today() + dt.timedelta(days=30), template_key="walk")
+    threshold = Threshold(min_observations=1, min_teachers=1)
+    before = aggregates.aggregate(whole, threshold)["S1"]["total"]
+    visits = db.session.execute(db.text("SELECT id FROM visits WHERE teacher_id IS NOT NULL AND kind = 'spontaneous'"
+                                        " ORDER BY id")).scalars().all()[:30]
+    retention.delete_visits(school, visits[:10])
+    db.session.commit()
+    after = aggregates.aggregate(whole, threshold)["S1"]["total"]
+    assert after.observations == before.observations - 10
+    assert rollups.verify() == []
