@@ -58,16 +58,20 @@ class Cell:
     """One population behind a figure: its size, its teachers, whether it may be shown."""
 
     observations: int = 0
-    n_teachers: int = 0  # distinct named teachers; anonymous walkthroughs name nobody
+    # Distinct named teachers (anonymous walkthroughs name nobody): exact below the threshold's
+    # minimum, at least the minimum otherwise — all the threshold asks (observe.visits.rollups).
+    n_teachers: int = 0
     stats: Stats = field(default_factory=Stats)
     shown: bool = False
 
 
 def aggregate(filters: Filters, threshold: Threshold) -> dict[str, dict]:
-    """Run the two GROUP BY queries: {item_key: {"type", "total": Cell, "months": {month: Cell}}}."""
+    """Run the GROUP BY queries: {item_key: {"type", "total": Cell, "months": {month: Cell}}}."""
     statements = statements_for(Shape.of(filters))
     sums = run(statements.sums, filters).all()
     people = run(statements.people, filters).all()
+    teachers = run(statements.teachers, filters, min_teachers=threshold.min_teachers).all() \
+        if statements.teachers is not None else ()
     result: dict[str, dict] = {}
 
     def cells(key):
@@ -87,10 +91,13 @@ def aggregate(filters: Filters, threshold: Threshold) -> dict[str, dict]:
         entry["type"] = kind
         for cell in (entry["total"], month_cell(entry, mon)):
             cell.stats.add(choice, rows, numbers, total, squares, low, high)
-    for key, mon, observations, teachers in people:
+    # The cut months' rows and the rollups' whole months each give a row per (item, month) and per
+    # item: observations add up; teacher counts are lower bounds made exact below the minimum.
+    for key, mon, observations, n_teachers in (*people, *teachers):
         entry = cells(key)
         cell = entry["total"] if mon is None else month_cell(entry, mon)
-        cell.observations, cell.n_teachers = int(observations), int(teachers)
+        cell.observations += int(observations or 0)
+        cell.n_teachers = max(cell.n_teachers, int(n_teachers or 0))
     if any(entry["type"] == "interval" for entry in result.values()):
         _add_interval_denominators(result, run(statements.intervals, filters).all())
     for entry in result.values():

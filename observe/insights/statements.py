@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, distinct, func, not_, null, or_, select, union
 from ..extensions import db
 from ..schools.models import GroupMembership
 from ..visits.models import Observation, ObservationAnswer as A, Visit
-from ..visits.rollups import InsightCount, InsightPeople, InsightSum, countable, month_of
+from ..visits.rollups import InsightCell, InsightCount, InsightPeople, InsightSum, countable, month_of
 from .filters import Filters, Shape, parameters
 
 # Core tables, not ORM entities: the dashboard's statements are plain SELECTs, and Core
@@ -91,9 +91,10 @@ def answer_conditions(shape: Shape) -> list:
 @dataclass(frozen=True)
 class Statements:
     sums: object
-    people: object
+    people: object  # observations and distinct teachers per (item, month) and per item
     count: object
     intervals: object
+    teachers: object = None  # rollups: the teachers of the cells below the minimum, counted once
 
 
 def rollup_conditions(table, shape: Shape) -> list:
@@ -109,6 +110,13 @@ def rollup_conditions(table, shape: Shape) -> list:
     return conds
 
 
+def _per_item_and_month(rows, observations, teachers, distinct_teachers):
+    """Two groupings of one CTE: per (item, month), and per item over the period (month NULL)."""
+    c = rows.c
+    return (select(c.item_key, c.month, observations(c), teachers(c)).group_by(c.item_key, c.month),
+            select(c.item_key, null(), observations(c), distinct_teachers(c)).group_by(c.item_key))
+
+
 @lru_cache(maxsize=64)
 def statements_for(shape: Shape) -> Statements:
     """The dashboard's statements for one shape of filters, built once per process.
@@ -116,15 +124,20 @@ def statements_for(shape: Shape) -> Statements:
     Building these statements and computing their SQLAlchemy cache keys cost about as much
     CPU as a small dashboard's SQL; built once with bound parameters, each request only
     executes them (docs/performance.md, Insights). With `shape.rollup` each statement is the
-    union of the rollups' whole months and the answer rows of the cut months."""
+    union of the rollups' whole months and the answer rows of the cut months, and distinct
+    teachers are read only from the cells that have fewer than the minimum (Cell.n_teachers)."""
     a = ANSWERS.c
     month = month_of(a.observed_on, shape.dialect).label("month")
     conds = answer_conditions(shape)
     sums = (select(a.item_key, a.item_type, month, a.choice, func.count(), func.count(a.number), func.sum(a.number),
                    func.sum(a.number * a.number), func.min(a.number), func.max(a.number))
             .where(*conds).group_by(a.item_key, a.item_type, month, a.choice))
+    # Distinct observations and teachers per item and month, and per item over the whole
+    # period, from one grouped pass materialised as a CTE (distinct counts do not add up).
     per_teacher = (select(a.item_key, month, a.teacher_id, func.count(distinct(a.observation_id)).label("n"))
-                   .where(*conds).group_by(a.item_key, month, a.teacher_id))
+                   .where(*conds).group_by(a.item_key, month, a.teacher_id).cte("per_teacher"))
+    people = _per_item_and_month(per_teacher, lambda c: func.sum(c.n), lambda c: func.count(c.teacher_id),
+                                 lambda c: func.count(distinct(c.teacher_id)))  # SQLite: no nested UNION
     count = select(func.count(distinct(a.observation_id))).where(*conds)
     # Intervals observed per item and month: each observation's interval count once.
     per_observation = (select(a.item_key, month, func.max(a.total).label("seen"))
@@ -132,33 +145,34 @@ def statements_for(shape: Shape) -> Statements:
                        .group_by(a.item_key, month, a.observation_id).subquery())
     p = per_observation.c
     intervals = select(p.item_key, p.month, func.sum(p.seen)).group_by(p.item_key, p.month)
-    if shape.rollup:
-        s, pe, c = InsightSum.__table__.c, InsightPeople.__table__.c, InsightCount.__table__.c
-        sums = union_all(sums, select(s.item_key, s.item_type, s.month, s.choice, func.sum(s.rows),
-                                      func.sum(s.numbers), func.sum(s.total), func.sum(s.squares),
-                                      func.min(s.low), func.max(s.high))
-                         .where(*rollup_conditions(InsightSum.__table__, shape))
-                         .group_by(s.item_key, s.item_type, s.month, s.choice))
-        per_teacher = union_all(per_teacher, select(pe.item_key, pe.month, pe.teacher_id, func.sum(pe.observations))
-                                .where(*rollup_conditions(InsightPeople.__table__, shape))
-                                .group_by(pe.item_key, pe.month, pe.teacher_id))
-        kept = (select(func.sum(pe.observations)).where(*rollup_conditions(InsightPeople.__table__, shape))
-                if shape.item else
-                select(func.sum(c.observations)).where(*rollup_conditions(InsightCount.__table__, shape)))
-        count = select(func.coalesce(count.scalar_subquery(), 0) + func.coalesce(kept.scalar_subquery(), 0))
-        intervals = union_all(intervals, select(pe.item_key, pe.month, func.sum(pe.intervals))
-                              .where(*rollup_conditions(InsightPeople.__table__, shape), pe.intervals.is_not(None))
-                              .group_by(pe.item_key, pe.month))
-    # Distinct observations and teachers per item and month, and per item over the whole
-    # period, from one grouped pass materialised as a CTE (distinct counts do not add up).
-    per_teacher = per_teacher.cte("per_teacher")
-    t = per_teacher.c
-    people = union_all(
-        select(t.item_key, t.month, func.sum(t.n), func.count(t.teacher_id)).group_by(t.item_key, t.month),
-        select(t.item_key, null(), func.sum(t.n), func.count(distinct(t.teacher_id))).group_by(t.item_key),
-    )
-    return Statements(sums, people, count, intervals)
+    if not shape.rollup:
+        return Statements(sums, union_all(*people), count, intervals)
+    s, ce, pe = InsightSum.__table__, InsightCell.__table__, InsightPeople.__table__
+    sums = union_all(sums, select(s.c.item_key, s.c.item_type, s.c.month, s.c.choice, func.sum(s.c.rows),
+                                  func.sum(s.c.numbers), func.sum(s.c.total), func.sum(s.c.squares),
+                                  func.min(s.c.low), func.max(s.c.high))
+                     .where(*rollup_conditions(s, shape)).group_by(s.c.item_key, s.c.item_type, s.c.month,
+                                                                   s.c.choice))
+    # The cells' largest teacher count is a lower bound that decides the minimum when it reaches it.
+    cells = select(ce.c.item_key, ce.c.month, ce.c.observations, ce.c.teachers).where(
+        *rollup_conditions(ce, shape)).cte("rollup_cells")
+    people = union_all(*people, *_per_item_and_month(cells, lambda c: func.sum(c.observations),
+                                                     lambda c: func.max(c.teachers), lambda c: func.max(c.teachers)))
+    small = union_all(select(per_teacher.c.item_key, per_teacher.c.month, per_teacher.c.teacher_id),
+                      select(pe.c.item_key, pe.c.month, pe.c.teacher_id)
+                      .where(*rollup_conditions(pe, shape), pe.c.cell_teachers < bindparam("min_teachers"))
+                      ).cte("small_cells")
+    teachers = union_all(*_per_item_and_month(small, lambda c: null(), lambda c: func.count(distinct(c.teacher_id)),
+                                              lambda c: func.count(distinct(c.teacher_id))))
+    kept = (select(func.sum(ce.c.observations)).where(*rollup_conditions(ce, shape))
+            if shape.item else
+            select(func.sum(InsightCount.observations)).where(*rollup_conditions(InsightCount.__table__, shape)))
+    count = select(func.coalesce(count.scalar_subquery(), 0) + func.coalesce(kept.scalar_subquery(), 0))
+    intervals = union_all(intervals, select(ce.c.item_key, ce.c.month, func.sum(ce.c.intervals))
+                          .where(*rollup_conditions(ce, shape), ce.c.intervals.is_not(None))
+                          .group_by(ce.c.item_key, ce.c.month))
+    return Statements(sums, people, count, intervals, teachers)
 
 
-def run(statement, filters: Filters):
-    return db.session.connection().execute(statement, parameters(filters))
+def run(statement, filters: Filters, **extra):
+    return db.session.connection().execute(statement, {**parameters(filters), **extra})

@@ -1,13 +1,16 @@
 """Monthly rollups of the answer rows, kept as observations are written: what the dashboard reads.
 
 The dashboard needs a few thousand cells (school x month x item x answer), not every answer row
-ever written. Three tables hold them per *key* (school, template, month):
+ever written. Four tables hold them per *key* (school, template, month):
 
 - insight_sums: additive sums per (kind of visit, item, answer): rows, numbers, sum, sum of squares,
   min, max — the additive statement the dashboard runs (observe.insights.statements);
-- insight_people: observations per (kind, item, teacher), with the intervals observed for interval
-  items: distinct teachers are not additive, so the teacher stays in the key (never shown or grouped
-  by; it only counts towards the minimum cell sizes);
+- insight_cells: observations, distinct teachers and intervals observed per (kind, item);
+- insight_people: observations per (kind, item, teacher), with the number of teachers of its cell.
+  Distinct teachers do not add up across schools and months; a figure needs them only to decide
+  whether it rests on at least the minimum number of teachers (observe.insights.thresholds). A
+  cell with that many teachers decides it alone, so the dashboard reads teachers only from cells
+  with fewer (an index on cell_teachers), and the teacher is never shown or grouped by;
 - insight_counts: observations per kind of visit.
 
 Any write that changes an observation's answer rows marks its keys (`mark_rows`, `mark_observations`,
@@ -54,9 +57,27 @@ class InsightSum(db.Model):
     high: Mapped[float | None] = mapped_column(Float)
 
 
+class InsightCell(db.Model):
+    __tablename__ = "insight_cells"
+    __table_args__ = (Index("ix_insight_cells_key", "school_id", "template_key", "month", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    template_key: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    visit_kind: Mapped[str] = mapped_column(String(20))
+    item_key: Mapped[str] = mapped_column(String(64))
+    observations: Mapped[int] = mapped_column(Integer)
+    teachers: Mapped[int] = mapped_column(Integer)  # distinct named teachers
+    intervals: Mapped[float | None] = mapped_column(Float)  # interval items: intervals observed
+
+
 class InsightPeople(db.Model):
     __tablename__ = "insight_people"
-    __table_args__ = (Index("ix_insight_people_key", "school_id", "template_key", "month", "item_key"),)
+    __table_args__ = (Index("ix_insight_people_key", "school_id", "template_key", "month", "item_key"),
+                      # the dashboard reads only the cells with fewer teachers than its minimum
+                      Index("ix_insight_people_small", "school_id", "template_key", "cell_teachers", "month",
+                            "item_key", "teacher_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
@@ -66,7 +87,7 @@ class InsightPeople(db.Model):
     item_key: Mapped[str] = mapped_column(String(64))
     teacher_id: Mapped[int | None] = mapped_column(Integer)  # None: anonymous or de-identified
     observations: Mapped[int] = mapped_column(Integer)
-    intervals: Mapped[float | None] = mapped_column(Float)  # interval items: intervals observed
+    cell_teachers: Mapped[int] = mapped_column(Integer)  # distinct named teachers in its (kind, item) cell
 
 
 class InsightCount(db.Model):
@@ -82,7 +103,7 @@ class InsightCount(db.Model):
 
 
 ANSWERS = ObservationAnswer.__table__
-TABLES = (InsightSum.__table__, InsightPeople.__table__, InsightCount.__table__)
+TABLES = (InsightSum.__table__, InsightCell.__table__, InsightPeople.__table__, InsightCount.__table__)
 
 
 def month_of(column, dialect: str):
@@ -109,7 +130,7 @@ def countable():
 
 
 def sources(dialect: str, *where) -> tuple:
-    """The three rollups' rows computed from the answer rows matching `where` (one SELECT each,
+    """The four rollups' rows computed from the answer rows matching `where` (one SELECT each,
     columns in the order of TABLES' columns after id)."""
     a = ANSWERS.c
     month = month_of(a.observed_on, dialect).label("month")
@@ -122,11 +143,15 @@ def sources(dialect: str, *where) -> tuple:
                               func.max(case((a.item_type == "interval", a.total))).label("seen"))
                        .where(*conds).group_by(*head, a.item_key, a.teacher_id, a.observation_id).subquery())
     p = per_observation.c
-    people = (select(p.school_id, p.template_key, p.month, p.visit_kind, p.item_key, p.teacher_id, func.count(),
-                     func.sum(p.seen))
-              .group_by(p.school_id, p.template_key, p.month, p.visit_kind, p.item_key, p.teacher_id))
+    cell = (p.school_id, p.template_key, p.month, p.visit_kind, p.item_key)
+    cells = select(*cell, func.count(), func.count(distinct(p.teacher_id)), func.sum(p.seen)).group_by(*cell)
+    per_teacher = select(*cell, p.teacher_id, func.count().label("n")).group_by(*cell, p.teacher_id).subquery()
+    t = per_teacher.c
+    people = select(t.school_id, t.template_key, t.month, t.visit_kind, t.item_key, t.teacher_id, t.n,
+                    func.count(t.teacher_id).over(partition_by=(t.school_id, t.template_key, t.month, t.visit_kind,
+                                                                t.item_key)))
     counts = select(*head, func.count(distinct(a.observation_id))).where(*conds).group_by(*head)
-    return sums, people, counts
+    return sums, cells, people, counts
 
 
 def _columns(table) -> list[str]:

@@ -31,12 +31,13 @@ def _raw_shape(monkeypatch):
     monkeypatch.setattr(filters_mod.Shape, "of", staticmethod(raw))
 
 
-def _figures(result: dict) -> dict:
+def _figures(result: dict, minimum: int) -> dict:
+    """Every figure of every cell; distinct teachers as far as the minimum asks (Cell.n_teachers)."""
     out = {}
     for key, entry in result.items():
         for month, cell in [("total", entry["total"]), *sorted(entry["months"].items())]:
             s = cell.stats
-            out[(key, month)] = (cell.observations, cell.n_teachers, cell.shown, s.rows, s.numbers,
+            out[(key, month)] = (cell.observations, min(cell.n_teachers, minimum), cell.shown, s.rows, s.numbers,
                                  round(s.total, 9), round(s.squares, 9), s.low, s.high,
                                  sorted(s.by_choice.items()), round(s.intervals, 9))
     return out
@@ -74,17 +75,18 @@ def _periods(start: dt.date) -> list[tuple[dt.date, dt.date]]:
     ]
 
 
-def test_figures_from_the_rollups_equal_those_from_the_answer_rows(history, school, monkeypatch):
-    threshold = Threshold(min_observations=3, min_teachers=2)
+@pytest.mark.parametrize("min_teachers", [2, 4, 9])  # 9: more than the school has, every cell is small
+def test_figures_from_the_rollups_equal_those_from_the_answer_rows(history, school, monkeypatch, min_teachers):
+    threshold = Threshold(min_observations=3, min_teachers=min_teachers)
     cases = []
     for first, last in _periods(history):
         base = Filters(school_ids=(school.id,), start=first, end=last, template_key="walk")
         cases += [base, dataclasses.replace(base, kind="planned"), dataclasses.replace(base, item_key="K1"),
                   dataclasses.replace(base, kind="peer")]
-    with_rollups = [(_figures(aggregates.aggregate(f, threshold)), aggregates_count(f)) for f in cases]
+    with_rollups = [(_figures(aggregates.aggregate(f, threshold), threshold.min_teachers), aggregates_count(f)) for f in cases]
     assert any(figures for figures, _count in with_rollups)
     _raw_shape(monkeypatch)
-    from_rows = [(_figures(aggregates.aggregate(f, threshold)), aggregates_count(f)) for f in cases]
+    from_rows = [(_figures(aggregates.aggregate(f, threshold), threshold.min_teachers), aggregates_count(f)) for f in cases]
     for f, got, wanted in zip(cases, with_rollups, from_rows):
         assert got == wanted, f
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b2614664d742
+Revision ID: 32f755e1b8e8
 Revises: 
-Create Date: 2026-12-04 18:14:09.721037
+Create Date: 2026-12-04 18:18:16.940440
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = 'b2614664d742'
+revision = '32f755e1b8e8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -98,6 +98,22 @@ def upgrade():
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_devices_user_id'), ['user_id'], unique=False)
 
+    op.create_table('insight_cells',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('item_key', sa.String(length=64), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('teachers', sa.Integer(), nullable=False),
+    sa.Column('intervals', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_cells_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_cells'))
+    )
+    with op.batch_alter_table('insight_cells', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_cells_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
+
     op.create_table('insight_counts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -120,12 +136,13 @@ def upgrade():
     sa.Column('item_key', sa.String(length=64), nullable=False),
     sa.Column('teacher_id', sa.Integer(), nullable=True),
     sa.Column('observations', sa.Integer(), nullable=False),
-    sa.Column('intervals', sa.Float(), nullable=True),
+    sa.Column('cell_teachers', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_people_school_id_schools'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_people'))
     )
     with op.batch_alter_table('insight_people', schema=None) as batch_op:
         batch_op.create_index('ix_insight_people_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_people_small', ['school_id', 'template_key', 'cell_teachers', 'month', 'item_key', 'teacher_id'], unique=False)
 
     op.create_table('insight_sums',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -665,6 +682,7 @@ def downgrade():
 
     op.drop_table('insight_sums')
     with op.batch_alter_table('insight_people', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_people_small')
         batch_op.drop_index('ix_insight_people_key')
 
     op.drop_table('insight_people')
@@ -672,6 +690,10 @@ def downgrade():
         batch_op.drop_index('ix_insight_counts_key')
 
     op.drop_table('insight_counts')
+    with op.batch_alter_table('insight_cells', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_cells_key')
+
+    op.drop_table('insight_cells')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_devices_user_id'))
 
