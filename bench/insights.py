@@ -1,13 +1,19 @@
-"""Benchmark: the insights dashboard at real scale (50,000 observations, ~1,000,000 answer rows).
+"""Benchmark: the insights dashboard at the size of a municipality, and how its cost grows.
 
-Generates an organisation of ten schools in a fresh SQLite file (bulk inserts of rows
-made by the real form engine, observe.templates_.items.answer_rows), then times
+Generates an organisation in a fresh database (SQLite file, or PostgreSQL with --database;
+bulk inserts of rows made by the real form engine, observe.templates_.items.answer_rows), builds
+the dashboard's rollups from them (observe.visits.rollups.rebuild) and checks them against the
+rows (verify), then times, in turns,
   1. the service call that computes the dashboard's numbers,
   2. the HTTP page through the Flask test client (login, filters, SVG, tables),
-  3. the best hand-written SQL we could write for the same numbers, on the raw connection,
-and prints the medians and the ratio service / SQL. Run:
+  3. the best hand-written SQL over the raw answer rows for the same numbers,
+and prints medians. Run:
 
     .venv/bin/python bench/insights.py [--observations 50000] [--keep /tmp/insights-bench.sqlite]
+    # the growth table (docs/performance.md): one municipality (150 schools, 33 teachers each,
+    # five school years) at 50,000 and at 500,000 observations, on SQLite or PostgreSQL
+    .venv/bin/python bench/insights.py --growth 50000,500000
+    .venv/bin/python bench/insights.py --growth 50000,500000 --database postgresql+psycopg://postgres@127.0.0.1:5432/
 """
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ TEACHERS_PER_SCHOOL = 30
 DAYS = 730
 REPEAT = 7
 PASSWORD_HASH = None
+CHUNK = 5000  # observations generated and inserted at a time (500,000 would not fit in memory at once)
 
 
 def _answers(document: dict, rng: random.Random) -> dict:
@@ -59,8 +66,9 @@ def _answers(document: dict, rng: random.Random) -> dict:
     return answers
 
 
-def generate(n_observations: int, seed: int = 7) -> dict:
-    """Fill the database; returns the ids the timings need."""
+def generate(n_observations: int, seed: int = 7, schools_n: int = SCHOOLS, teachers_n: int = TEACHERS_PER_SCHOOL,
+             days: int = DAYS) -> dict:
+    """Fill the database (in chunks of CHUNK observations); returns the ids the timings need."""
     from observe.auth.models import Membership, Role, User
     from observe.schools.models import Organisation, School
     from observe.templates_.items import answer_rows
@@ -76,20 +84,20 @@ def generate(n_observations: int, seed: int = 7) -> dict:
                   is_org_leader=True)
     db.session.add(leader)
     principals = []
-    for s in range(SCHOOLS):
-        school = School(name=f"Skola {s + 1:02d}", organisation_id=org.id)
+    for s in range(schools_n):
+        school = School(name=f"Skola {s + 1:03d}", organisation_id=org.id)
         db.session.add(school)
         db.session.flush()
         for template in install_defaults(school):
             versions[(school.id, template.key)] = template.latest
         principal = User(organisation_id=org.id, email=f"rektor{s}@bench.se", name=f"Rektor {s}",
-                         password_hash=PASSWORD_HASH)
+                         password_hash=PASSWORD_HASH if s == 0 else None)
         principal.memberships.append(Membership(school_id=school.id, role=str(Role.PRINCIPAL)))
         principal.memberships.append(Membership(school_id=school.id, role=str(Role.TEACHER)))
         db.session.add(principal)
         principals.append(principal)
         staff = []
-        for t in range(TEACHERS_PER_SCHOOL):
+        for t in range(teachers_n):
             teacher = User(organisation_id=org.id, email=f"t{s}-{t}@bench.se", name=f"Lärare {s}-{t}")
             teacher.memberships.append(Membership(school_id=school.id, role=str(Role.TEACHER)))
             db.session.add(teacher)
@@ -98,45 +106,66 @@ def generate(n_observations: int, seed: int = 7) -> dict:
         teachers[school.id] = [t.id for t in staff]
         schools.append(school)
     db.session.commit()
+    principal_ids = [p.id for p in principals]
+    documents = {key: (version.id, version.document) for key, version in versions.items()}
 
     today = dt.date.today()
     subjects = ["Matematik", "Svenska", "Engelska", "NO", "SO", "Idrott"]
-    visits, observations, answers = [], [], []
     now = dt.datetime.now(dt.timezone.utc)
-    for n in range(n_observations):
-        school = schools[n % SCHOOLS]
-        planned = rng.random() < 0.65
-        key = "planned" if planned else "walkthrough"
-        version = versions[(school.id, key)]
-        day = today - dt.timedelta(days=rng.randrange(DAYS))
-        anonymous = not planned and rng.random() < 0.2
-        teacher_id = None if anonymous else rng.choice(teachers[school.id])
-        started = dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.timezone.utc)
-        visit_id = n + 1
-        visits.append({"id": visit_id, "uuid": uuid.uuid4(), "school_id": school.id,
-                       "kind": "planned" if planned else "spontaneous", "status": "completed",
-                       "purpose": "development", "observer_id": principals[n % SCHOOLS].id, "teacher_id": teacher_id,
-                       "subject": rng.choice(subjects), "year_group": str(rng.randint(1, 9)),
-                       "template_version_id": version.id, "started_at": started, "ended_at": started,
-                       "focus_item_keys": [], "preconference": {}, "summary_to_principal": False,
-                       "revision": 1, "created_at": now, "updated_at": now})
-        values = _answers(version.document, rng)
-        observations.append({"id": visit_id, "uuid": uuid.uuid4(), "school_id": school.id, "visit_id": visit_id,
-                             "author_id": principals[n % SCHOOLS].id, "template_version_id": version.id,
-                             "answers": values, "notes": [], "status": "complete", "revision": 1,
-                             "created_at": now, "updated_at": now, "completed_at": now})
-        for row in answer_rows(version.document, values):
-            answers.append({**row, "observation_id": visit_id, "school_id": school.id,
-                            "visit_kind": visits[-1]["kind"], "observed_on": day, "teacher_id": teacher_id})
-    for model, rows in ((Visit, visits), (Observation, observations), (ObservationAnswer, answers)):
-        for start in range(0, len(rows), 20000):
-            db.session.execute(model.__table__.insert(), rows[start:start + 20000])
-    db.session.commit()
-    db.session.execute(db.text("ANALYZE"))
-    db.session.commit()
-    return {"school_ids": tuple(s.id for s in schools), "answers": len(answers),
+    n_answers = 0
+    for chunk_start in range(0, n_observations, CHUNK):
+        visits, observations, answers = [], [], []
+        for n in range(chunk_start, min(n_observations, chunk_start + CHUNK)):
+            s = n % schools_n
+            school_id = schools[s].id
+            planned = rng.random() < 0.65
+            version_id, document = documents[(school_id, "planned" if planned else "walkthrough")]
+            day = today - dt.timedelta(days=rng.randrange(days))
+            anonymous = not planned and rng.random() < 0.2
+            teacher_id = None if anonymous else rng.choice(teachers[school_id])
+            started = dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.timezone.utc)
+            visit_id = n + 1
+            kind = "planned" if planned else "spontaneous"
+            visits.append({"id": visit_id, "uuid": uuid.uuid4(), "school_id": school_id, "kind": kind,
+                           "status": "completed", "purpose": "development", "observer_id": principal_ids[s],
+                           "teacher_id": teacher_id, "subject": rng.choice(subjects),
+                           "year_group": str(rng.randint(1, 9)), "template_version_id": version_id,
+                           "started_at": started, "ended_at": started, "focus_item_keys": [], "preconference": {},
+                           "summary_to_principal": False, "revision": 1, "created_at": now, "updated_at": now})
+            values = _answers(document, rng)
+            observations.append({"id": visit_id, "uuid": uuid.uuid4(), "school_id": school_id, "visit_id": visit_id,
+                                 "author_id": principal_ids[s], "template_version_id": version_id,
+                                 "answers": values, "notes": [], "status": "complete", "revision": 1,
+                                 "created_at": now, "updated_at": now, "completed_at": now})
+            for row in answer_rows(document, values):
+                answers.append({**row, "observation_id": visit_id, "school_id": school_id, "visit_kind": kind,
+                                "observed_on": day, "teacher_id": teacher_id})
+        db.session.execute(Visit.__table__.insert(), visits)
+        db.session.execute(Observation.__table__.insert(), observations)
+        _insert_answers(ObservationAnswer.__table__, answers)
+        db.session.commit()
+        n_answers += len(answers)
+    return {"school_ids": tuple(s.id for s in schools), "answers": n_answers,
             "principal_email": principals[0].email, "leader_email": leader.email,
             "organisation": org}
+
+
+def _insert_answers(table, rows: list[dict]) -> None:
+    """PostgreSQL: COPY (an INSERT per thousand rows would dominate a 10-million-row load); SQLite: executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    columns = [c.name for c in table.columns if c.name != "id"]
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row.get(name) for name in columns])
+
+
+def analyze() -> None:
+    db.session.execute(db.text("ANALYZE"))
+    db.session.commit()
 
 
 def existing() -> dict:
@@ -151,19 +180,19 @@ def existing() -> dict:
 HAND_SQL = {
     # The same three result sets the service computes, written directly against the table.
     "sums": """
-        SELECT a.item_key, a.item_type, substr(a.observed_on, 1, 7) AS month, a.choice, count(*), count(a.number),
+        SELECT a.item_key, a.item_type, {month} AS month, a.choice, count(*), count(a.number),
                sum(a.number), sum(a.number * a.number), min(a.number), max(a.number)
         FROM observation_answers a
-        WHERE a.school_id IN ({schools}) AND a.template_key = ? AND a.observed_on BETWEEN ? AND ?
+        WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}
           AND (a.visit_kind != 'peer' OR (a.item_type IN ('counter', 'timed_log') AND EXISTS (
                SELECT 1 FROM observations o JOIN visits v ON v.id = o.visit_id
                WHERE o.id = a.observation_id AND v.summary_to_principal)))
         GROUP BY a.item_key, a.item_type, month, a.choice""",
     "people": """
         WITH per_teacher AS (
-          SELECT a.item_key, substr(a.observed_on, 1, 7) AS month, a.teacher_id, count(DISTINCT a.observation_id) AS n
+          SELECT a.item_key, {month} AS month, a.teacher_id, count(DISTINCT a.observation_id) AS n
           FROM observation_answers a
-          WHERE a.school_id IN ({schools}) AND a.template_key = ? AND a.observed_on BETWEEN ? AND ?
+          WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}
             AND (a.visit_kind != 'peer' OR (a.item_type IN ('counter', 'timed_log') AND EXISTS (
                  SELECT 1 FROM observations o JOIN visits v ON v.id = o.visit_id
                  WHERE o.id = a.observation_id AND v.summary_to_principal)))
@@ -174,7 +203,7 @@ HAND_SQL = {
     "count": """
         SELECT count(DISTINCT a.observation_id)
         FROM observation_answers a
-        WHERE a.school_id IN ({schools}) AND a.template_key = ? AND a.observed_on BETWEEN ? AND ?
+        WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}
           AND (a.visit_kind != 'peer' OR (a.item_type IN ('counter', 'timed_log') AND EXISTS (
                SELECT 1 FROM observations o JOIN visits v ON v.id = o.visit_id
                WHERE o.id = a.observation_id AND v.summary_to_principal)))""",
@@ -182,11 +211,18 @@ HAND_SQL = {
 
 
 def hand_sql(school_ids, template_key, start, end):
-    raw = db.session.connection().connection.driver_connection
+    """The hand-written SQL on the driver's own connection (no SQLAlchemy in between)."""
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
     schools = ",".join(str(int(i)) for i in school_ids)
+    if connection.dialect.name == "postgresql":
+        syntax, values = {"month": "to_char(a.observed_on, 'YYYY-MM')", "p": "%s"}, (template_key, start, end)
+    else:
+        syntax, values = {"month": "substr(a.observed_on, 1, 7)", "p": "?"}, (template_key, start.isoformat(),
+                                                                             end.isoformat())
     out = {}
     for name, sql in HAND_SQL.items():
-        out[name] = raw.execute(sql.format(schools=schools), (template_key, start.isoformat(), end.isoformat())).fetchall()
+        out[name] = raw.execute(sql.format(schools=schools, **syntax), values).fetchall()
     return out
 
 
@@ -221,71 +257,183 @@ def interleaved(app, client, service_fn, sql_fn, url, repeat=REPEAT) -> dict[str
             for name, values in samples.items()}
 
 
+def _open(url: str, workdir: str):
+    return create_app({"OBSERVE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None,
+                       "OBSERVE_DEMO": False, "WTF_CSRF_ENABLED": False}, instance_path=workdir)
+
+
+def _postgres_database(base: str, name: str) -> str:
+    """A fresh database `name` on the server of `base` (dropped first when it exists)."""
+    import psycopg
+
+    server = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def build(app, n: int, **shape) -> tuple[dict, dict]:
+    """Generate, build the rollups, check them; returns (info, seconds per step)."""
+    from observe.visits import rollups
+
+    seconds = {}
+    with app.app_context(), app.test_request_context():
+        db.create_all()
+        t0 = time.perf_counter()
+        info = generate(n, **shape)
+        analyze()
+        seconds["generate"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        rollups.rebuild()
+        db.session.commit()
+        analyze()
+        seconds["rollups"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        info["differences"] = len(rollups.verify())
+        db.session.rollback()
+        seconds["verify"] = time.perf_counter() - t0
+        info["organisation"] = info["organisation"].id
+    return info, seconds
+
+
+def cases(info: dict) -> list[tuple]:
+    """(label, schools, start, end, url, who) for each timed view."""
+    from observe.insights import services
+
+    today = dt.date.today()
+    start, end = services.term_range(services.term_of(today))
+    months_back = today.replace(day=1)
+    for _ in range(23):
+        months_back = (months_back - dt.timedelta(days=1)).replace(day=1)
+    month_end = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    cut_start = today - dt.timedelta(days=DAYS)
+
+    def custom(a, b):
+        return f"/insights/?template=planned&period=custom&start={a}&end={b}"
+    return [
+        ("principal, current term (default view)", info["school_ids"][:1], start, end,
+         "/insights/?template=planned", info["principal_email"]),
+        ("org leader, current term (default view)", info["school_ids"], start, end,
+         "/insights/?template=planned", info["leader_email"]),
+        ("org leader, the last 24 whole months", info["school_ids"], months_back, month_end,
+         custom(months_back, month_end), info["leader_email"]),
+        ("org leader, two years to today (cut months)", info["school_ids"], cut_start, today,
+         custom(cut_start, today), info["leader_email"]),
+    ]
+
+
+def time_views(app, info: dict, repeat: int) -> list[tuple]:
+    from observe.insights import services
+    from observe.schools.models import Organisation
+
+    with app.app_context():
+        threshold = services.Threshold.for_organisation(db.session.get(Organisation, info["organisation"]))
+    rows, clients = [], {}
+    for label, school_ids, a, b, url, email in cases(info):
+        if email not in clients:
+            clients[email] = logged_in(app, email)
+        filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned")
+        times = interleaved(app, clients[email], lambda f=filters: services.dashboard(f, threshold),
+                            lambda s=school_ids, a=a, b=b: hand_sql(s, "planned", a, b), url, repeat)
+        rows.append((label, times["service"], times["page"], times["sql"]))
+    return rows
+
+
+def _footer(app) -> str:
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        version = (f"SQLite {sqlite3.sqlite_version}" if dialect == "sqlite" else
+                   db.session.execute(db.text("SHOW server_version")).scalar_one().join(("PostgreSQL ", "")))
+    return (f"{version}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f}")
+
+
+def growth(sizes: list[int], database: str | None, repeat: int) -> None:
+    """Build each size in turn (same municipality: 150 schools, 33 teachers each, five school years) and
+    print, per view, the page time at each size, the growth, and the hand SQL at the largest size."""
+    import shutil
+
+    shape = {"schools_n": 150, "teachers_n": 33, "days": 5 * 365}
+    results = {}
+    for n in sizes:
+        workdir = tempfile.mkdtemp(prefix="observe-bench-")
+        url = (_postgres_database(database, f"observe_bench_{n}") if database
+               else f"sqlite:///{Path(workdir) / 'insights.sqlite'}")
+        app = _open(url, workdir)
+        info, seconds = build(app, n, **shape)
+        print(f"{n:,} observations, {info['answers']:,} answer rows: generated in {seconds['generate']:.0f} s, "
+              f"rollups built in {seconds['rollups']:.1f} s, verified in {seconds['verify']:.1f} s "
+              f"({info['differences']} differences)", flush=True)
+        results[n] = time_views(app, info, repeat)
+        footer = _footer(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+        if database:
+            _postgres_database(database, f"observe_bench_{n}").rsplit("/", 1)  # leave an empty database
+    small, large = sizes[0], sizes[-1]
+    print(f"\npage time (HTTP, wall-clock median) per view; hand SQL over the answer rows at {large:,}")
+    print(f"{'view':46} {f'{small:,}':>9} {f'{large:,}':>9} {'growth':>7} {'hand SQL':>9} {'SQL/page':>9}")
+    for index, (label, _service, _page, _sql) in enumerate(results[small]):
+        page_small = results[small][index][2][0]
+        _label, _s, page_large, sql_large = results[large][index]
+        print(f"{label:46} {page_small * 1000:6.0f} ms {page_large[0] * 1000:6.0f} ms {page_large[0] / page_small:6.2f}x "
+              f"{sql_large[0] * 1000:6.0f} ms {sql_large[0] / page_large[0]:8.1f}x")
+    print(f"\n(medians of {repeat} runs in turns after one warm-up; {footer})")
+
+
 def main() -> None:
     global PASSWORD_HASH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--observations", type=int, default=50000)
     parser.add_argument("--keep", help="write the database here and keep it (default: a temporary file, removed)")
     parser.add_argument("--reuse", action="store_true", help="time an existing --keep database again")
+    parser.add_argument("--growth", help="sizes to compare, e.g. 50000,500000 (the growth table)")
+    parser.add_argument("--database", help="a PostgreSQL URL ending in '/' (databases observe_bench_<size> are made)")
+    parser.add_argument("--repeat", type=int, default=None, help=f"timed runs per figure (default {REPEAT}; 3 with --growth)")
     args = parser.parse_args()
+    from observe.auth.passwords import hash_password
+
+    PASSWORD_HASH = hash_password("bench password 1")
+    if args.growth:
+        growth([int(n) for n in args.growth.split(",")], args.database, args.repeat or 3)
+        return
     workdir = tempfile.mkdtemp(prefix="observe-bench-")
     path = Path(args.keep) if args.keep else Path(workdir) / "insights.sqlite"
     if path.exists() and not args.reuse:
         path.unlink()
-    app = create_app({"OBSERVE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "SERVER_NAME": None, "OBSERVE_DEMO": False, "WTF_CSRF_ENABLED": False},
-                     instance_path=workdir)
-    from observe.auth.passwords import hash_password
-    from observe.insights import services
-
-    PASSWORD_HASH = hash_password("bench password 1")
-    with app.app_context(), app.test_request_context():
-        if args.reuse:
-            for table in db.metadata.sorted_tables:  # indexes added to the models since the file was made
+    app = _open(f"sqlite:///{path}", workdir)
+    if args.reuse:
+        with app.app_context():
+            for table in db.metadata.sorted_tables:  # tables and indexes added to the models since the file was made
+                table.create(db.engine, checkfirst=True)
                 for index in table.indexes:
                     index.create(db.engine, checkfirst=True)
-            db.session.execute(db.text("ANALYZE"))
+            from observe.visits import rollups
+            rollups.rebuild()
             db.session.commit()
+            analyze()
             info = existing()
-        else:
-            db.create_all()
-            t0 = time.perf_counter()
-            info = generate(args.observations)
-            print(f"generated {args.observations:,} observations, {info['answers']:,} answer rows "
-                  f"in {time.perf_counter() - t0:.1f} s ({path}, {path.stat().st_size / 1e6:.0f} MB)")
-        threshold = services.Threshold.for_organisation(info["organisation"])
-        start, end = services.term_range(services.term_of(dt.date.today()))
-        cases = [
-            ("principal, current term (default view)", info["school_ids"][:1], start, end,
-             "/insights/?template=planned", info["principal_email"]),
-            ("org leader, current term (default view)", info["school_ids"], start, end,
-             "/insights/?template=planned", info["leader_email"]),
-            ("org leader, all two years", info["school_ids"], dt.date.today() - dt.timedelta(days=DAYS),
-             dt.date.today(),
-             f"/insights/?template=planned&period=custom&start={dt.date.today() - dt.timedelta(days=DAYS)}&end={dt.date.today()}",
-             info["leader_email"]),
-        ]
-    rows = []
-    clients = {}
-    for label, school_ids, a, b, url, email in cases:
-        if email not in clients:
-            clients[email] = logged_in(app, email)
-        filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned")
-        times = interleaved(app, clients[email], lambda: services.dashboard(filters, threshold),
-                            lambda: hand_sql(school_ids, "planned", a, b), url)
-        rows.append((label, times["service"], times["page"], times["sql"]))
+            info["organisation"] = info["organisation"].id
+    else:
+        info, seconds = build(app, args.observations)
+        print(f"generated {args.observations:,} observations, {info['answers']:,} answer rows "
+              f"in {seconds['generate']:.1f} s ({path}, {path.stat().st_size / 1e6:.0f} MB); rollups built in "
+              f"{seconds['rollups']:.1f} s, verified in {seconds['verify']:.1f} s ({info['differences']} differences)")
+    rows = time_views(app, info, args.repeat or REPEAT)
     print(f"figures for the planned-visit template ({info.get('answers', 'existing')} answer rows in the file)")
     for title, index in (("wall-clock", 0), ("CPU time", 1)):
-        print(f"\n{title:44} {'service':>9} {'HTTP page':>10} {'hand SQL':>9} {'service/SQL':>12} {'page/SQL':>9}")
+        print(f"\n{title:46} {'service':>9} {'HTTP page':>10} {'hand SQL':>9} {'service/SQL':>12} {'page/SQL':>9}")
         for label, service, page, sql in rows:
-            print(f"{label:44} {service[index] * 1000:6.0f} ms {page[index] * 1000:7.0f} ms "
+            print(f"{label:46} {service[index] * 1000:6.0f} ms {page[index] * 1000:7.0f} ms "
                   f"{sql[index] * 1000:6.0f} ms {service[index] / sql[index]:11.2f}x {page[index] / sql[index]:8.2f}x")
     if not args.keep:
         import shutil
 
         shutil.rmtree(workdir, ignore_errors=True)  # the generated file is ~230 MB
-    print(f"\n(medians of {REPEAT} runs in turns after one warm-up; SQLite {sqlite3.sqlite_version}; "
-          f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
+    print(f"\n(medians of {args.repeat or REPEAT} runs in turns after one warm-up; {_footer(app)})")
 
 
 def logged_in(app, email: str):

@@ -53,8 +53,8 @@ def parameters(filters: Filters) -> dict:
     """The bound values of every statement built in observe.insights.statements (unused ones are ignored)."""
     whole = whole_months(filters.start, filters.end)
     if whole is None:  # no whole month: no rollup month, every row read directly
-        whole_values = {"whole_start": dt.date.max, "whole_end": dt.date.min, "month_from": "9999-12",
-                        "month_to": "0000-01"}
+        whole_values = {"whole_start": filters.end + dt.timedelta(days=1), "whole_end": filters.end,
+                        "month_from": "9999-12", "month_to": "0000-01"}
     else:
         whole_values = {"whole_start": whole[0], "whole_end": whole[1], "month_from": whole[0].strftime("%Y-%m"),
                         "month_to": whole[1].strftime("%Y-%m")}

@@ -21,7 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, distinct, func, not_, null, or_, select, union_all
+from sqlalchemy import and_, bindparam, distinct, func, null, or_, select, union_all
 
 from ..extensions import db
 from ..schools.models import GroupMembership
@@ -71,10 +71,12 @@ def answer_conditions(shape: Shape) -> list:
     planner on the covering index instead of probing rows one observation id at a time.
     """
     a = ANSWERS.c
-    conds = [a.school_id.in_(SCHOOLS),
-             a.observed_on >= bindparam("start"), a.observed_on <= bindparam("end"), countable()]
-    if shape.rollup:  # whole months come from the rollups: only the cut months' days from here
-        conds.append(not_(a.observed_on.between(bindparam("whole_start"), bindparam("whole_end"))))
+    if shape.rollup:  # whole months come from the rollups: only the cut months' days from here (two ranges)
+        period = or_(and_(a.observed_on >= bindparam("start"), a.observed_on < bindparam("whole_start")),
+                     and_(a.observed_on > bindparam("whole_end"), a.observed_on <= bindparam("end")))
+    else:
+        period = and_(a.observed_on >= bindparam("start"), a.observed_on <= bindparam("end"))
+    conds = [a.school_id.in_(SCHOOLS), period, countable()]
     if any(shape.visit_level):
         conds.append((a.observation_id + 0).in_(visit_filtered(shape.visit_level)))
     if shape.group:
