@@ -66,9 +66,29 @@ NOT_APPLICABLE = "na"  # the value a scale's "not applicable" choice posts
 NOT_APPLICABLE_LABEL = _bi("Ej aktuellt", "Not applicable")
 YES_NO_LEVELS = SCALE_PRESETS["YNO"]["levels"]
 
-_key = validate.Regexp(KEY_RE, error=_l("Use 1–40 letters, digits, - or _ (no spaces or dots)."))
-_value = validate.Regexp(VALUE_RE, error=_l("Use 1–40 letters, digits, - or _ (no spaces or dots)."))
-_code = validate.Regexp(CODE_RE, error=_l("Use 1–40 letters, digits, -, _ or / (no spaces or dots)."))
+class _Chars(validate.Regexp):
+    """A key or value pattern whose refusal names the first character that is not allowed."""
+
+    def __init__(self, regex, error, allowed: str):
+        super().__init__(regex, error=error)
+        self.allowed = allowed
+
+    def __call__(self, value):
+        try:
+            return super().__call__(value)
+        except ValidationError:
+            text = value if isinstance(value, str) else ""
+            bad = next((c for c in text if not re.match(rf"[{self.allowed}]", c)), None)
+            if bad is None or not 1 <= len(text) <= 40:
+                raise
+            shown = {" ": str(_l("a space")), ".": str(_l("a dot"))}.get(bad, f"“{bad}”")
+            raise ValidationError(str(_l("“%(text)s” contains %(char)s, which is not allowed here. %(rule)s",
+                                         text=text, char=shown, rule=self.error))) from None
+
+
+_key = _Chars(KEY_RE, _l("Use 1–40 letters, digits, - or _ (no spaces or dots)."), "A-Za-z0-9_-")
+_value = _Chars(VALUE_RE, _l("Use 1–40 letters, digits, - or _ (no spaces or dots)."), "A-Za-z0-9_-")
+_code = _Chars(CODE_RE, _l("Use 1–40 letters, digits, -, _ or / (no spaces or dots)."), "A-Za-z0-9_/-")
 _part = validate.Regexp(PART_RE, error=_l("Use 1–20 lower-case letters, digits or _, starting with a letter."))
 
 
@@ -162,6 +182,11 @@ class LevelSchema(_Strict):
 class OptionSchema(_Strict):
     value = fields.String(required=True, validate=_value)
     label = Bilingual(required=True, max_length=200)
+    help = Bilingual(need_text=False, max_length=500)  # what counts as this option, shown with it
+
+    @post_load
+    def _tidy(self, option, **kwargs):
+        return _drop_empty(option, "help")
 
 
 def _drop_empty(entry: dict, name: str) -> dict:
@@ -575,11 +600,85 @@ def _check_conditions(sections: list[dict]) -> None:
 
 
 class TemplateFormatError(ValueError):
-    """An invalid document; `errors` maps a readable path (sections[0].items[2].type) to messages."""
+    """An invalid document; `errors` maps a path (sections[0].items[2].type) to messages, and
+    `readable` says the same for a person: the section and item by their titles (when the document
+    is given), the field, and for an unknown field the fields allowed there."""
 
-    def __init__(self, errors: dict[str, list[str]]):
+    def __init__(self, errors: dict[str, list[str]], document=None):
         self.errors = errors
-        super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items()))
+        self.readable = [readable_error(path, messages, document) for path, messages in errors.items()]
+        super().__init__("; ".join(self.readable))
+
+
+_STEP = re.compile(r"(?P<name>[A-Za-z_]+)(?:\[(?P<index>\d+)\])?")
+# The schema of each list entry, by the list's name (items and measures are looked up by their type).
+_ENTRY_SCHEMAS = {"levels": "LevelSchema", "options": "OptionSchema", "teacher_codes": "CodeSchema",
+                  "student_codes": "CodeSchema", "interval_choices": "IntervalChoiceSchema",
+                  "part": "TermSchema", "whole": "TermSchema", "count": "TermSchema", "items": None,
+                  "sections": "SectionSchema", "measures": "MeasureSchema"}
+
+
+def _text_of(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("sv") or value.get("en") or "")
+    return str(value) if isinstance(value, str) else ""
+
+
+def readable_error(path: str, messages: list[str], document=None) -> str:
+    """'Section “Lektionen”, item “Gruppstorlek” (G2), field show_if: …' for sections[0].items[1].show_if."""
+    where, node, schema = [], document if isinstance(document, dict) else None, DocumentSchema
+    steps = [m for m in (_STEP.fullmatch(part) for part in path.split(".")) if m] if path != "document" else []
+    field_name = None
+    for number, step in enumerate(steps):
+        name, index = step["name"], step["index"]
+        last = number == len(steps) - 1
+        if index is None:
+            if last:
+                field_name = name
+                break
+            node = node.get(name) if isinstance(node, dict) else None
+            schema = {"show_if": ShowIfSchema}.get(name, schema)
+            where.append(str(_l("field %(name)s", name=name)))
+            continue
+        entries = node.get(name) if isinstance(node, dict) else None
+        entry = entries[int(index)] if isinstance(entries, list) and int(index) < len(entries) else None
+        node = entry if isinstance(entry, dict) else None
+        n = int(index) + 1
+        if name == "sections":
+            title = _text_of((node or {}).get("title"))
+            where.append(str(_l("Section “%(title)s”", title=title)) if title else str(_l("Section %(n)d", n=n)))
+            schema = SectionSchema
+        elif name == "items" and schema is SectionSchema:
+            label, key = _text_of((node or {}).get("label")), (node or {}).get("key")
+            where.append(str(_l("item “%(label)s”", label=label)) + (f" ({key})" if isinstance(key, str) else "")
+                         if label else str(_l("item %(n)d", n=n)))
+            schema = ITEM_SCHEMAS.get((node or {}).get("type"), BaseItemSchema)
+        elif name == "measures":
+            label = _text_of((node or {}).get("label"))
+            where.append(str(_l("measure “%(label)s”", label=label)) if label else str(_l("measure %(n)d", n=n)))
+            schema = MeasureSchema
+        else:
+            label = _text_of((node or {}).get("label")) or _text_of((node or {}).get("value") or (node or {}).get("key")
+                                                                    or (node or {}).get("item"))
+            named = {"levels": _l("level %(n)d", n=n), "options": _l("option %(n)d", n=n),
+                     "teacher_codes": _l("teacher code %(n)d", n=n), "student_codes": _l("student code %(n)d", n=n),
+                     "interval_choices": _l("choice group %(n)d", n=n)}.get(name)
+            where.append(str(named or f"{name} {n}") + (f" “{label}”" if label else ""))
+            schema = globals().get(_ENTRY_SCHEMAS.get(name) or "", None) or (
+                WeightedSchema if name == "items" else schema)
+        if last:
+            field_name = None
+    texts = []
+    for message in messages:
+        if message == "Unknown field.":  # marshmallow's own (English) message
+            allowed = ", ".join(name for name, f in schema._declared_fields.items()) if schema else ""
+            message = str(_l("“%(name)s” is not a field here; allowed: %(allowed)s.", name=field_name or "?",
+                             allowed=allowed))
+        texts.append(message)
+    place = ", ".join(where) or str(_l("The template"))
+    if field_name:
+        place += ", " + str(_l("field %(name)s", name=field_name))
+    return f"{place}: {' '.join(texts)}"
 
 
 def _flatten(messages, path: str = "") -> dict[str, list[str]]:
@@ -613,7 +712,7 @@ def load_document(data) -> dict:
     try:
         return DocumentSchema().load(data)
     except ValidationError as exc:
-        raise TemplateFormatError(_flatten(exc.messages)) from None
+        raise TemplateFormatError(_flatten(exc.messages), data) from None
 
 
 def export_json(document: dict) -> str:

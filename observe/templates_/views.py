@@ -34,8 +34,8 @@ def _bi(form, name: str) -> dict:
 
 
 def _flash_format_error(exc: TemplateFormatError) -> None:
-    for path, messages in exc.errors.items():
-        flash(f"{path}: {' '.join(messages)}", "error")
+    for message in exc.readable:  # "Section “…”, item “…” (key), field …: what is wrong and what is allowed"
+        flash(message, "error")
 
 
 def _designer(template: Template, anchor: str | None = None):

@@ -89,3 +89,29 @@ def test_duplicate_level_values_point_at_the_second_one():
     document["sections"][0]["items"][1]["levels"][1]["value"] = "lo"
     errors = errors_of(document)
     assert "used twice" in errors["sections[0].items[1].levels[1].value"][0]
+
+
+def test_an_error_names_the_section_and_item_and_what_is_allowed(app):
+    """A principal cannot map sections[0].items[1].show_if to her form: the message names them."""
+    from observe.templates_.schemas import TemplateFormatError, load_document
+
+    cases = [
+        (lambda d: d["sections"][0]["items"][3].update(colour="red"),
+         "Section “Ett”, item “Text” (tx), field colour: “colour” is not a field here; allowed: key, type, label, "
+         "help, required, evidence, asked_in, show_if, max_length, carry."),
+        (lambda d: d["sections"][0]["items"][0].update(key="D/V"),
+         "Section “Ett”, item “Skala” (D/V), field key: “D/V” contains “/”, which is not allowed here. "
+         "Use 1–40 letters, digits, - or _ (no spaces or dots)."),
+        (lambda d: d["sections"][0]["items"][4]["options"][1].update(colour="x"),
+         "Section “Ett”, item “Lista” (cl), option 2 “B”, field colour: “colour” is not a field here; "
+         "allowed: value, label, help."),
+        (lambda d: d.update(bogus=1), "The template, field bogus: “bogus” is not a field here; allowed: format, key, "
+         "kind, title, description, header_note, sections, measures."),
+    ]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        for change, readable in cases:
+            document = every_type()
+            change(document)
+            with pytest.raises(TemplateFormatError) as info:
+                load_document(document)
+            assert info.value.readable == [readable]
