@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..templates_ import measures as derived
+from ..templates_.items import log_column_item
 from ..templates_.models import Template, TemplateVersion
 from ..visits.display import measure_display
 from ..visits.models import Observation, Visit
@@ -165,9 +166,12 @@ def item_catalogue(school_ids: tuple[int, ...], template_key: str | None) -> lis
     for document in db.session.execute(query, {"schools": list(school_ids), "template": template_key}).scalars():
         for section in document.get("sections", []):
             for item in section.get("items", []):
-                if item["key"] not in seen:
-                    seen.add(item["key"])
-                    items.append(item)
+                # A timed log's own choice and number columns are items of their own in Analys, after it.
+                for entry in [item] + [log_column_item(item, column) for column in item.get("columns") or []
+                                       if item.get("type") == "timed_log" and column["type"] in ("choice", "number")]:
+                    if entry["key"] not in seen:
+                        seen.add(entry["key"])
+                        items.append(entry)
     return items
 
 

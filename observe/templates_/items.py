@@ -17,6 +17,8 @@ Input names and answer shapes per type (answers are {key: {"value": ..., "eviden
   counter                a.K = whole number >= 0         -> {"value": 4}
   x_of_y                 a.K.x, a.K.y                    -> {"value": {"x": 18, "y": 24}}
   timed_log              a.K.<row>.time/.teacher/.students -> {"value": [{"time", "teacher", "students"}]}
+                         with columns: a.K.<row>.<column> -> {"value": [{"time": "08:05", "kind": "open", "wait": 3}]}
+                         (only the filled-in cells; a number column's cell is a whole number)
   interval               a.K.<i>.teacher, a.K.<i>.students (codes ticked in interval i)
                                                          -> {"value": [{"teacher": [...], "students": [...]}]}
                          with interval_choices: a.K.<i>.<group> = one option -> cell "choices": {group: value}
@@ -40,6 +42,8 @@ MAX_LOG_CELL = 1000
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)(?::[0-5]\d)?$")
 _ROW_RE = re.compile(r"^a\.(?P<key>[A-Za-z0-9_-]+)\.(?P<row>\d{1,4})\.(?P<part>[a-z][a-z0-9_]*)$")
 LOG_PARTS = ("time", "teacher", "students")
+DEFAULT_LOG_COLUMNS = [{"key": "time", "type": "time"}, {"key": "teacher", "type": "text"},
+                       {"key": "students", "type": "text"}]
 
 
 def field_name(key: str, *parts) -> str:
@@ -166,7 +170,66 @@ def _row_indexes(key: str, f: _Fields) -> list[int]:
     return sorted(rows)
 
 
+def log_columns(item: dict) -> list[dict]:
+    """A timed log's columns: the school's own (`columns`), or the classic time / teacher / students."""
+    return item.get("columns") or DEFAULT_LOG_COLUMNS
+
+
+def log_column_item(item: dict, column: dict) -> dict:
+    """The column of a timed log as Analys sees it: an item of its own, keyed "<item>.<column>"
+    (a choice column as a choice item over the log's rows, a number column as a counter)."""
+    label = {lang: f"{item['label'].get(lang) or item['label'].get('sv', '')}: "
+                   f"{column['label'].get(lang) or column['label'].get('sv', '')}" for lang in ("sv", "en")}
+    out = {"key": f"{item['key']}.{column['key']}", "type": "choice" if column["type"] == "choice" else "counter",
+           "label": label, "log_column": True}
+    if column["type"] == "choice":
+        out["options"] = column["options"]
+    return out
+
+
+def _parse_log_cell(item: dict, column: dict, text: str, name: str, errors: dict):
+    kind = column["type"]
+    if kind == "time":
+        match = TIME_RE.match(text)
+        if match:
+            return f"{int(match[1]):02d}:{match[2]}"
+        errors.setdefault(name, []).append(str(_l("Write the time as hh:mm.")))
+        return None
+    if kind == "choice":
+        if text in [o["value"] for o in column["options"]]:
+            return text
+        errors.setdefault(name, []).append(str(_l("Choose one of the listed answers.")))
+        return None
+    if kind == "number":
+        return _int(text, name, errors, maximum=column.get("max"))
+    if len(text) > MAX_LOG_CELL:
+        errors.setdefault(name, []).append(str(_l("At most %(n)d characters.", n=MAX_LOG_CELL)))
+        return None
+    return text
+
+
+def _parse_own_log(item: dict, f: _Fields, errors: dict):
+    """A log with the school's own columns: each row holds only its filled-in cells."""
+    key, rows = item["key"], []
+    for index in _row_indexes(key, f):
+        row = {}
+        for column in item["columns"]:
+            name = field_name(key, index, column["key"])
+            text = f.one(name)
+            if text:
+                value = _parse_log_cell(item, column, text, name, errors)
+                if value is not None:
+                    row[column["key"]] = value
+        if row or any(f.one(field_name(key, index, c["key"])) for c in item["columns"]):
+            rows.append(row)
+    if len(rows) > item.get("max_rows", 200):
+        errors.setdefault(field_name(key), []).append(str(_l("At most %(n)d rows.", n=item.get("max_rows", 200))))
+    return rows or None
+
+
 def _parse_log(item: dict, f: _Fields, errors: dict):
+    if item.get("columns"):
+        return _parse_own_log(item, f, errors)
     key, rows = item["key"], []
     for index in _row_indexes(key, f):
         row = {part: f.one(field_name(key, index, part)) for part in LOG_PARTS}
@@ -245,7 +308,6 @@ def _parse_intervals(item: dict, f: _Fields, errors: dict):
 
 
 _PARTS = {"x_of_y": {("x",), ("y",)}}
-_ROW_PARTS = {"timed_log": LOG_PARTS}
 
 
 def _is_input(item: dict, parts: list[str]) -> bool:
@@ -255,8 +317,9 @@ def _is_input(item: dict, parts: list[str]) -> bool:
         return item.get("evidence", "optional") != "none"
     if kind == "interval":
         return len(parts) == 2 and parts[0].isdigit() and len(parts[0]) <= 4 and parts[1] in interval_parts(item)
-    if kind in _ROW_PARTS:
-        return len(parts) == 2 and parts[0].isdigit() and len(parts[0]) <= 4 and parts[1] in _ROW_PARTS[kind]
+    if kind == "timed_log":
+        return len(parts) == 2 and parts[0].isdigit() and len(parts[0]) <= 4 and parts[1] in [
+            c["key"] for c in log_columns(item)]
     if kind in _PARTS:
         return tuple(parts) in _PARTS[kind]
     return not parts
@@ -343,6 +406,8 @@ def _shape_errors(item: dict, value) -> list[tuple[str, str]]:
         if value["x"] > value["y"]:
             return [(field_name(key, "x"), str(_l("Must be at most %(n)d.", n=value["y"])))]
         return []
+    if kind == "timed_log" and item.get("columns"):
+        return _own_log_errors(item, value)
     if kind == "timed_log":
         ok = isinstance(value, list) and all(
             isinstance(r, dict) and all(isinstance(r.get(p, ""), str) for p in LOG_PARTS) for r in value)
@@ -357,6 +422,36 @@ def _shape_errors(item: dict, value) -> list[tuple[str, str]]:
             return [(name, str(_l("Choose only from the listed codes.")))]
         return _interval_extra_errors(item, value)
     return [(name, str(_l("Unknown item type.")))]
+
+
+def _own_log_errors(item: dict, rows) -> list[tuple[str, str]]:
+    """Problems with a stored/uploaded answer of a timed log with the school's own columns."""
+    columns = {c["key"]: c for c in item["columns"]}
+    if not isinstance(rows, list) or len(rows) > item.get("max_rows", 200):
+        return [(field_name(item["key"]), str(_l("At most %(n)d rows.", n=item.get("max_rows", 200))))]
+    problems = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict) or set(row) - set(columns):
+            problems.append((field_name(item["key"], index, item["columns"][0]["key"]),
+                             str(_l("This answer does not belong to this version of the form."))))
+            continue
+        for key, value in row.items():
+            column, name = columns[key], field_name(item["key"], index, key)
+            if column["type"] == "number":
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0 and (
+                    column.get("max") is None or value <= column["max"])
+            elif column["type"] == "choice":
+                ok = value in [o["value"] for o in column["options"]]
+            elif column["type"] == "time":
+                ok = isinstance(value, str) and bool(TIME_RE.match(value))
+            else:
+                ok = isinstance(value, str) and len(value) <= MAX_LOG_CELL
+            if not ok:
+                problems.append((name, str(_l("Choose one of the listed answers."))
+                                 if column["type"] == "choice" else str(_l("Enter a whole number."))
+                                 if column["type"] == "number" else str(_l("Write the time as hh:mm."))
+                                 if column["type"] == "time" else str(_l("At most %(n)d characters.", n=MAX_LOG_CELL))))
+    return problems
 
 
 def _interval_extra_errors(item: dict, cells: list) -> list[tuple[str, str]]:
@@ -426,6 +521,22 @@ def answer_rows(document: dict, answers: dict) -> list[dict]:
         rows.append({"template_key": template_key, "item_key": item["key"], "item_type": item["type"],
                      "choice": choice, "number": number, "total": total})
 
+    def log_rows(item, value):
+        # A log with the school's own columns: each choice or number column is also an item of its
+        # own for Analys ("Q1.kind": one choice row per log row; "Q1.wait": one number per log row).
+        for column in item.get("columns") or []:
+            if column["type"] not in ("choice", "number"):
+                continue
+            column_item = log_column_item(item, column)
+            for entry in value:
+                cell = entry.get(column["key"])
+                if cell is None or cell == "":
+                    continue
+                if column["type"] == "choice":
+                    row(column_item, choice=cell)
+                else:
+                    row(column_item, number=float(cell))
+
     hidden = hidden_items(document, answers)
     for item in items_of(document):
         value = (answers.get(item["key"]) or {}).get("value")
@@ -450,6 +561,7 @@ def answer_rows(document: dict, answers: dict) -> list[dict]:
             row(item, number=(value["x"] / y) if y else None, total=float(y))
         elif kind == "timed_log":
             row(item, number=float(len(value)))
+            log_rows(item, value)
         elif kind == "interval":
             seen = len(value)
             for who, codes in (("teacher", item["teacher_codes"]), ("students", item["student_codes"])):

@@ -345,8 +345,43 @@ class XOfYItemSchema(BaseItemSchema):
     pass
 
 
+LOG_COLUMN_TYPES = ("time", "text", "choice", "number")
+
+
+class LogColumnSchema(_Strict):
+    """A column of a timed log of the school's own making (one row per question: time, kind, who answered, wait)."""
+    key = fields.String(required=True, validate=_part)
+    type = fields.String(required=True, validate=validate.OneOf(LOG_COLUMN_TYPES))
+    label = Bilingual(required=True, max_length=200)
+    help = Bilingual(need_text=False, max_length=500)
+    options = fields.List(fields.Nested(IntervalOptionSchema),
+                          validate=validate.Length(2, 20, error=_l("Give between 2 and 20 options.")))
+    max = fields.Integer(validate=validate.Range(1, 100000))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        if data.get("type") == "choice" and not data.get("options"):
+            raise ValidationError(_l("A choice column needs its options."), "options")
+        if data.get("type") != "choice" and "options" in data:
+            raise ValidationError(_l("Only a choice column has options."), "options")
+        if data.get("type") != "number" and "max" in data:
+            raise ValidationError(_l("Only a number column has a maximum."), "max")
+        _unique(data.get("options") or [], "value", _l("Option"), "options")
+
+    @post_load
+    def _tidy(self, column, **kwargs):
+        return _drop_empty(column, "help")
+
+
 class TimedLogItemSchema(BaseItemSchema):
     max_rows = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+    # Absent: the classic three columns, time / teacher says-does / students say-do.
+    columns = fields.List(fields.Nested(LogColumnSchema),
+                          validate=validate.Length(1, 8, error=_l("Give between 1 and 8 columns.")))
+
+    @validates_schema
+    def _columns(self, data, **kwargs):
+        _unique(data.get("columns") or [], "key", _l("Column"), "columns")
 
 
 class IntervalItemSchema(BaseItemSchema):

@@ -274,10 +274,15 @@ def add_item(template: Template, section_key: str, item_type: str, label: dict) 
 
 def keep_unedited(old: dict, new: dict) -> dict:
     """The designer's item form does not (yet) show every field of the format: keep those from the
-    item as it was, so editing a label never drops an interval sheet's levels, comments or code help."""
-    if old.get("type") != new.get("type") or new.get("type") != "interval":
+    item as it was, so editing a label never drops an interval sheet's levels, comments or code help,
+    or a timed log's own columns."""
+    if old.get("type") != new.get("type") or new.get("type") not in ("interval", "timed_log"):
         return new
     kept = dict(new)
+    if new["type"] == "timed_log":
+        if "columns" in old and "columns" not in kept:
+            kept["columns"] = old["columns"]
+        return kept
     for name in ("interval_choices", "interval_comments"):
         if name in old and name not in kept:
             kept[name] = old[name]

@@ -41,6 +41,23 @@ def _label(choices: list[dict], value: str, field: str = "value"):
     return next((c["label"] for c in choices if c.get(field) == value), value)
 
 
+def _own_log_row(columns: list[dict], row: dict) -> dict:
+    """One row of a log with the school's own columns, both languages: "08:05 · Öppen · Pojke · 3"."""
+    out = {}
+    for lang in ("sv", "en"):
+        cells = []
+        for column in columns:
+            value = row.get(column["key"])
+            if value is None or value == "":
+                continue
+            if column["type"] == "choice":
+                option = next((o for o in column["options"] if o["value"] == value), None)
+                value = (option["label"].get(lang) or option["label"].get("sv")) if option else value
+            cells.append(str(value))
+        out[lang] = " · ".join(cells)
+    return out
+
+
 def _parts(item: dict, value) -> list:
     """Display parts of one answer value; each part a string or a bilingual {"sv", "en"} dict."""
     kind = item.get("type")
@@ -50,6 +67,8 @@ def _parts(item: dict, value) -> list:
         return [_label(item.get("options", []), v) for v in value]
     if kind == "x_of_y":
         return [_("%(x)s of %(y)s", x=value.get("x"), y=value.get("y"))]
+    if kind == "timed_log" and item.get("columns"):
+        return [_own_log_row(item["columns"], row) for row in value]
     if kind == "timed_log":
         return [" · ".join(p for p in (row.get("time"), row.get("teacher"), row.get("students")) if p)
                 for row in value]

@@ -59,14 +59,16 @@ function enhanceLog(log) {
   const add = log.querySelector("[data-add-row]");
   const max = Number(log.dataset.maxRows || 200);
   // Stamp the time when someone starts writing in an empty row.
-  rows.addEventListener("focusin", (event) => {
+  const stamp = (event) => {
     const row = event.target.closest("[data-log-row]");
     const time = row && row.querySelector("[data-log-time]");
     if (time && !time.value && event.target !== time) {
       time.value = nowHHMM();
       fire(time);
     }
-  });
+  };
+  rows.addEventListener("focusin", stamp);
+  rows.addEventListener("change", stamp); // a list picked without focusing it first (some touch browsers)
   if (!add) return;
   add.hidden = false;
   add.addEventListener("click", () => {

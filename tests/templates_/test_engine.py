@@ -52,8 +52,21 @@ class FormScan(HTMLParser):
         if tag == "textarea":
             self._textarea = a["name"]
             self.posted.setdefault(a["name"], []).append("")
+        if tag == "select" and a.get("name"):  # posts its selected option, else its first one
+            self._select, self._options, self._selected = a["name"], [], None
+            self.names.append(a["name"])
+            if not self.label_depth:
+                self.unlabelled.append(a.get("id"))
+        if tag == "option" and getattr(self, "_select", None):
+            self._options.append(a.get("value", ""))
+            if "selected" in a:
+                self._selected = a.get("value", "")
 
     def handle_endtag(self, tag):
+        if tag == "select" and getattr(self, "_select", None):
+            chosen = self._selected if self._selected is not None else (self._options or [""])[0]
+            self.posted.setdefault(self._select, []).append(chosen)
+            self._select = None
         if tag == "textarea":
             self._textarea = None
         if tag == "label":

@@ -29,6 +29,19 @@ def value_for(item):
         return st.integers(0, item.get("max") or 10000)
     if kind == "x_of_y":
         return st.integers(0, 10000).flatmap(lambda y: st.fixed_dictionaries({"x": st.integers(0, y), "y": st.just(y)}))
+    if kind == "timed_log" and item.get("columns"):
+        cell = {"time": st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]:02d}:{t[1]:02d}"),
+                "text": clean_text}
+        parts = {}
+        for column in item["columns"]:
+            if column["type"] == "choice":
+                parts[column["key"]] = st.sampled_from([o["value"] for o in column["options"]])
+            elif column["type"] == "number":
+                parts[column["key"]] = st.integers(0, column.get("max") or 10000)
+            else:
+                parts[column["key"]] = cell[column["type"]]
+        return st.lists(st.fixed_dictionaries({}, optional=parts).filter(bool), min_size=1,
+                        max_size=min(4, item["max_rows"]))
     if kind == "timed_log":
         times = st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]:02d}:{t[1]:02d}")
         row = st.fixed_dictionaries({"time": times, "teacher": clean_text, "students": clean_text})

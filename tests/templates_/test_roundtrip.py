@@ -48,6 +48,16 @@ def item_of(kind: str):
         optional.update(interval_minutes=st.integers(1, 60), intervals=st.integers(1, 60),
                         interval_choices=st.lists(group, min_size=1, max_size=3, unique_by=lambda g: g["key"]),
                         interval_comments=st.booleans())
+    if kind == "timed_log":  # the school's own columns, or the classic three
+        column = st.one_of(
+            st.fixed_dictionaries({"type": st.sampled_from(["time", "text"])}),
+            st.fixed_dictionaries({"type": st.just("number")}, optional={"max": st.integers(1, 1000)}),
+            st.fixed_dictionaries({"type": st.just("choice"),
+                                   "options": st.lists(option, min_size=2, max_size=4, unique_by=lambda e: e["value"])}))
+        columns = st.lists(st.tuples(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), label, column),
+                           min_size=1, max_size=4, unique_by=lambda t: t[0]).map(
+            lambda cols: [{"key": k, "label": lab, **rest} for k, lab, rest in cols])
+        optional.update(columns=columns, max_rows=st.integers(4, 1000))
     if kind == "counter":
         optional["max"] = st.integers(1, 1000)
     if kind == "text":
