@@ -384,8 +384,13 @@ def item_figures(item, months: list[str], words: dict) -> Markup:
         note = (f'<figcaption class="muted">{escape(words["per_interval_hidden"] % {"n": dist.hidden})}</figcaption>'
                 if dist.hidden else "")
         chart = interval_distribution_svg(interval_distribution(dist), f"dist-{item.key}-{dist.key}", title) if dist.rows else ""
+        if chart:  # which shade is which option (the table beside it has the numbers)
+            chart += Markup('<p class="chart-legend" aria-hidden="true">' + "".join(
+                f'<span><svg width="14" height="14" viewBox="0 0 14 14"><rect class="chart-seg chart-seg-{k % 5}" '
+                f'width="14" height="14"></rect></svg> {escape(label)}</span>'
+                for k, (_value, label) in enumerate(dist.options)) + "</p>")
         out.append(f'<figure class="chart-figure chart-figure-wide">{chart}{note}<div class="table-scroll" tabindex="0">'
-                   f'<table class="insights-table"><caption>{escape(title)}</caption><thead><tr>'
+                   f'<table class="insights-table insights-table-dist"><caption>{escape(title)}</caption><thead><tr>'
                    f'<th scope="col">{escape(words["minutes"])}</th>{heads}<th scope="col">{escape(words["observations"])}</th>'
                    f'</tr></thead><tbody>{body}</tbody></table></div></figure>')
     if item.type in ("counter", "x_of_y", "timed_log"):

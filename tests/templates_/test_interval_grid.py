@@ -4,6 +4,7 @@ page; documents and answers from before stay as they were."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import json
 import re
@@ -115,8 +116,8 @@ def test_the_grid_draws_held_headers_levels_comments_and_code_help(app, document
     assert unlabelled == []
 
 
-def test_interval_sheet_round_trips_import_publish_visit_page(client, login_as, principal, teacher, school,
-                                                               school_templates):  # noqa: F811
+def test_interval_sheet_round_trips_import_publish_visit_page_analys(client, login_as, principal, teacher, school,
+                                                                      school_templates, app):  # noqa: F811
     from observe.templates_.models import Template
     from observe.extensions import db
 
@@ -141,6 +142,24 @@ def test_interval_sheet_round_trips_import_publish_visit_page(client, login_as, 
     assert "Demonstration/video: 2 av 4 intervall" in page
     assert "Engagemang – Hög: 1 av 4 intervall" in page
     assert "2–4 min: Film om celler" in page
+    for _n in range(4):  # five visits in all: enough for Analys to show the item
+        html = client.get(f"/visits/new/spontaneous?teacher={teacher.id}&template={tid}").get_data(as_text=True)
+        values = {name: re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', html).group(1)
+                  for name in ("csrf_token", "uuid", "visit_uuid", "base_revision", "template_version_id", "status",
+                               "kind", "teacher_id", "started_at", "ended_at")}
+        assert client.post("/visits/save", data={**values, "action": "finish", **FIELDS}).status_code == 302
+
+    from observe.insights import services
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        today = dt.date.today()
+        filters = services.Filters(school_ids=(school.id,), start=today - dt.timedelta(days=1),
+                                   end=today + dt.timedelta(days=1), template_key="copus")
+        [c1] = services.dashboard(filters, services.Threshold(min_observations=5, min_teachers=1)).items
+        shares = {bar.value: bar.share for bar in c1.bars if bar.count}
+        assert shares["teacher:D/V"] == 0.5 and shares["engagement:high"] == 0.25
+        [dist] = c1.per_interval
+        assert [(row["label"], row["counts"]) for row in dist.rows] == [("0–2", [0, 5, 0]), ("2–4", [0, 0, 5])]
 
 
 def test_editing_the_sheet_in_the_designer_keeps_its_levels_comments_and_code_help(
