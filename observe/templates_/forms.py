@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -71,6 +72,32 @@ class DescriptorForm(Form):
     en = TextAreaField(validators=[Optional()])
 
 
+class OptionRowForm(Form):
+    """One option of a checklist or choice, typed in fields (labelled with its number in item.html)."""
+    value = StringField(validators=[Optional(), Length(max=40)])  # empty: made from the label
+    sv = StringField(validators=[Optional(), Length(max=200)])
+    en = StringField(validators=[Optional(), Length(max=200)])
+    help_sv = StringField(validators=[Optional(), Length(max=500)])
+    help_en = StringField(validators=[Optional(), Length(max=500)])
+
+    def is_empty(self) -> bool:
+        return not any((f.data or "").strip() for f in (self.value, self.sv, self.en, self.help_sv, self.help_en))
+
+
+MAX_OPTIONS = 30
+SPARE_OPTIONS = 3  # empty rows offered for new options (no JavaScript needed to add one)
+
+
+def _option_value(label: str, taken: set[str], n: int) -> str:
+    """A value for an option typed without one: its label's letters (å→a), else o<n>; never a taken one."""
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:30] or f"o{n}"
+    value, k = base, 2
+    while value in taken:
+        value, k = f"{base}_{k}", k + 1
+    return value
+
+
 class ItemForm(FlaskForm):
     key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40)],
                       description=_l("Stays the same across versions so trends continue. Letters, digits, - and _."))
@@ -84,8 +111,14 @@ class ItemForm(FlaskForm):
     preset = SelectField(_l("Scale"), choices=PRESET_CHOICES, default="F4")
     levels = TextAreaField(_l("Levels, one per line: value | Swedish | English | score"), validators=[Optional()])
     not_applicable = BooleanField(_l("Offer “not applicable”"))
+    na_label_sv = StringField(_l("Wording of “not applicable” (Swedish)"), validators=[Optional(), Length(max=200)],
+                              description=_l("Empty: “Ej aktuellt”."))
+    na_label_en = StringField(_l("Wording of “not applicable” (English)"), validators=[Optional(), Length(max=200)],
+                              description=_l("Empty: “Not applicable”."))
+    partly = BooleanField(_l("Also offer “partly” (yes / partly / no)"))
     descriptors = FieldList(FormField(DescriptorForm), max_entries=MAX_LEVELS)  # by position, level 1 first
     options = TextAreaField(_l("Options, one per line: value | Swedish | English"), validators=[Optional()])
+    option_rows = FieldList(FormField(OptionRowForm), max_entries=MAX_OPTIONS + SPARE_OPTIONS)  # what the page shows
     max = IntegerField(_l("Highest count (empty: no limit)"), validators=[Optional(), NumberRange(1, 100000)])
     max_length = IntegerField(_l("Longest text (characters)"), validators=[Optional(), NumberRange(1, 20000)])
     max_rows = IntegerField(_l("Most rows"), validators=[Optional(), NumberRange(1, 1000)])
@@ -109,11 +142,20 @@ class ItemForm(FlaskForm):
             self.levels.data = lines([[lv["value"], lv["label"]["sv"], lv["label"]["en"],
                                        "" if lv.get("score") is None else str(lv["score"])] for lv in item["levels"]])
             self.not_applicable.data = item.get("not_applicable", False)
+            na_label = item.get("not_applicable_label") or {}
+            self.na_label_sv.data, self.na_label_en.data = na_label.get("sv", ""), na_label.get("en", "")
             for level in item["levels"][:MAX_LEVELS]:
                 described = level.get("description") or {}
                 self.descriptors.append_entry({"sv": described.get("sv", ""), "en": described.get("en", "")})
+        if item["type"] == "yes_no":
+            self.partly.data = bool(item.get("partly"))
         if item["type"] in ("checklist", "choice"):
             self.options.data = lines([[o["value"], o["label"]["sv"], o["label"]["en"]] for o in levels_for(item)])
+            for option in levels_for(item):
+                helped = option.get("help") or {}
+                self.option_rows.append_entry({"value": option["value"], "sv": option["label"]["sv"],
+                                               "en": option["label"]["en"], "help_sv": helped.get("sv", ""),
+                                               "help_en": helped.get("en", "")})
         if item["type"] == "interval":
             self.interval_minutes.data, self.intervals.data = item["interval_minutes"], item["intervals"]
             self.teacher_codes.data = lines([[c["key"], c["label"]["sv"], c["label"]["en"]] for c in item["teacher_codes"]])
@@ -150,8 +192,17 @@ class ItemForm(FlaskForm):
                 item["levels"] = levels
                 item["not_applicable"] = (bool(self.not_applicable.data) if not preset or self.preset.data == "F4"
                                           else preset["not_applicable"])
+            na_label = {"sv": (self.na_label_sv.data or "").strip(), "en": (self.na_label_en.data or "").strip()}
+            if item.get("not_applicable") and (na_label["sv"] or na_label["en"]):
+                item["not_applicable_label"] = na_label
+        elif kind == "yes_no" and self.partly.data:
+            item["partly"] = True
         elif kind in ("checklist", "choice"):
-            item["options"] = [{"value": p[0], "label": _label(p)} for p in split_lines(self.options.data)]
+            rows = [row.form for row in self.option_rows if not row.form.is_empty()]
+            if rows:
+                item["options"] = self._options_from_rows(rows)
+            else:  # the lines of text an older page (or a script) posts
+                item["options"] = [{"value": p[0], "label": _label(p)} for p in split_lines(self.options.data)]
         elif kind == "counter" and self.max.data:
             item["max"] = self.max.data
         elif kind == "text" and self.max_length.data:
@@ -164,6 +215,29 @@ class ItemForm(FlaskForm):
             item["teacher_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.teacher_codes.data)]
             item["student_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.student_codes.data)]
         return item
+
+    @staticmethod
+    def _options_from_rows(rows: list) -> list[dict]:
+        taken = {(row.value.data or "").strip() for row in rows} - {""}
+        options = []
+        for n, row in enumerate(rows, start=1):
+            label = {"sv": (row.sv.data or "").strip(), "en": (row.en.data or "").strip()}
+            value = (row.value.data or "").strip()
+            if not value:
+                value = _option_value(label["sv"] or label["en"], taken, n)
+                taken.add(value)
+            option = {"value": value, "label": label}
+            helped = {"sv": (row.help_sv.data or "").strip(), "en": (row.help_en.data or "").strip()}
+            if helped["sv"] or helped["en"]:
+                option["help"] = helped
+            options.append(option)
+        return options
+
+    def pad_options(self) -> None:
+        """Spare empty rows under the options, so a new one can be typed without JavaScript."""
+        filled = sum(1 for row in self.option_rows if not row.form.is_empty())
+        while len(self.option_rows) < min(filled + SPARE_OPTIONS, MAX_OPTIONS + SPARE_OPTIONS):
+            self.option_rows.append_entry()
 
     def validate_show_if(self, field) -> None:
         if len({pair.split("=", 1)[0] for pair in field.data or []}) > 1:
@@ -203,7 +277,8 @@ class ItemForm(FlaskForm):
                 self.descriptors.errors = [e.errors for e in self.descriptors.entries]  # the list's summary
                 continue
             name = re.split(r"[.\[]", match["rest"])[0] if match else ""
-            name = {"label": "label_sv", "help": "help_sv", "scale": "preset"}.get(name, name)
+            name = {"label": "label_sv", "help": "help_sv", "scale": "preset",
+                    "not_applicable_label": "na_label_sv"}.get(name, name)
             if name and name in self:
                 self[name].errors = list(self[name].errors) + messages
             else:

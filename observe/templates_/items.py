@@ -35,7 +35,8 @@ from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 
-from .schemas import INTERVAL_COMMENT_MAX, NOT_APPLICABLE, NOT_APPLICABLE_LABEL, YES_NO_LEVELS, hidden_items, items_of
+from .schemas import (INTERVAL_COMMENT_MAX, NOT_APPLICABLE, NOT_APPLICABLE_LABEL, hidden_items, items_of,
+                      yes_no_levels)
 
 MAX_EVIDENCE = 4000
 MAX_LOG_CELL = 1000
@@ -55,7 +56,7 @@ def choice_values(item: dict) -> list[str]:
     """The values a single-choice item accepts (scales include "na" when allowed)."""
     kind = item["type"]
     if kind == "yes_no":
-        return [lv["value"] for lv in YES_NO_LEVELS]
+        return [lv["value"] for lv in yes_no_levels(item)]
     if kind == "scale":
         values = [lv["value"] for lv in item["levels"]]
         return values + [NOT_APPLICABLE] if item.get("not_applicable") else values
@@ -65,11 +66,11 @@ def choice_values(item: dict) -> list[str]:
 def levels_for(item: dict) -> list[dict]:
     """The choices to draw for a scale/yes_no/choice item, as [{value, label}]."""
     if item["type"] == "yes_no":
-        return YES_NO_LEVELS
+        return yes_no_levels(item)
     if item["type"] == "scale":
         levels = list(item["levels"])
         if item.get("not_applicable"):
-            levels.append({"value": NOT_APPLICABLE, "label": NOT_APPLICABLE_LABEL})
+            levels.append({"value": NOT_APPLICABLE, "label": item.get("not_applicable_label") or NOT_APPLICABLE_LABEL})
         return levels
     return item.get("options", [])
 
@@ -548,7 +549,7 @@ def answer_rows(document: dict, answers: dict) -> list[dict]:
             score = level.get("score") if level else None
             row(item, choice=value, number=float(score) if score is not None else None)
         elif kind == "yes_no":
-            row(item, choice=value, number={"yes": 1.0, "no": 0.0}.get(value))
+            row(item, choice=value, number={"yes": 1.0, "partly": 0.5, "no": 0.0}.get(value))
         elif kind == "choice":
             row(item, choice=value)
         elif kind == "checklist":

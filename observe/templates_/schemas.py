@@ -65,6 +65,14 @@ SCALE_PRESETS: dict[str, dict] = {
 NOT_APPLICABLE = "na"  # the value a scale's "not applicable" choice posts
 NOT_APPLICABLE_LABEL = _bi("Ej aktuellt", "Not applicable")
 YES_NO_LEVELS = SCALE_PRESETS["YNO"]["levels"]
+# A yes_no item with "partly": true — yes / partly / no / not observed; partly scores ½, so the
+# share "yes" Analys shows counts a partly as half a yes.
+PARTLY_LEVEL = {"value": "partly", "label": _bi("Delvis", "Partly"), "score": 0.5}
+YES_PARTLY_NO_LEVELS = [YES_NO_LEVELS[0], PARTLY_LEVEL, *YES_NO_LEVELS[1:]]
+
+
+def yes_no_levels(item: dict) -> list[dict]:
+    return YES_PARTLY_NO_LEVELS if item.get("partly") else YES_NO_LEVELS
 
 class _Chars(validate.Regexp):
     """A key or value pattern whose refusal names the first character that is not allowed."""
@@ -261,7 +269,7 @@ CONDITION_TYPES = ("scale", "yes_no", "choice", "checklist")
 def condition_values(item: dict) -> list[str]:
     """The values `show_if.equals` may name for an item (its choices; a scale's "na" when offered)."""
     if item["type"] == "yes_no":
-        return [lv["value"] for lv in SCALE_PRESETS["YNO"]["levels"]]
+        return [lv["value"] for lv in yes_no_levels(item)]
     if item["type"] == "scale":
         values = [lv["value"] for lv in item.get("levels") or []]
         return values + [NOT_APPLICABLE] if item.get("not_applicable") else values
@@ -284,6 +292,8 @@ class ScaleItemSchema(BaseItemSchema):
     scale = fields.String(load_default=None, validate=validate.OneOf(tuple(SCALE_PRESETS)), load_only=True)
     levels = fields.List(fields.Nested(LevelSchema), load_default=None)
     not_applicable = fields.Boolean(load_default=None)
+    # The "not applicable" choice's own wording (e.g. "Inte aktuellt i denna lektion"); absent: Ej aktuellt.
+    not_applicable_label = Bilingual(need_text=False, max_length=200)
 
     @validates_schema
     def _levels(self, data, **kwargs):
@@ -308,11 +318,20 @@ class ScaleItemSchema(BaseItemSchema):
                 item["not_applicable"] = SCALE_PRESETS[preset]["not_applicable"]
         if item["not_applicable"] is None:
             item["not_applicable"] = False
+        label = item.get("not_applicable_label")
+        if label is not None and (not item["not_applicable"] or not (label["sv"] or label["en"])):
+            del item["not_applicable_label"]  # only with the choice it names; empty: the usual wording
         return item
 
 
 class YesNoItemSchema(BaseItemSchema):
-    pass
+    partly = fields.Boolean()  # also offer "partly" (yes / partly / no); absent: yes / no / not observed
+
+    @post_load
+    def _tidy(self, item, **kwargs):
+        if not item.get("partly"):
+            item.pop("partly", None)  # absent, so older documents keep their text and hash
+        return item
 
 
 class TextItemSchema(BaseItemSchema):
@@ -795,5 +814,6 @@ def hidden_items(document: dict, answers: dict) -> set[str]:
 
 
 __all__ = ["FORMAT", "KINDS", "ITEM_TYPES", "SCALE_PRESETS", "NOT_APPLICABLE", "YES_NO_LEVELS", "EXCLUDE",
+           "yes_no_levels",
            "TemplateFormatError", "load_document", "import_json", "export_json", "canonical", "items_of",
            "hidden_items", "condition_values", "CONDITION_TYPES"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -123,9 +124,14 @@ def test_edit_an_item_and_see_errors_by_field(login_as, principal, school_templa
     client = login_as(principal)
     tid = school_templates["walkthrough"]
     form = client.get(f"/templates/{tid}/items/W4").get_data(as_text=True)
-    assert "teacher_led | Lärarledd genomgång | Teacher-led presentation" in form
+    # Each option in its own fields (value, Swedish, English, what counts as it), with spare empty rows.
+    assert 'name="option_rows-0-value" type="text" value="teacher_led"' in form
+    assert 'name="option_rows-0-sv" type="text" value="Lärarledd genomgång"' in form
+    assert 'name="option_rows-0-en" type="text" value="Teacher-led presentation"' in form
+    spare = len(re.findall(r'name="option_rows-\d+-sv"', form))
+    assert spare == form.count('name="option_rows-') // 5 and 'name="options"' not in form
     data = {"key": "W4", "type": "checklist", "label_sv": "Arbetsform", "label_en": "Format", "evidence": "none",
-            "options": "a | A | A\na | B | B"}
+            "options": "a | A | A\na | B | B"}  # the lines of text an older page posted still work
     response = post(client, f"/templates/{tid}/items/W4", data)
     assert response.status_code == 422
     assert "used twice" in response.get_data(as_text=True)
@@ -295,3 +301,25 @@ def test_previews_show_the_items_asked_in_the_feedback_step(login_as, principal,
     for url in (f"/templates/{tid}/preview", f"/templates/{tid}/"):
         page = client.get(url).get_data(as_text=True)
         assert 'data-item="H1"' in page and 'data-item="A1"' in page, url
+
+
+def test_options_typed_in_fields_with_help_and_a_value_made_from_the_label(login_as, principal, school_templates):
+    from observe.templates_.services import working_document
+
+    client = login_as(principal)
+    tid = school_templates["walkthrough"]
+    data = {"key": "W4", "type": "choice", "label_sv": "Arbetsform", "label_en": "Format", "evidence": "none",
+            "option_rows-0-value": "pair", "option_rows-0-sv": "Par", "option_rows-0-en": "Pairs",
+            "option_rows-0-help_sv": "Två elever tillsammans.", "option_rows-0-help_en": "Two students together.",
+            "option_rows-1-sv": "Helklass – öppet samtal", "option_rows-1-en": "Whole class",
+            "option_rows-2-sv": "", "option_rows-2-en": ""}  # an empty spare row is left out
+    assert post(client, f"/templates/{tid}/items/W4", data).status_code == 302
+    item = next(i for s in working_document(template_by_id(tid))["sections"] for i in s["items"] if i["key"] == "W4")
+    assert item["options"] == [
+        {"value": "pair", "label": {"sv": "Par", "en": "Pairs"},
+         "help": {"sv": "Två elever tillsammans.", "en": "Two students together."}},
+        {"value": "helklass_oppet_samtal", "label": {"sv": "Helklass – öppet samtal", "en": "Whole class"}}]
+    data["option_rows-1-value"] = "pair"
+    response = post(client, f"/templates/{tid}/items/W4", data)
+    assert response.status_code == 422 and 'Option value \u201cpair\u201d' not in response.get_data(as_text=True)
+    assert "used twice" in response.get_data(as_text=True)
