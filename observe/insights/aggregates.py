@@ -6,8 +6,9 @@ sizes (observe.insights.thresholds) decide per cell whether it may be shown.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from ..visits import rollups
 from .filters import Filters, Shape
 from .statements import run, statements_for
 from .thresholds import Threshold
@@ -65,8 +66,18 @@ class Cell:
     shown: bool = False
 
 
+def with_rollups(filters: Filters) -> Filters:
+    """The filters to run: an organisation leader's view (every school of one organisation) reads the
+    organisation's rollup rows, brought up to date first (observe.visits.rollups)."""
+    organisation_id = rollups.whole_organisation(filters.school_ids)
+    if organisation_id is not None:
+        rollups.bring_up_to_date(organisation_id)
+    return replace(filters, organisation_id=organisation_id)
+
+
 def aggregate(filters: Filters, threshold: Threshold) -> dict[str, dict]:
     """Run the GROUP BY queries: {item_key: {"type", "total": Cell, "months": {month: Cell}}}."""
+    filters = with_rollups(filters)
     statements = statements_for(Shape.of(filters))
     sums = run(statements.sums, filters).all()
     people = run(statements.people, filters).all()

@@ -20,6 +20,9 @@ class Filters:
     subject: str | None = None
     year_group: str | None = None
     group_id: int | None = None  # a teacher group: visits whose teacher was in it that day
+    # Set (observe.insights.aggregates.with_rollups) when school_ids are every school of this organisation:
+    # whole months are then read from the organisation's rollup rows.
+    organisation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,13 @@ class Shape:
     item: bool
     kind: bool
     rollup: bool  # the monthly rollups can answer (no filter needs the visit or the group of the day)
+    organisation: bool = False  # ... from the organisation's rows rather than each school's
 
     @classmethod
     def of(cls, filters: Filters) -> "Shape":
         return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group)), bool(filters.group_id),
                    bool(filters.template_key), bool(filters.item_key), bool(filters.kind),
-                   not (filters.subject or filters.year_group or filters.group_id))
+                   not (filters.subject or filters.year_group or filters.group_id), bool(filters.organisation_id))
 
 
 def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -58,6 +62,6 @@ def parameters(filters: Filters) -> dict:
     else:
         whole_values = {"whole_start": whole[0], "whole_end": whole[1], "month_from": whole[0].strftime("%Y-%m"),
                         "month_to": whole[1].strftime("%Y-%m")}
-    return {**whole_values, "schools": list(filters.school_ids), "start": filters.start, "end": filters.end,
+    return {**whole_values, "organisation": filters.organisation_id, "schools": list(filters.school_ids), "start": filters.start, "end": filters.end,
             "template": filters.template_key, "item": filters.item_key, "kind": filters.kind,
             "subject": filters.subject, "year_group": filters.year_group, "group_id": filters.group_id}

@@ -25,7 +25,7 @@ from ..templates_.items import log_column_item
 from ..templates_.models import Template, TemplateVersion
 from ..visits.display import measure_display
 from ..visits.models import Observation, Visit
-from .aggregates import Cell, aggregate
+from .aggregates import Cell, aggregate, with_rollups
 from .filters import Filters, Shape
 from .formatting import (CHOICE_TYPES, choice_labels, fmt_headline, fmt_number, fmt_share, headline, item_code,
                          item_title, label_text)
@@ -281,6 +281,7 @@ def dashboard(filters: Filters, threshold: Threshold, catalogue: list[dict] | No
 
 
 def _observation_count(filters: Filters) -> int:
+    filters = with_rollups(filters)
     return run(statements_for(Shape.of(filters)).count, filters).scalar_one()
 
 

@@ -100,9 +100,11 @@ class Statements:
 
 
 def rollup_conditions(table, shape: Shape) -> list:
-    """WHERE clauses over a rollup table: the viewer's schools, the period's whole months, the filters."""
+    """WHERE clauses over a rollup table: the viewer's schools (or their organisation's rows), the
+    period's whole months, the filters."""
     c = table.c
-    conds = [c.school_id.in_(SCHOOLS), c.month.between(bindparam("month_from"), bindparam("month_to"))]
+    owner = c.organisation_id == bindparam("organisation") if shape.organisation else c.school_id.in_(SCHOOLS)
+    conds = [owner, c.month.between(bindparam("month_from"), bindparam("month_to"))]
     if shape.template:
         conds.append(c.template_key == bindparam("template"))
     if shape.item and "item_key" in c:

@@ -13,6 +13,12 @@ ever written. Four tables hold them per *key* (school, template, month):
   with fewer (an index on cell_teachers), and the teacher is never shown or grouped by;
 - insight_counts: observations per kind of visit.
 
+An organisation leader's view covers every school of the organisation: the same tables also hold
+one row set per (organisation, template, month), summed from its schools' rows (school_id NULL,
+organisation_id set). A write only marks such a key stale (insight_stale, with a counter); the first
+dashboard that reads the organisation brings its stale keys up to date (`bring_up_to_date`), so
+writes stay one school-month and an organisation's view reads months x items x answers.
+
 Any write that changes an observation's answer rows marks its keys (`mark_rows`, `mark_observations`,
 and every ORM-added or deleted ObservationAnswer by itself); before the transaction commits, each
 marked key is recomputed from the raw rows of that one school-month-template (`refresh`), under a
@@ -27,9 +33,11 @@ import datetime as dt
 
 from sqlalchemy import (Float, ForeignKey, Index, Integer, String, and_, case, delete, distinct, event, func,
                         insert, or_, select, text)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..schools.models import School
 from .models import Observation, ObservationAnswer, Visit
 
 # Peer observations reach leadership only as counts, and only when the observed teacher shared them.
@@ -39,10 +47,11 @@ _MARKS = "observe.rollup_keys"  # Session.info: keys (school_id, template_key, "
 
 class InsightSum(db.Model):
     __tablename__ = "insight_sums"
-    __table_args__ = (Index("ix_insight_sums_key", "school_id", "template_key", "month", "item_key"),)
+    __table_args__ = (Index("ix_insight_sums_key", "school_id", "template_key", "month", "item_key"),
+                      Index("ix_insight_sums_org", "organisation_id", "template_key", "month", "item_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
     month: Mapped[str] = mapped_column(String(7))  # "YYYY-MM" of observed_on
     visit_kind: Mapped[str] = mapped_column(String(20))
@@ -55,14 +64,16 @@ class InsightSum(db.Model):
     squares: Mapped[float | None] = mapped_column(Float)
     low: Mapped[float | None] = mapped_column(Float)
     high: Mapped[float | None] = mapped_column(Float)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
 
 
 class InsightCell(db.Model):
     __tablename__ = "insight_cells"
-    __table_args__ = (Index("ix_insight_cells_key", "school_id", "template_key", "month", "item_key"),)
+    __table_args__ = (Index("ix_insight_cells_key", "school_id", "template_key", "month", "item_key"),
+                      Index("ix_insight_cells_org", "organisation_id", "template_key", "month", "item_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
     month: Mapped[str] = mapped_column(String(7))
     visit_kind: Mapped[str] = mapped_column(String(20))
@@ -70,6 +81,7 @@ class InsightCell(db.Model):
     observations: Mapped[int] = mapped_column(Integer)
     teachers: Mapped[int] = mapped_column(Integer)  # distinct named teachers
     intervals: Mapped[float | None] = mapped_column(Float)  # interval items: intervals observed
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
 
 
 class InsightPeople(db.Model):
@@ -77,10 +89,12 @@ class InsightPeople(db.Model):
     __table_args__ = (Index("ix_insight_people_key", "school_id", "template_key", "month", "item_key"),
                       # the dashboard reads only the cells with fewer teachers than its minimum
                       Index("ix_insight_people_small", "school_id", "template_key", "cell_teachers", "month",
+                            "item_key", "teacher_id"),
+                      Index("ix_insight_people_org_small", "organisation_id", "template_key", "cell_teachers", "month",
                             "item_key", "teacher_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
     month: Mapped[str] = mapped_column(String(7))
     visit_kind: Mapped[str] = mapped_column(String(20))
@@ -88,21 +102,40 @@ class InsightPeople(db.Model):
     teacher_id: Mapped[int | None] = mapped_column(Integer)  # None: anonymous or de-identified
     observations: Mapped[int] = mapped_column(Integer)
     cell_teachers: Mapped[int] = mapped_column(Integer)  # distinct named teachers in its (kind, item) cell
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
 
 
 class InsightCount(db.Model):
     __tablename__ = "insight_counts"
-    __table_args__ = (Index("ix_insight_counts_key", "school_id", "template_key", "month"),)
+    __table_args__ = (Index("ix_insight_counts_key", "school_id", "template_key", "month"),
+                      Index("ix_insight_counts_org", "organisation_id", "template_key", "month"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
     month: Mapped[str] = mapped_column(String(7))
     visit_kind: Mapped[str] = mapped_column(String(20))
     observations: Mapped[int] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+
+
+class InsightStale(db.Model):
+    """An organisation's month whose rows lag behind its schools' (version: bumped by every write)."""
+
+    __tablename__ = "insight_stale"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 ANSWERS = ObservationAnswer.__table__
+SCHOOLS = School.__table__
+# The largest minimum number of teachers an organisation may set (observe/admin/forms.py): an
+# organisation's cell with at least this many teachers keeps no teacher rows (it decides alone).
+TEACHER_CAP = 50
 TABLES = (InsightSum.__table__, InsightCell.__table__, InsightPeople.__table__, InsightCount.__table__)
 
 
@@ -155,7 +188,57 @@ def sources(dialect: str, *where) -> tuple:
 
 
 def _columns(table) -> list[str]:
-    return [column.name for column in table.columns if column.name != "id"]
+    """A school row's columns (organisation_id stays NULL), in the order `sources` selects them."""
+    return [column.name for column in table.columns if column.name not in ("id", "organisation_id")]
+
+
+def _org_columns(table) -> list[str]:
+    """An organisation row's columns (school_id stays NULL), in the order `org_sources` selects them."""
+    return [column.name for column in table.columns if column.name not in ("id", "school_id")]
+
+
+def org_sources(*where) -> tuple:
+    """The four rollups' organisation rows summed from their schools' rows (`where`: over any rollup
+    table as `x`, a function of it). Distinct teachers are counted again across the schools."""
+    s, ce, pe, co = (table.alias("x") for table in TABLES)
+    org = SCHOOLS.c.organisation_id
+
+    def school_rows(x):
+        return (x.join(SCHOOLS, SCHOOLS.c.id == x.c.school_id),), (x.c.school_id.is_not(None), *(w(x) for w in where))
+    joined, conds = school_rows(s)
+    sums = (select(s.c.template_key, s.c.month, s.c.visit_kind, s.c.item_key, s.c.item_type, s.c.choice,
+                   func.sum(s.c.rows), func.sum(s.c.numbers), func.sum(s.c.total), func.sum(s.c.squares),
+                   func.min(s.c.low), func.max(s.c.high), org)
+            .select_from(*joined).where(*conds)
+            .group_by(org, s.c.template_key, s.c.month, s.c.visit_kind, s.c.item_key, s.c.item_type, s.c.choice))
+    joined, conds = school_rows(ce)
+    cell_key = (org.label("organisation_id"), ce.c.template_key, ce.c.month, ce.c.visit_kind, ce.c.item_key)
+    summed = (select(*cell_key, func.sum(ce.c.observations).label("observations"),
+                     func.sum(ce.c.intervals).label("intervals"))
+              .select_from(*joined).where(*conds).group_by(*cell_key).subquery())
+    joined, conds = school_rows(pe)
+    per_teacher = (select(org.label("organisation_id"), pe.c.template_key, pe.c.month, pe.c.visit_kind,
+                          pe.c.item_key, pe.c.teacher_id, func.sum(pe.c.observations).label("n"))
+                   .select_from(*joined).where(*conds, pe.c.teacher_id.is_not(None))
+                   .group_by(org, pe.c.template_key, pe.c.month, pe.c.visit_kind, pe.c.item_key, pe.c.teacher_id)
+                   .subquery())
+    t = per_teacher.c
+    key = (t.organisation_id, t.template_key, t.month, t.visit_kind, t.item_key)
+    teachers = select(*key, func.count().label("teachers")).group_by(*key).subquery()
+    m, n = summed.c, teachers.c
+    cells = (select(m.template_key, m.month, m.visit_kind, m.item_key, m.observations,
+                    func.coalesce(n.teachers, 0), m.intervals, m.organisation_id)
+             .select_from(summed.outerjoin(teachers, and_(
+                 n.organisation_id == m.organisation_id, n.template_key == m.template_key, n.month == m.month,
+                 n.visit_kind == m.visit_kind, n.item_key == m.item_key))))
+    counted = select(*key, t.teacher_id, t.n, func.count().over(partition_by=key).label("cell_teachers")).subquery()
+    c = counted.c
+    people = select(c.template_key, c.month, c.visit_kind, c.item_key, c.teacher_id, c.n, c.cell_teachers,
+                    c.organisation_id).where(c.cell_teachers < TEACHER_CAP)
+    joined, conds = school_rows(co)
+    counts = (select(co.c.template_key, co.c.month, co.c.visit_kind, func.sum(co.c.observations), org)
+              .select_from(*joined).where(*conds).group_by(org, co.c.template_key, co.c.month, co.c.visit_kind))
+    return sums, cells, people, counts
 
 
 # --- marking what changed ---------------------------------------------------------------------
@@ -208,15 +291,21 @@ def _forget_marks(session) -> None:
 
 # --- keeping and checking ---------------------------------------------------------------------
 
+def _lock(connection, name: str) -> None:
+    """PostgreSQL: two transactions on one key wait for each other (taken in sorted order: no deadlock).
+    SQLite writers are serialised anyway."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": name})
+
+
 def refresh(keys, session=None) -> None:
-    """Recompute the rollups of these (school, template, month) keys from their answer rows."""
+    """Recompute the rollups of these (school, template, month) keys from their answer rows, and mark
+    their organisations' months stale."""
     connection = (session or db.session).connection()
     dialect = connection.dialect.name
     a = ANSWERS.c
     for school_id, template_key, month in sorted(keys):
-        if dialect == "postgresql":  # two writers of one key wait for each other (sorted: no deadlock)
-            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                               {"k": f"rollup:{school_id}:{template_key}:{month}"})
+        _lock(connection, f"rollup:{school_id}:{template_key}:{month}")
         first = dt.date.fromisoformat(f"{month}-01")
         after = (first + dt.timedelta(days=32)).replace(day=1)
         where = (a.school_id == school_id, a.template_key == template_key, a.observed_on >= first,
@@ -226,6 +315,57 @@ def refresh(keys, session=None) -> None:
             connection.execute(delete(table).where(c.school_id == school_id, c.template_key == template_key,
                                                    c.month == month))
             connection.execute(insert(table).from_select(_columns(table), source))
+    organisations = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
+                                            .where(SCHOOLS.c.id.in_({key[0] for key in keys}))).all())
+    stale = sorted({(organisations[school_id], template_key, month) for school_id, template_key, month in keys
+                    if school_id in organisations})
+    if stale:
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InsightStale)
+        connection.execute(upsert.on_conflict_do_update(
+            index_elements=["organisation_id", "template_key", "month"],
+            set_={"version": InsightStale.version + 1}),
+            [{"organisation_id": o, "template_key": t, "month": m, "version": 1} for o, t, m in stale])
+
+
+def whole_organisation(school_ids) -> int | None:
+    """The organisation whose every school is in `school_ids` and nothing else (an organisation
+    leader's view), else None."""
+    if not school_ids:
+        return None
+    rows = db.session.execute(select(SCHOOLS.c.organisation_id, func.count()).where(
+        SCHOOLS.c.organisation_id.in_(select(SCHOOLS.c.organisation_id).where(SCHOOLS.c.id.in_(list(school_ids)))))
+        .group_by(SCHOOLS.c.organisation_id)).all()
+    if len(rows) == 1 and rows[0][1] == len(set(school_ids)):
+        return rows[0][0]
+    return None
+
+
+def bring_up_to_date(organisation_id: int) -> None:
+    """Recompute the organisation's stale months from its schools' rows (the dashboard, before reading)."""
+    connection = db.session.connection()
+    st = InsightStale.__table__.c
+    for template_key, month in connection.execute(select(st.template_key, st.month).where(
+            st.organisation_id == organisation_id).order_by(st.template_key, st.month)).all():
+        _lock(connection, f"rollup-org:{organisation_id}:{template_key}:{month}")
+        seen = connection.execute(select(st.version).where(
+            st.organisation_id == organisation_id, st.template_key == template_key, st.month == month)).scalar()
+        if seen is None:  # another request brought it up to date meanwhile
+            continue
+        _recompute_org(connection, organisation_id, template_key, month)
+        # A write that marked the month again since `seen` leaves it stale for the next reader.
+        connection.execute(delete(InsightStale).where(
+            st.organisation_id == organisation_id, st.template_key == template_key, st.month == month,
+            st.version == seen))
+
+
+def _recompute_org(connection, organisation_id: int, template_key: str, month: str) -> None:
+    where = (lambda x: SCHOOLS.c.organisation_id == organisation_id, lambda x: x.c.template_key == template_key,
+             lambda x: x.c.month == month)
+    for table, source in zip(TABLES, org_sources(*where)):
+        c = table.c
+        connection.execute(delete(table).where(c.organisation_id == organisation_id, c.template_key == template_key,
+                                               c.month == month))
+        connection.execute(insert(table).from_select(_org_columns(table), source))
 
 
 def rebuild() -> None:
@@ -234,6 +374,9 @@ def rebuild() -> None:
     for table, source in zip(TABLES, sources(connection.dialect.name)):
         connection.execute(delete(table))
         connection.execute(insert(table).from_select(_columns(table), source))
+    for table, source in zip(TABLES, org_sources()):
+        connection.execute(insert(table).from_select(_org_columns(table), source))
+    connection.execute(delete(InsightStale))
 
 
 def _normalised(rows) -> dict:
@@ -246,13 +389,26 @@ def _normalised(rows) -> dict:
 
 
 def verify() -> list[str]:
-    """Every difference between the rollups and what the answer rows give (empty when they agree)."""
+    """Every difference between the rollups and what the answer rows give (empty when they agree).
+    An organisation's month marked stale is left out: the next dashboard recomputes it."""
     connection = db.session.connection()
     problems = []
+    st = InsightStale.__table__.c
+    stale = {tuple(row) for row in connection.execute(select(st.organisation_id, st.template_key, st.month))}
     for table, source in zip(TABLES, sources(connection.dialect.name)):
-        kept = _normalised(connection.execute(select(*(table.c[name] for name in _columns(table)))).all())
-        wanted = _normalised(connection.execute(source).all())
-        for row in sorted(set(kept) | set(wanted), key=repr):
-            if kept.get(row, 0) != wanted.get(row, 0):
-                problems.append(f"{table.name}: {row} kept {kept.get(row, 0)}x, the rows give {wanted.get(row, 0)}x")
+        kept = connection.execute(select(*(table.c[name] for name in _columns(table)))
+                                  .where(table.c.school_id.is_not(None))).all()
+        problems += _differences(table.name, kept, connection.execute(source).all())
+    for table, source in zip(TABLES, org_sources()):
+        def fresh(rows):
+            return [row for row in rows if (row[-1], row[0], row[1]) not in stale]
+        kept = connection.execute(select(*(table.c[name] for name in _org_columns(table)))
+                                  .where(table.c.organisation_id.is_not(None))).all()
+        problems += _differences(f"{table.name} (organisation)", fresh(kept), fresh(connection.execute(source).all()))
     return problems
+
+
+def _differences(name: str, kept_rows, wanted_rows) -> list[str]:
+    kept, wanted = _normalised(kept_rows), _normalised(wanted_rows)
+    return [f"{name}: {row} kept {kept.get(row, 0)}x, the rows give {wanted.get(row, 0)}x"
+            for row in sorted(set(kept) | set(wanted), key=repr) if kept.get(row, 0) != wanted.get(row, 0)]

@@ -43,14 +43,9 @@ def _figures(result: dict, minimum: int) -> dict:
     return out
 
 
-@pytest.fixture
-def history(ctx, school, make_user):
-    """Fourteen months of walkthroughs, planned visits and peer counts by eight teachers, some anonymous."""
+def _record_history(school, teachers, rng, start, count):
     version = make_template(school)
-    teachers = [make_user(email=f"t{n}@example.se") for n in range(8)]
-    rng = random.Random(4)
-    start = today().replace(day=1) - dt.timedelta(days=400)
-    for n in range(160):
+    for _n in range(count):
         day = start + dt.timedelta(days=rng.randrange(420))
         kind = rng.choice(["spontaneous", "spontaneous", "planned", "peer"])
         teacher = None if kind == "spontaneous" and rng.random() < 0.2 else rng.choice(teachers)
@@ -62,6 +57,18 @@ def history(ctx, school, make_user):
                                      "students": rng.sample(["Li", "G"], rng.randint(0, 2))}
                                     for _ in range(rng.randint(1, 10))]}}
         record_observation(version, teacher, day, answers, kind=kind, summary_to_principal=rng.random() < 0.5)
+
+
+@pytest.fixture
+def history(ctx, school, make_school, make_user):
+    """Fourteen months of walkthroughs, planned visits and peer counts by eight teachers at two schools of
+    one organisation (two of them teach at both), some anonymous. Returns the first day."""
+    other = make_school("Ekskolan", organisation=school.organisation)
+    teachers = [make_user(email=f"t{n}@example.se") for n in range(8)]
+    rng = random.Random(4)
+    start = today().replace(day=1) - dt.timedelta(days=400)
+    _record_history(school, teachers, rng, start, 110)
+    _record_history(other, teachers[5:] + [make_user(email="e1@example.se")], rng, start, 50)
     return start
 
 
@@ -78,11 +85,14 @@ def _periods(start: dt.date) -> list[tuple[dt.date, dt.date]]:
 @pytest.mark.parametrize("min_teachers", [2, 4, 9])  # 9: more than the school has, every cell is small
 def test_figures_from_the_rollups_equal_those_from_the_answer_rows(history, school, monkeypatch, min_teachers):
     threshold = Threshold(min_observations=3, min_teachers=min_teachers)
+    both = tuple(sorted(s.id for s in school.organisation.schools))
+    assert len(both) == 2
     cases = []
     for first, last in _periods(history):
-        base = Filters(school_ids=(school.id,), start=first, end=last, template_key="walk")
-        cases += [base, dataclasses.replace(base, kind="planned"), dataclasses.replace(base, item_key="K1"),
-                  dataclasses.replace(base, kind="peer")]
+        for schools in ((school.id,), both):  # a principal's school; the whole organisation's rows
+            base = Filters(school_ids=schools, start=first, end=last, template_key="walk")
+            cases += [base, dataclasses.replace(base, kind="planned"), dataclasses.replace(base, item_key="K1"),
+                      dataclasses.replace(base, kind="peer")]
     with_rollups = [(_figures(aggregates.aggregate(f, threshold), threshold.min_teachers), aggregates_count(f)) for f in cases]
     assert any(figures for figures, _count in with_rollups)
     _raw_shape(monkeypatch)
@@ -152,3 +162,22 @@ def test_de_identified_and_deleted_visits_leave_the_rollups(history, school):
     after = aggregates.aggregate(whole, threshold)["S1"]["total"]
     assert after.observations == before.observations - 10
     assert rollups.verify() == []
+
+
+def test_an_organisation_view_shows_a_visit_written_after_it_was_last_read(history, school):
+    """A write marks the organisation's month stale; the next organisation view recomputes it."""
+    both = tuple(sorted(s.id for s in school.organisation.schools))
+    month = today().replace(day=1)
+    period = Filters(school_ids=both, start=month, end=(month + dt.timedelta(days=32)).replace(day=1)
+                     - dt.timedelta(days=1), template_key="walk")
+    assert aggregates.with_rollups(period).organisation_id == school.organisation_id
+    threshold = Threshold(min_observations=1, min_teachers=1)
+    before = aggregates.aggregate(period, threshold).get("C1")
+    db.session.commit()
+    seen = before["total"].observations if before else 0
+    record_observation(make_template(school, number=2), None, month, {"C1": {"value": 3}})
+    assert db.session.query(rollups.InsightStale).count() >= 1
+    after = aggregates.aggregate(period, threshold)["C1"]["total"]
+    db.session.commit()
+    assert after.observations == seen + 1
+    assert db.session.query(rollups.InsightStale).count() == 0 and rollups.verify() == []

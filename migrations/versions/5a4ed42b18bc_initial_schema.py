@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 32f755e1b8e8
+Revision ID: 5a4ed42b18bc
 Revises: 
-Create Date: 2026-12-04 18:18:16.940440
+Create Date: 2026-12-04 18:52:17.230883
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '32f755e1b8e8'
+revision = '5a4ed42b18bc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -26,6 +26,14 @@ def upgrade():
     sa.Column('settings', observe.dbtypes.JSONDoc(), nullable=False),
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations'))
+    )
+    op.create_table('insight_stale',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_stale_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('organisation_id', 'template_key', 'month', name=op.f('pk_insight_stale'))
     )
     op.create_table('schools',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -100,7 +108,7 @@ def upgrade():
 
     op.create_table('insight_cells',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=True),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
@@ -108,28 +116,34 @@ def upgrade():
     sa.Column('observations', sa.Integer(), nullable=False),
     sa.Column('teachers', sa.Integer(), nullable=False),
     sa.Column('intervals', sa.Float(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_cells_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_cells_school_id_schools'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_cells'))
     )
     with op.batch_alter_table('insight_cells', schema=None) as batch_op:
         batch_op.create_index('ix_insight_cells_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_cells_org', ['organisation_id', 'template_key', 'month', 'item_key'], unique=False)
 
     op.create_table('insight_counts',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=True),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_counts_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_counts_school_id_schools'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_counts'))
     )
     with op.batch_alter_table('insight_counts', schema=None) as batch_op:
         batch_op.create_index('ix_insight_counts_key', ['school_id', 'template_key', 'month'], unique=False)
+        batch_op.create_index('ix_insight_counts_org', ['organisation_id', 'template_key', 'month'], unique=False)
 
     op.create_table('insight_people',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=True),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
@@ -137,16 +151,19 @@ def upgrade():
     sa.Column('teacher_id', sa.Integer(), nullable=True),
     sa.Column('observations', sa.Integer(), nullable=False),
     sa.Column('cell_teachers', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_people_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_people_school_id_schools'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_people'))
     )
     with op.batch_alter_table('insight_people', schema=None) as batch_op:
         batch_op.create_index('ix_insight_people_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_people_org_small', ['organisation_id', 'template_key', 'cell_teachers', 'month', 'item_key', 'teacher_id'], unique=False)
         batch_op.create_index('ix_insight_people_small', ['school_id', 'template_key', 'cell_teachers', 'month', 'item_key', 'teacher_id'], unique=False)
 
     op.create_table('insight_sums',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=True),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
@@ -159,11 +176,14 @@ def upgrade():
     sa.Column('squares', sa.Float(), nullable=True),
     sa.Column('low', sa.Float(), nullable=True),
     sa.Column('high', sa.Float(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_sums_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_insight_sums_school_id_schools'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_sums'))
     )
     with op.batch_alter_table('insight_sums', schema=None) as batch_op:
         batch_op.create_index('ix_insight_sums_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_sums_org', ['organisation_id', 'template_key', 'month', 'item_key'], unique=False)
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -678,19 +698,23 @@ def downgrade():
 
     op.drop_table('invitations')
     with op.batch_alter_table('insight_sums', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_sums_org')
         batch_op.drop_index('ix_insight_sums_key')
 
     op.drop_table('insight_sums')
     with op.batch_alter_table('insight_people', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_people_small')
+        batch_op.drop_index('ix_insight_people_org_small')
         batch_op.drop_index('ix_insight_people_key')
 
     op.drop_table('insight_people')
     with op.batch_alter_table('insight_counts', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_counts_org')
         batch_op.drop_index('ix_insight_counts_key')
 
     op.drop_table('insight_counts')
     with op.batch_alter_table('insight_cells', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_cells_org')
         batch_op.drop_index('ix_insight_cells_key')
 
     op.drop_table('insight_cells')
@@ -714,5 +738,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_schools_organisation_id'))
 
     op.drop_table('schools')
+    op.drop_table('insight_stale')
     op.drop_table('organisations')
     # ### end Alembic commands ###
