@@ -196,6 +196,14 @@ def interval_timeline(item: dict, value) -> dict:
             if ticks:
                 rows.append({"who": who, "label": short(label_text(code.get("label")) or code["key"], 22),
                              "full": label_text(code.get("label")) or code["key"], "ticks": set(ticks)})
+    for group in item.get("interval_choices") or []:  # a level per interval: one row per option chosen
+        group_label = label_text(group.get("label")) or group["key"]
+        for option in group["options"]:
+            ticks = [i for i, cell in enumerate(cells)
+                     if ((cell or {}).get("choices") or {}).get(group["key"]) == option["value"]]
+            if ticks:
+                full = f"{group_label}: {label_text(option.get('label')) or option['value']}"
+                rows.append({"who": "level", "label": short(full, 22), "full": full, "ticks": set(ticks)})
     n = len(cells)
     cell_w = max(18.0, (WIDTH - LABEL_W) / max(n, 1))
     for r, row in enumerate(rows):

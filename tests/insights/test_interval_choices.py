@@ -77,3 +77,16 @@ def test_a_sheet_without_levels_draws_no_distribution(copus, app):
                                    template_key="plain")
         [c1] = services.dashboard(filters, services.Threshold.for_organisation(school.organisation)).items
         assert c1.per_interval == []
+
+
+def test_the_visit_timeline_shows_the_level_chosen_per_interval(app):
+    from observe.insights.charts import interval_timeline
+
+    item = load_document(copus_document())["sections"][0]["items"][0]
+    cells = [{"teacher": ["D/V"], "students": [], "choices": {"engagement": "high"}},
+             {"teacher": [], "students": ["T/Q"], "choices": {"engagement": "low"}}]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        rows = interval_timeline(item, cells)["rows"]
+    assert [(r["who"], r["full"], sorted(r["ticks"])) for r in rows] == [
+        ("teacher", "Demo/video", [0]), ("students", "Test/quiz", [1]),
+        ("level", "Engagement: Low", [1]), ("level", "Engagement: High", [0])]
