@@ -11,9 +11,11 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from observe.extensions import db
+from tests.e2e.test_a11y_axe import violations_on
 from tests.pwa.e2e_support import (Network, login, observations, start_walkthrough,  # noqa: F401
                                    wait_finished, wait_saved_on_device, wait_state)
 from tests.templates_.copus import COPUS
@@ -81,6 +83,8 @@ def test_interval_grid_on_tablet_and_phone(app, live_server, context, page, copu
                           " s.scrollTop = 0; s.scrollLeft = h.offsetLeft - s.querySelector('thead th').offsetWidth - h.offsetWidth; }")
         page.evaluate("window.scrollTo(0, document.querySelector('#item-C1').offsetTop - 60)")
         page.screenshot(path=str(SHOTS / f"grid-{width}x{height}.png"))
+
+    assert violations_on(page, Axe()) == []  # the grid, its code buttons, levels and comments (WCAG)
 
     # One tap on a code's name codes it in the current interval; "D/V" works like any key.
     grid = page.locator("#item-C1")
