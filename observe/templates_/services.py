@@ -311,6 +311,26 @@ def preview_item(template: Template, key: str, new_item: dict) -> dict:
     return next(item for item in items_of(loaded) if item["key"] == new_item["key"])
 
 
+def add_measure(template: Template, measure: dict) -> dict:
+    """Append a derived measure under a fresh key (m1, m2, …); the document schema checks what it names."""
+    document = working_document(template)
+    taken = {item["key"] for item in items_of(document)} | {m["key"] for m in document.get("measures", [])}
+    n = 1
+    while f"m{n}" in taken:
+        n += 1
+    document.setdefault("measures", []).append({**measure, "key": f"m{n}"})
+    return save_draft(template, document)
+
+
+def delete_measure(template: Template, key: str) -> dict:
+    document = working_document(template)
+    kept = [m for m in document.get("measures", []) if m["key"] != key]
+    if len(kept) == len(document.get("measures", [])):
+        raise DesignError(str(_l("That measure is not in the draft.")))
+    document["measures"] = kept
+    return save_draft(template, document)
+
+
 def change_item(template: Template, key: str, op: str) -> dict:
     """Move an item up/down (across section borders at the ends), duplicate or delete it."""
     document = working_document(template)

@@ -18,7 +18,8 @@ from . import library, services
 from .forms import (CoauthorsForm, ImportForm, ItemForm, MetaForm, NewItemForm, NewTemplateForm, SectionForm)
 from .items import levels_for, parse_answers
 from .models import Template, TemplateStatus
-from .schemas import CONDITION_TYPES, TemplateFormatError, export_json, items_of
+from .schemas import (AVERAGED_TYPES, CONDITION_TYPES, COUNTED_TYPES, MINUTES_TYPES, TemplateFormatError, export_json,
+                      items_of)
 
 bp = Blueprint("templates_", __name__, url_prefix="/templates")
 
@@ -123,6 +124,7 @@ def designer(template_id: int):
         coauthors = CoauthorsForm(formdata=None, users=[u.id for u in template.coauthors])
         coauthors.users.choices = [SelectChoice(u.id, u.name) for u in library.active_teachers(school)]
     return render_template("templates_/designer.html", template=template, document=document, meta=meta,
+                           measure_choices=measure_choices(document),
                            section_form=SectionForm(formdata=None), new_item=NewItemForm(formdata=None),
                            coauthors=coauthors, manage=manage)
 
@@ -270,6 +272,84 @@ def item_op(template_id: int, item_key: str):
         flash(_("Item deleted from the draft."), "success")
         return _designer(template)
     return _designer(template, f"edit-{item_key}")
+
+
+def measure_choices(document: dict) -> dict:
+    """What the designer's "add a measure" form offers: the items each part of a measure may name."""
+    items = items_of(document)
+    counted = []
+    for item in items:
+        if item["type"] in COUNTED_TYPES:
+            counted.append((item["key"], item["label"]))
+        elif item["type"] in CONDITION_TYPES:
+            counted += [(f"{item['key']}={level['value']}", {lang: f"{text}: {level['label'].get(lang) or level['label'].get('sv')}"
+                                                             for lang, text in item["label"].items()})
+                        for level in levels_for(item)]
+    return {"counted": counted,
+            "minutes": [(i["key"], i["label"]) for i in items if i["type"] in MINUTES_TYPES],
+            "scored": [(i["key"], i["label"]) for i in items if i["type"] in AVERAGED_TYPES],
+            "sections": [(s["key"], s["title"]) for s in document["sections"]
+                         if any(i["type"] in AVERAGED_TYPES for i in s["items"])]}
+
+
+def _terms(values: list[str]) -> list[dict]:
+    """Checkbox values "K" (a number item) and "K=v" (one answer of a choice item) as terms, one per item."""
+    terms: dict[str, dict] = {}
+    for value in values:
+        key, _sep, answer = value.partition("=")
+        term = terms.setdefault(key, {"item": key})
+        if answer:
+            term.setdefault("equals", []).append(answer)
+    return list(terms.values())
+
+
+@bp.post("/<int:template_id>/measures")
+@login_required
+def add_measure(template_id: int):
+    """Add a derived measure from the designer's form (share, rate per minute, average)."""
+    template = template_for(current_user, template_id, edit=True)
+    form = request.form
+    kind = form.get("type", "")
+    label = {"sv": form.get("label_sv", "").strip()[:200], "en": form.get("label_en", "").strip()[:200]}
+    measure: dict = {"type": kind, "label": label}
+    if kind == "share":
+        measure.update(part=_terms(form.getlist("part")), whole=_terms(form.getlist("whole")))
+    elif kind == "rate":
+        measure.update(count=_terms(form.getlist("count")), minutes=form.get("minutes", ""))
+    elif kind == "average":
+        if form.get("section"):
+            measure["section"] = form["section"]
+        else:
+            weights = {key: form.get(f"weight-{key}", "").strip().replace(",", ".") for key in form.getlist("items")}
+            measure["items"] = [{"item": key, **({"weight": weight} if weight else {})} for key, weight in weights.items()]
+    missing = [name for name in ("part", "whole", "count", "items") if name in measure and not measure[name]]
+    if not (label["sv"] or label["en"]) or missing or kind not in ("share", "rate", "average"):
+        flash(_("Name the measure and tick what it counts (for an average: its items or a section)."), "error")
+        return _designer(template, "measures")
+    try:
+        services.add_measure(template, measure)
+    except TemplateFormatError as exc:
+        db.session.rollback()
+        _flash_format_error(exc)
+        return _designer(template, "measures")
+    db.session.commit()
+    flash(_("Measure added to the draft."), "success")
+    return _designer(template, "measures")
+
+
+@bp.post("/<int:template_id>/measures/<measure_key>/delete")
+@login_required
+def delete_measure(template_id: int, measure_key: str):
+    template = template_for(current_user, template_id, edit=True)
+    try:
+        services.delete_measure(template, measure_key)
+    except (services.DesignError, TemplateFormatError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Measure deleted from the draft."), "success")
+    return _designer(template, "measures")
 
 
 @bp.post("/<int:template_id>/publish")

@@ -25,6 +25,7 @@ function swapFrom(html) {
   if (flashes) flashes.remove();
   if (freshFlashes) document.querySelector("main")?.prepend(freshFlashes);
   enhance(fresh);
+  showMeasureFields(fresh);
   return true;
 }
 
@@ -110,5 +111,20 @@ function livePreview() {
   form.addEventListener("change", schedule);
 }
 
+// "Add a measure": show only the fields of the chosen kind (share, per minute, average).
+function showMeasureFields(root = document) {
+  const select = root.querySelector(".tpl-measure-form select[name=type]");
+  if (!select || select.dataset.enhanced) return;
+  select.dataset.enhanced = "1";
+  const update = () => {
+    for (const group of root.querySelectorAll(".tpl-measure-form [data-for-measure]")) {
+      group.hidden = group.dataset.forMeasure !== select.value;
+    }
+  };
+  select.addEventListener("change", update);
+  update();
+}
+
 showTypeOptions();
+showMeasureFields();
 livePreview();

@@ -52,6 +52,11 @@ def test_the_designer_on_tablet_and_phone(live_server, page, designer_school, pr
         tap = button.evaluate(TAP_LANDS)
         assert tap["ok"] and tap["width"] >= 88 and tap["height"] >= 40, (width, tap)
         page.screenshot(path=str(SHOTS / f"measures-designer-{width}x{height}.png"))
+        page.locator("#measures summary").click()  # "Add a measure": its fields fit too
+        page.locator("#nm-type").select_option("average")
+        expect(page.locator("[data-for-measure=share]")).to_be_hidden()
+        assert page.evaluate(NO_PAN), (width, "measures")
+        page.locator("#measures").screenshot(path=str(SHOTS / f"measures-designer-measure-{width}x{height}.png"))
         page.goto(f"{base}/templates/{designer_school}/items/W1")
         assert page.evaluate(NO_PAN), (width, "item editor")
         page.screenshot(path=str(SHOTS / f"measures-designer-item-{width}x{height}.png"), full_page=True)

@@ -144,6 +144,8 @@ MATRIX: dict[str, R] = {
     "templates_.add_item": R("change", {"admin", "principal"}, "template_id"),
     "templates_.item": R("change", {"admin", "principal"}, "template_id"),
     "templates_.item_op": R("change", {"admin", "principal"}, "template_id"),
+    "templates_.add_measure": R("change", {"admin", "principal"}, "template_id"),
+    "templates_.delete_measure": R("change", {"admin", "principal"}, "template_id"),
     # --- privacy: one's own data, the school's audit log -----------------------------------------
     "privacy.about_me": R("read", SIGNED_IN),  # only the signed-in person's own records
     "privacy.export": R("export", SIGNED_IN),  # ditto, JSON and CSV

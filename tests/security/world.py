@@ -115,6 +115,7 @@ def populate(school: School, password_hash: str, tag: str) -> Records:
         "user_id": u["teacher"].id, "group_id": group.id, "peer_group_id": peer_group.id,
         "visit_uuid": planned.uuid, "peer_visit_uuid": peer_visit.uuid, "step_uuid": step.uuid,
         "conflict_id": conflict.id, "template_id": template.id, "section_key": "C", "item_key": "C1",
+        "measure_key": "m1",
     }
     return rec
 
@@ -145,4 +146,4 @@ def missing_ids() -> dict:
     """Ids that exist nowhere."""
     return {"user_id": 987654, "group_id": 987654, "peer_group_id": 987654, "visit_uuid": uuid_mod.uuid4(),
             "peer_visit_uuid": uuid_mod.uuid4(), "step_uuid": uuid_mod.uuid4(), "conflict_id": 987654,
-            "template_id": 987654, "section_key": "C", "item_key": "C1"}
+            "template_id": 987654, "section_key": "C", "item_key": "C1", "measure_key": "m1"}

@@ -113,3 +113,70 @@ def test_a_hidden_item_does_not_count():
     document = load_document(document)
     assert values(document, {**ANSWERS, "talk_how": {"value": "think"}})["how_share"] == 1.0
     assert values(document, {**ANSWERS, "talk": {"value": "no"}, "talk_how": {"value": "think"}})["how_share"] is None
+
+
+def test_the_designer_adds_and_deletes_measures(login_as, principal, school):
+    import html
+    import io
+    import json as json_
+
+    from observe.extensions import db
+    from observe.templates_.services import working_document
+
+    from .test_views import post, template_by_id
+
+    client = login_as(principal)
+    document = tally()
+    del document["measures"]
+    response = post(client, "/templates/import", {"file": (io.BytesIO(json_.dumps(document).encode()), "t.json")},
+                    content_type="multipart/form-data")
+    tid = int(response.headers["Location"].split("/")[2])
+    page = client.get(f"/templates/{tid}/").get_data(as_text=True)
+    assert 'name="part" value="open"' in page and 'name="part" value="talk=yes"' in page
+    assert '<option value="minutes">' in page
+    assert post(client, f"/templates/{tid}/measures", {
+        "type": "share", "label_sv": "Andel öppna", "label_en": "Open share",
+        "part": ["open"], "whole": ["open", "closed"]}).status_code == 302
+    assert post(client, f"/templates/{tid}/measures", {
+        "type": "rate", "label_sv": "Per minut", "count": ["open", "closed"], "minutes": "minutes"}).status_code == 302
+    assert post(client, f"/templates/{tid}/measures", {
+        "type": "share", "label_sv": "Parsamtal", "part": ["talk=yes"], "whole": ["talk=yes", "talk=no"]}).status_code == 302
+    measures = working_document(template_by_id(tid))["measures"]
+    assert measures == [
+        {"key": "m1", "type": "share", "label": {"sv": "Andel öppna", "en": "Open share"},
+         "part": [{"item": "open"}], "whole": [{"item": "open"}, {"item": "closed"}]},
+        {"key": "m2", "type": "rate", "label": {"sv": "Per minut", "en": ""},
+         "count": [{"item": "open"}, {"item": "closed"}], "minutes": "minutes"},
+        {"key": "m3", "type": "share", "label": {"sv": "Parsamtal", "en": ""},
+         "part": [{"item": "talk", "equals": ["yes"]}], "whole": [{"item": "talk", "equals": ["yes", "no"]}]}]
+    refused = post(client, f"/templates/{tid}/measures", {"type": "share", "label_sv": "Tom", "part": ["open"]},
+                   follow_redirects=True)
+    assert "tick what it counts" in html.unescape(refused.get_data(as_text=True))
+    assert post(client, f"/templates/{tid}/measures/m2/delete").status_code == 302
+    assert [m["key"] for m in working_document(template_by_id(tid))["measures"]] == ["m1", "m3"]
+    assert post(client, f"/templates/{tid}/publish").status_code == 302
+    db.session.expire_all()
+    assert [m["key"] for m in template_by_id(tid).latest.document["measures"]] == ["m1", "m3"]
+
+
+def test_the_designer_adds_a_weighted_rubric_average(login_as, principal, school):
+    import io
+    import json as json_
+
+    from observe.templates_.services import working_document
+
+    from .test_views import post, template_by_id
+
+    client = login_as(principal)
+    document = rubric()
+    del document["measures"]
+    response = post(client, "/templates/import", {"file": (io.BytesIO(json_.dumps(document).encode()), "r.json")},
+                    content_type="multipart/form-data")
+    tid = int(response.headers["Location"].split("/")[2])
+    assert post(client, f"/templates/{tid}/measures", {"type": "average", "label_sv": "Domän 3", "section": "d3"}
+                ).status_code == 302
+    assert post(client, f"/templates/{tid}/measures", {
+        "type": "average", "label_sv": "Viktat", "items": ["d3a", "d3b"], "weight-d3b": "2,5"}).status_code == 302
+    measures = working_document(template_by_id(tid))["measures"]
+    assert measures[0]["section"] == "d3"
+    assert measures[1]["items"] == [{"item": "d3a", "weight": 1}, {"item": "d3b", "weight": 2.5}]
