@@ -51,6 +51,18 @@ function renumber(row, key, index) {
   if (legend) legend.textContent = legend.textContent.replace(/\d+/, String(index + 1));
 }
 
+/** One more empty row at the end of a timed log (its columns, the next row number); null at max_rows.
+ * Also used by offline-form.js to give a restored copy as many rows as it had. */
+export function addLogRow(log) {
+  const rows = log.querySelector("[data-log-rows]");
+  const all = rows.querySelectorAll("[data-log-row]");
+  if (!all.length || all.length >= Number(log.dataset.maxRows || 200)) return null;
+  const clone = all[all.length - 1].cloneNode(true);
+  renumber(clone, log.dataset.key, all.length);
+  rows.append(clone);
+  return clone;
+}
+
 function enhanceLog(log) {
   if (log.dataset.enhanced) return;
   log.dataset.enhanced = "1";
@@ -72,12 +84,8 @@ function enhanceLog(log) {
   if (!add) return;
   add.hidden = false;
   add.addEventListener("click", () => {
-    const all = rows.querySelectorAll("[data-log-row]");
-    if (all.length >= max) return;
-    const clone = all[all.length - 1].cloneNode(true);
-    renumber(clone, key, all.length);
-    rows.append(clone);
-    const first = clone.querySelector("textarea");
+    const clone = addLogRow(log);
+    const first = clone && clone.querySelector("textarea, select, input:not([data-log-time])");
     if (first) first.focus();
   });
 }

@@ -66,6 +66,31 @@ export function recordFromFields(fields, { finish = false, now = new Date().toIS
 const OBSERVATION = { record: recordFromFields };
 const KINDS = { feedback: () => import('./feedback-form.js') };
 
+/** The highest row number saved for a timed log (a.<key>.<row>.<part>), or -1. */
+function highestLogRow(fields, key) {
+  const prefix = `a.${key}.`;
+  let highest = -1;
+  for (const name of Object.keys(fields)) {
+    if (!name.startsWith(prefix)) continue;
+    const row = name.slice(prefix.length).split('.')[0];
+    if (/^\d+$/.test(row)) highest = Math.max(highest, Number(row));
+  }
+  return highest;
+}
+
+/** A timed log's rows added with "Add row" are not in the page as drawn: add them back before the
+ * saved copy is put in, or the next save would leave them out. */
+async function growLogs(form, fields) {
+  const short = [...form.querySelectorAll('[data-timed-log]')].filter(
+    (log) => highestLogRow(fields, log.dataset.key) >= log.querySelectorAll('[data-log-row]').length);
+  if (!short.length) return;
+  const { addLogRow } = await import('./form-engine.js');
+  for (const log of short) {
+    const wanted = highestLogRow(fields, log.dataset.key);
+    while (log.querySelectorAll('[data-log-row]').length <= wanted && addLogRow(log)) { /* one more row */ }
+  }
+}
+
 /** Put saved values back into the form's controls (text, choices, selects, notes). */
 function restoreFields(form, fields) {
   const seen = {};
@@ -173,6 +198,7 @@ export class OfflineForm {
     if (this.isNew && !local) await this.applyPickedTeacher(params.get('teacher'));
     if (this.isNew) this.notePickedTemplate(params.get('template'));
     if (local) {
+      await growLogs(this.form, local.form || {});
       restoreFields(this.form, local.form || {});
       this.local = local;
     }

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from observe.extensions import db
-from tests.pwa.e2e_support import login, observations, start_walkthrough
+from tests.pwa.e2e_support import login, observations, start_walkthrough, wait_form, wait_saved_on_device
 from tests.templates_.test_timed_log_columns import QUESTIONS
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +58,19 @@ def test_question_log_on_tablet_and_phone(app, live_server, page, question_schoo
     log.locator("select[name='a.Q1.3.kind']").select_option("closed")
     log.locator("input[name='a.Q1.3.wait']").fill("1")
     assert page.evaluate(NO_PAN)
+    # A reload puts back every row typed on the device, also those added with "Add row".
+    log.locator("[data-add-row]").click()
+    log.locator("select[name='a.Q1.4.who']").select_option("chorus")
+    wait_saved_on_device(page)
+    page.reload()
+    wait_form(page)
+    log = page.locator("#item-Q1")
+    expect(log.locator("[data-log-row]")).to_have_count(5)
+    expect(log.locator("select[name='a.Q1.4.who']")).to_have_value("chorus")
+    expect(log.locator("input[name='a.Q1.3.wait']")).to_have_value("1")
+    log.locator("select[name='a.Q1.4.who']").select_option("")
+    log.locator("input[name='a.Q1.4.time']").fill("")
+    wait_saved_on_device(page)
     visit_uuid = page.input_value("input[name=visit_uuid]")
     page.click("button[value=finish]")
     page.wait_for_url(f"{base}/visits/{visit_uuid}")
