@@ -636,6 +636,9 @@ def _check_conditions(sections: list[dict]) -> None:
                     where["sections"][si]["items"][ii]["show_if"] = [str(message)]
                     raise ValidationError(where)
 
+                if item.get("asked_in"):
+                    fail(_l("A condition is for items on the observation form; this item is asked in the "
+                            "feedback step."))
                 source = earlier.get(condition["item"])
                 if source is None:
                     fail(_l("\"%(key)s\" is not an item asked before this one. A condition names the key of an "
@@ -643,8 +646,9 @@ def _check_conditions(sections: list[dict]) -> None:
                 if source["type"] not in CONDITION_TYPES:
                     fail(_l("\"%(key)s\" is a %(type)s item; a condition needs a scale, yes/no, choice or "
                             "checklist item.", key=condition["item"], type=source["type"]))
-                if source.get("asked_in") != item.get("asked_in"):
-                    fail(_l("\"%(key)s\" is asked in another step than this item.", key=condition["item"]))
+                if source.get("asked_in"):
+                    fail(_l("\"%(key)s\" is asked in the feedback step, after the observation; a condition "
+                            "names an item of the observation form.", key=condition["item"]))
                 allowed = condition_values(source)
                 wrong = [v for v in condition["equals"] if v not in allowed]
                 if wrong:

@@ -247,7 +247,7 @@ def _condition_sources(document: dict, current: dict) -> list[dict]:
     for item in items_of(document):
         if item["key"] == current["key"]:
             break
-        if item["type"] in CONDITION_TYPES and item.get("asked_in") == current.get("asked_in"):
+        if item["type"] in CONDITION_TYPES and not item.get("asked_in") and not current.get("asked_in"):
             sources.append({"item": item, "answers": [(f"{item['key']}={level['value']}", level["label"])
                                                       for level in levels_for(item)]})
     return sources

@@ -176,3 +176,16 @@ def test_conditions_round_trip_import_designer_publish_visit_page(client, login_
     rows = db.session.scalars(db.select(ObservationAnswer).where(ObservationAnswer.template_key == "fragor")).all()
     assert [r.item_key for r in rows] == ["group"]
     assert db.session.get(Template, tid) is not None
+
+
+def test_a_condition_stays_on_the_observation_form():
+    document = tally()
+    document["sections"][0]["items"][1]["asked_in"] = "feedback"  # the conditional item in the feedback step
+    with pytest.raises(TemplateFormatError) as info:
+        load_document(document)
+    assert "this item is asked in the feedback step" in str(info.value)
+    document = tally()
+    document["sections"][0]["items"][0]["asked_in"] = "feedback"  # its source there
+    with pytest.raises(TemplateFormatError) as info:
+        load_document(document)
+    assert '"group" is asked in the feedback step' in str(info.value)
