@@ -1,5 +1,6 @@
-"""WTForms for the template pages. Lists (levels, options, codes) are edited as lines of text,
-`value | Svenska | English`, which works on any device without JavaScript."""
+"""WTForms for the template pages. A scale's own levels and the options of a checklist or choice are
+typed in rows of fields (with spare empty rows, so no JavaScript is needed to add one); interval codes
+are still lines of text, `key | Svenska | English`. The lines an older page posted are still read."""
 from __future__ import annotations
 
 import re
@@ -84,6 +85,17 @@ class OptionRowForm(Form):
         return not any((f.data or "").strip() for f in (self.value, self.sv, self.en, self.help_sv, self.help_en))
 
 
+class LevelRowForm(Form):
+    """One level of an own scale, typed in fields (labelled with its number in item.html)."""
+    value = StringField(validators=[Optional(), Length(max=40)])  # empty: its number
+    sv = StringField(validators=[Optional(), Length(max=200)])
+    en = StringField(validators=[Optional(), Length(max=200)])
+    score = StringField(validators=[Optional(), Length(max=20)])  # the schema says when it is not a number
+
+    def is_empty(self) -> bool:
+        return not any((f.data or "").strip() for f in (self.value, self.sv, self.en, self.score))
+
+
 MAX_OPTIONS = 30
 SPARE_OPTIONS = 3  # empty rows offered for new options (no JavaScript needed to add one)
 
@@ -110,6 +122,7 @@ class ItemForm(FlaskForm):
     evidence = SelectField(_l("Evidence note"), choices=EVIDENCE_CHOICES)
     preset = SelectField(_l("Scale"), choices=PRESET_CHOICES, default="F4")
     levels = TextAreaField(_l("Levels, one per line: value | Swedish | English | score"), validators=[Optional()])
+    level_rows = FieldList(FormField(LevelRowForm), max_entries=MAX_LEVELS + 2)  # what the page shows
     not_applicable = BooleanField(_l("Offer “not applicable”"))
     na_label_sv = StringField(_l("Wording of “not applicable” (Swedish)"), validators=[Optional(), Length(max=200)],
                               description=_l("Empty: “Ej aktuellt”."))
@@ -142,6 +155,10 @@ class ItemForm(FlaskForm):
             self.levels.data = lines([[lv["value"], lv["label"]["sv"], lv["label"]["en"],
                                        "" if lv.get("score") is None else str(lv["score"])] for lv in item["levels"]])
             self.not_applicable.data = item.get("not_applicable", False)
+            for level in item["levels"][:MAX_LEVELS]:
+                self.level_rows.append_entry({"value": level["value"], "sv": level["label"]["sv"],
+                                              "en": level["label"]["en"],
+                                              "score": "" if level.get("score") is None else str(level["score"])})
             na_label = item.get("not_applicable_label") or {}
             self.na_label_sv.data, self.na_label_en.data = na_label.get("sv", ""), na_label.get("en", "")
             for level in item["levels"][:MAX_LEVELS]:
@@ -184,8 +201,7 @@ class ItemForm(FlaskForm):
                     item["not_applicable"] = bool(self.not_applicable.data)
             else:  # own levels, or a preset's levels given descriptors (then stored as levels)
                 preset = SCALE_PRESETS.get(self.preset.data)
-                levels = ([dict(lv) for lv in preset["levels"]] if preset
-                          else [_level(parts) for parts in split_lines(self.levels.data)])
+                levels = ([dict(lv) for lv in preset["levels"]] if preset else self._levels_typed())
                 for level, text in zip(levels, described):
                     if text:
                         level["description"] = text
@@ -257,7 +273,30 @@ class ItemForm(FlaskForm):
         preset = SCALE_PRESETS.get(self.preset.data)
         if preset:
             return [lv["label"]["sv"] or lv["label"]["en"] for lv in preset["levels"]]
-        return [_label(parts)["sv"] or parts[0] for parts in split_lines(self.levels.data)]
+        return [level["label"]["sv"] or level["label"]["en"] or level["value"] for level in self._levels_typed()]
+
+    def _levels_typed(self) -> list[dict]:
+        """An own scale's levels: the rows of fields, or the lines of text an older page posts."""
+        rows = [row.form for row in self.level_rows if not row.form.is_empty()]
+        if not rows:
+            return [_level(parts) for parts in split_lines(self.levels.data)]
+        levels, taken = [], {(row.value.data or "").strip() for row in rows} - {""}
+        for n, row in enumerate(rows, start=1):
+            value = (row.value.data or "").strip()
+            if not value:
+                value = next(str(k) for k in range(n, n + 100) if str(k) not in taken)
+                taken.add(value)
+            level = {"value": value, "label": {"sv": (row.sv.data or "").strip(), "en": (row.en.data or "").strip()}}
+            if (row.score.data or "").strip():
+                level["score"] = row.score.data.strip().replace(",", ".")
+            levels.append(level)
+        return levels
+
+    def pad_levels(self) -> None:
+        """Spare empty rows under an own scale's levels, so one more can be typed without JavaScript."""
+        filled = sum(1 for row in self.level_rows if not row.form.is_empty())
+        while len(self.level_rows) < min(filled + 2, MAX_LEVELS + 2):
+            self.level_rows.append_entry()
 
     def pad_descriptors(self) -> None:
         """One descriptor entry per level typed, so a level added on a line gets its fields."""

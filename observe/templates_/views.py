@@ -236,6 +236,7 @@ def item(template_id: int, item_key: str):
     status = 422 if request.method == "POST" and (form.errors or general) else 200
     form.pad_descriptors()
     form.pad_options()
+    form.pad_levels()
     return render_template("templates_/item.html", template=template, item=current, form=form,
                            general_errors=general, shown=shown,
                            condition_sources=_condition_sources(document, current)), status

@@ -91,3 +91,25 @@ def test_the_designer_sets_partly_and_the_not_applicable_wording(login_as, princ
     assert 'value="Inte aktuellt i dag"' in editor
     assert re.search(r'<input checked id="partly" name="partly" type="checkbox"',
                      client.get(f"/templates/{tid}/items/W1").get_data(as_text=True))
+
+
+def test_own_levels_are_typed_in_fields(login_as, principal, school_templates):
+    from observe.templates_.services import working_document
+
+    client = login_as(principal)
+    tid = school_templates["walkthrough"]
+    editor = client.get(f"/templates/{tid}/items/W2").get_data(as_text=True)
+    assert 'name="level_rows-0-sv"' in editor and 'name="levels"' not in editor
+    data = {"key": "W2", "type": "scale", "label_sv": "Förklarar", "evidence": "optional", "preset": "custom",
+            "level_rows-0-sv": "Sällan", "level_rows-0-en": "Rarely", "level_rows-0-score": "1",
+            "level_rows-1-sv": "Ofta", "level_rows-1-en": "Often", "level_rows-1-score": "2,5",
+            "level_rows-2-sv": "Alltid", "level_rows-2-value": "always",
+            "level_rows-3-sv": ""}
+    assert post(client, f"/templates/{tid}/items/W2", data).status_code == 302
+    item = next(i for s in working_document(template_by_id(tid))["sections"] for i in s["items"] if i["key"] == "W2")
+    assert item["levels"] == [{"value": "1", "label": {"sv": "Sällan", "en": "Rarely"}, "score": 1},
+                              {"value": "2", "label": {"sv": "Ofta", "en": "Often"}, "score": 2.5},
+                              {"value": "always", "label": {"sv": "Alltid", "en": ""}, "score": None}]
+    data["level_rows-1-score"] = "mycket"
+    response = post(client, f"/templates/{tid}/items/W2", data)
+    assert response.status_code == 422 and 'id="levels-error"' in response.get_data(as_text=True)
