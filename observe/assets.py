@@ -19,8 +19,10 @@ from urllib.parse import quote
 import brotli
 
 import rjsmin
-from flask import Flask, request
+from flask import Flask, Response, current_app, request, url_for
 from flask_compress import Compress
+
+from . import bundles
 
 compress = Compress()
 YEAR = 365 * 24 * 3600
@@ -107,6 +109,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OBSERVE_MINIFY_JS", not app.debug)
     compress.init_app(app)
     app.add_template_global(lambda: icon_data_uri(app.static_folder), "favicon_uri")
+    app.add_template_global(bundle_url)
+    # Next to the modules it is made of, so the imports it leaves to the browser (bundles.EXTERNAL)
+    # resolve as in the sources. A more specific rule than /static/<path:filename>, so it wins.
+    app.add_url_rule("/static/js/<bundle>.bundle.js", "bundle", lambda bundle: serve_bundle(app, bundle))
 
     @app.url_defaults
     def _hashed_static(endpoint, values):
@@ -136,3 +142,34 @@ def init_app(app: Flask) -> None:
             else:
                 response.headers["Cache-Control"] = "no-cache"  # revalidate un-hashed or stale URLs
         return response
+
+
+def bundle_url(name: str) -> str:
+    """The URL of a bundle of static/js (observe/bundles.py), with the hash of its content."""
+    return url_for("bundle", bundle=name, v=bundles.bundle(current_app.static_folder, name).digest)
+
+
+def serve_bundle(app: Flask, name: str):
+    if name not in bundles.BUNDLES:
+        return Response("Not found", status=404, mimetype="text/plain")
+    built = bundles.bundle(app.static_folder, name)
+    data = built.source
+    if app.config["OBSERVE_MINIFY_JS"]:
+        key = (f"{name}.bundle.js", built.digest)
+        if key not in _minified:
+            _minified[key] = rjsmin.jsmin(data.decode("utf-8")).encode("utf-8")
+        data = _minified[key]
+    response = Response(data, mimetype="text/javascript")
+    response.set_etag(built.digest)
+    response.vary.add("Accept-Encoding")
+    if request.args.get("v") == built.digest:
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    for encoding, body in encodings(f"{name}.bundle.js", data):
+        if accepted(encoding):
+            response.set_data(body)
+            response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it alone
+            response.set_etag(f"{built.digest}:{encoding}")
+            break
+    return response.make_conditional(request)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from .. import bundles
 from ..extensions import db
 from ..feedback.models import Feedback, FeedbackStatus
 from ..visits.models import Visit, VisitKind, VisitStatus
@@ -75,6 +76,8 @@ def current_build(app: Flask) -> Build:
     digest = hashlib.sha256(salt.encode())
     for name, path in files:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in sorted(bundles.BUNDLES):  # built from the files above, but also by observe/bundles.py
+        digest.update(f"bundle/{name}".encode() + b"\0" + bundles.bundle(app.static_folder, name).source + b"\0")
     build = Build(version=digest.hexdigest()[:16],
                   static_files=tuple(name.removeprefix("static/") for name, _ in files if name.startswith("static/")))
     _cache.update(signature=signature, build=build)
@@ -85,6 +88,8 @@ def render_worker(build: Build, offline_url: str) -> str:
     config = {
         "version": build.version,
         "precache": [url_for("static", filename=name) for name in build.static_files]
+        + [url_for("bundle", bundle=name, v=bundles.bundle(current_app.static_folder, name).digest)
+           for name in sorted(bundles.BUNDLES)]
         + [offline_url, url_for("pwa.manifest")],
         "offlineUrl": offline_url,
         "visitShellUrl": url_for("pwa.offline_visit"),

@@ -1,7 +1,8 @@
-/* The offline client on every signed-in page (templates/base.html loads it beside shell.js, with
- * its modules preloaded): capability checks, the service worker, the user's store and outbox,
- * the status bar and any offline-capable form. The status bar and a form's state line are in the
- * HTML at their final size; this only fills them in, so nothing moves (layout shift 0).
+/* The offline client on every signed-in page (templates/base.html loads it with shell.js and its
+ * modules as one file built by the server, observe/bundles.py): capability checks, the service
+ * worker, the user's store and outbox, the status bar and any offline-capable form. The status
+ * bar and a form's state line are in the HTML at their final size; this only fills them in, so
+ * nothing moves (layout shift 0).
  * Work the first paint does not need (the first sync pass and its ping, saving the offline
  * pages) waits until the page has loaded. */
 import { _ } from './i18n.js';

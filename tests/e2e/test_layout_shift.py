@@ -53,9 +53,9 @@ def test_the_walkthrough_form_does_not_move_while_the_offline_client_starts(live
     assert page.locator("#sync-status").is_visible()
     assert page.locator("form[data-offline-form] .record-state").count() == 1
     assert shifts(page) == []
-    # Each module once: the preloaded URLs are the ones the imports ask for.
+    # One script: the page's bundle holds shell.js, the offline client, the offline form and visits.js.
     scripts = [url.split("?")[0] for url in fetched if url.split("?")[0].endswith(".js") and "/sw.js" not in url]
-    assert "offline-form.js" in str(scripts) and len(scripts) == len(set(scripts)), scripts
+    assert [url.rsplit("/", 1)[-1] for url in scripts] == ["visits.bundle.js"], scripts
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["1024x768", "390x844"])
@@ -78,7 +78,7 @@ def test_the_login_page_does_not_move_and_fetches_no_sync_code(live_server, new_
     assert shifts(page) == []
     scripts = [url.split("?")[0].rsplit("/", 1)[-1] for url in requested if ".js" in url and "/sw.js" not in url]
     assert scripts, requested
-    assert not {"outbox.js", "status.js", "store.js", "sync.js", "offline-form.js"} & set(scripts), scripts
+    assert not {"outbox.js", "status.js", "store.js", "sync.js", "offline-form.js", "app.bundle.js"} & set(scripts), scripts
 
 
 def test_without_javascript_neither_the_status_bar_nor_the_state_line_shows(browser, live_server, observer, teacher):

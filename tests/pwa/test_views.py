@@ -171,18 +171,22 @@ def test_status_bar_and_client_script_on_every_page_of_a_logged_in_user(client, 
     html = client.get("/").get_data(as_text=True)
     assert f'data-user-id="{principal.id}"' in html
     assert 'aria-live="polite"' in html
-    assert re.search(r'<script type="module" src="/static/js/app\.js(\?v=\w+)?">', html)
     assert "Download my unsynced data" in html
     assert re.search(r'<section class="sync-bar" id="sync-status"[^>]*>', html).group(0).count(" hidden") == 0
-    for module in ("store", "sync", "outbox", "status"):  # fetched with the page, not one after another
-        assert f'<link rel="modulepreload" href="/static/js/{module}.js">' in html, module
+    # shell.js, app.js and the modules they import: one request, not eleven (issue 19)
+    scripts = re.findall(r'<script type="module"[^>]* src="([^"]+)">', html)
+    assert len(scripts) == 1 and re.fullmatch(r"/static/js/app\.bundle\.js\?v=\w{12}", scripts[0]), scripts
+    form = client.get("/visits/new").get_data(as_text=True)  # a visit page: its own script in its bundle
+    assert re.findall(r'<script type="module"[^>]* src="(/static/js/\w+\.bundle\.js)\?', form) == ["/static/js/visits.bundle.js"]
+    assert "/static/js/visits.js" not in form
+    assert "modulepreload" not in html
 
 
 def test_no_status_bar_before_login(client):
     html = client.get("/login").get_data(as_text=True)
     assert 'id="sync-status"' not in html
     assert re.search(r'<script type="module" src="/static/js/shell\.js(\?v=\w+)?">', html)  # registers the worker
-    for module in ("app", "store", "sync", "outbox", "status"):  # no sync code before login (issue 19)
+    for module in ("app", "store", "sync", "outbox", "status", "app.bundle"):  # no sync code before login (issue 19)
         assert f"/static/js/{module}.js" not in html, module
 
 

@@ -39,6 +39,7 @@ class R:
 MATRIX: dict[str, R] = {
     # --- public: no personal data -------------------------------------------------------------
     "static": R("public", ALL),
+    "bundle": R("public", ALL),  # the signed-in pages' scripts as one file (observe/bundles.py): code, no data
     "core.healthz": R("public", ALL),
     "core.favicon": R("public", ALL),
     "core.set_language": R("public", ALL),
@@ -163,7 +164,7 @@ MATRIX: dict[str, R] = {
 
 # --- machinery ----------------------------------------------------------------------------------
 
-FIXED_ARGS = {"lang": "sv", "filename": "css/app.css", "action": "confirm", "fmt": "json", "token": "made-up"}
+FIXED_ARGS = {"lang": "sv", "filename": "css/app.css", "bundle": "app", "action": "confirm", "fmt": "json", "token": "made-up"}
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 
