@@ -19,7 +19,7 @@ from .forms import (CoauthorsForm, ImportForm, ItemForm, MetaForm, NewItemForm, 
 from .items import levels_for, parse_answers
 from .models import Template, TemplateStatus
 from .schemas import (AVERAGED_TYPES, CONDITION_TYPES, COUNTED_TYPES, MINUTES_TYPES, TemplateFormatError, export_json,
-                      items_of)
+                      hidden_items, items_of)
 
 bp = Blueprint("templates_", __name__, url_prefix="/templates")
 
@@ -28,6 +28,13 @@ bp = Blueprint("templates_", __name__, url_prefix="/templates")
 def _item_levels(item: dict) -> list[dict]:
     """The choices the form engine macro draws for a scale, yes/no or choice item."""
     return levels_for(item)
+
+
+@bp.app_template_global("hidden_item_keys")
+def _hidden_item_keys(document: dict, answers: dict | None) -> set[str]:
+    """The conditional items the form engine draws hidden for these answers (form-engine.js keeps them
+    in step as answers change; without JavaScript noscript.css shows them, with their note)."""
+    return hidden_items(document, answers or {})
 
 
 def _bi(form, name: str) -> dict:

@@ -71,6 +71,15 @@ def test_a_conditional_item_follows_its_answer(live_server, page, conditional_sc
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.locator("#item-G1").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"measures-condition-{width}x{height}.png"))
+    # Without JavaScript the item is in view, with its note, and the server decides.
+    plain = page.context.browser.new_context(java_script_enabled=False)
+    cookies = page.context.cookies()
+    plain.add_cookies(cookies)
+    nojs = plain.new_page()
+    nojs.goto(f"{base}/visits/new/spontaneous?teacher={teacher.id}")
+    expect(nojs.locator("#item-G2")).to_be_visible()
+    expect(nojs.locator("#item-G2 .engine-condition")).to_contain_text("Grupparbete förekom")
+    plain.close()
     page.locator("#item-G1 input[value=no]").check()  # hidden again: its answer is not kept, nor required
     page.click("button[value=finish]")
     page.wait_for_url(re.compile(r"/visits/[0-9a-f-]{36}$"))

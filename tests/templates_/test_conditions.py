@@ -104,7 +104,7 @@ def test_a_checklist_condition_shows_the_item_when_any_named_option_is_ticked():
 
 
 def test_the_engine_marks_a_conditional_item_and_says_when_it_is_asked(app):
-    page = '{% from "forms/_engine.html" import render_form %}{{ render_form(document, {}, {}) }}'
+    page = '{% from "forms/_engine.html" import render_form %}{{ render_form(document, answers or {}, {}) }}'
     with app.test_request_context(headers={"Accept-Language": "en"}):
         html = render_template_string(page, document=load_document(tally()))
         plain = render_template_string(page, document=load_document(every_type()))
@@ -112,6 +112,11 @@ def test_the_engine_marks_a_conditional_item_and_says_when_it_is_asked(app):
     assert "Answer only when “Group work took place” is “Yes”." in html  # in view without JavaScript
     assert "Answer only when “Group size” is “3–5”." in html
     assert "data-show-if" not in plain and "engine-condition" not in plain
+    assert 'data-show-if-values="yes" hidden>' in html  # not asked yet: drawn hidden (noscript.css shows it)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        answered = render_template_string(page, document=load_document(tally()),
+                                          answers={"group": {"value": "yes"}})
+    assert 'data-show-if-values="yes">' in answered and 'data-show-if-values="small" hidden>' in answered
     with app.test_request_context(headers={"Accept-Language": "sv"}):
         html = render_template_string(page, document=load_document(tally()))
     assert "Svara bara när ”Grupparbete förekom” är ”Ja”." in html
