@@ -23,8 +23,8 @@ CSV_HEADER = ["section", "item_key", "item", "category", "observations", "value"
 class Row:
     """One figure of the page's data tables."""
 
-    section: str  # item (hidden as a whole), distribution, mean, spread, month, comparison
-    item: ItemResult
+    section: str  # item (hidden as a whole), distribution, mean, spread, measure, month, comparison
+    item: ItemResult  # or a MeasureResult (section "measure")
     category: str
     observations: int | None  # None: not shown (per month it would reveal hidden months by subtraction)
     value: float | None
@@ -50,6 +50,11 @@ def rows(board: Dashboard) -> list[Row]:
                 out.append(Row("spread", item, str(_l("Standard deviation")), n, stats.spread, share))
                 out.append(Row("spread", item, str(_l("Lowest")), n, stats.low, share))
                 out.append(Row("spread", item, str(_l("Highest")), n, stats.high, share))
+    kinds = {"share": _l("Share"), "rate": _l("Per minute"), "average": _l("Average")}
+    for measure in board.measures:  # derived measures: the whole period, as the page's table shows it
+        out.append(Row("measure", measure, str(kinds.get(measure.measure["type"], "")), measure.cell.observations,
+                       measure.value if measure.shown else None, measure.measure["type"] == "share",
+                       hidden=not measure.shown))
     for item in board.items:
         if headline(item.type, item.cell.stats) is None:
             continue

@@ -193,6 +193,10 @@ class MeasureResult:
     def shown(self) -> bool:
         return self.cell.shown and self.value is not None
 
+    @property
+    def code(self) -> str:  # the exports' code column: a measure has its key only
+        return self.key
+
 
 def _measure_cell(keys: list[str], cells: dict) -> Cell:
     present = [cells[key] for key in keys if key in cells]

@@ -18,7 +18,7 @@ SHEET_NAME_LIMIT = 31  # Excel's limit on a sheet's name
 
 def _sections() -> dict[str, str]:
     return {"item": _("Item"), "distribution": _("Distribution"), "mean": _("Mean"), "spread": _("Spread"),
-            "month": _("Month"), "comparison": _("Comparison")}
+            "month": _("Month"), "comparison": _("Comparison"), "measure": _("Derived measures")}
 
 
 def workbook(board: Dashboard, facts: list[tuple[str, str]]) -> bytes:

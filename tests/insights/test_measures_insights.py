@@ -2,6 +2,7 @@
 online visit, and in Analys from the items' sums, hidden below the minimum cell size like every figure."""
 from __future__ import annotations
 
+import csv
 import html
 import io
 import json
@@ -69,6 +70,14 @@ def test_a_tally_with_derived_shares_round_trips_to_the_visit_page_and_analys(cl
                      rf'{round(100 * opened / asked)} %</strong>', board), board
     assert f"{asked / minutes:.1f} per minute" in board
     assert re.search(r'id="measure-talk_share">.*?<strong>20 %</strong>', board, re.S)  # 1 of 5 lessons
+    # The CSV export carries the same figures, as the page writes them.
+    export = client.get(f"/insights/export.csv?template={template.key}").get_data(as_text=True).lstrip("\ufeff")
+    measures = {row["item_key"]: row for row in csv.DictReader(io.StringIO(export)) if row["section"] == "measure"}
+    assert measures["open_share"]["value"] == f"{round(100 * opened / asked)} %"
+    assert measures["open_share"]["item"] == "Share of open questions" and measures["open_share"]["observations"] == "5"
+    assert measures["per_minute"]["value"] == f"{asked / minutes:.1f}" and measures["per_minute"]["category"] == "Per minute"
+    workbook = client.get(f"/insights/export.xlsx?template={template.key}")
+    assert workbook.status_code == 200 and len(workbook.get_data()) > 1000
 
 
 def test_a_rubric_domain_average_in_analys(client, login_as, principal, make_user, school):
