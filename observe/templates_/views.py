@@ -16,6 +16,7 @@ from ..auth.permissions import (can_edit_template, can_manage_templates, can_vie
 from ..extensions import db
 from . import library, services
 from .forms import (CoauthorsForm, ImportForm, ItemForm, MetaForm, NewItemForm, NewTemplateForm, SectionForm)
+from ..visits.display import measure_section
 from .items import levels_for, parse_answers
 from .models import Template, TemplateStatus
 from .schemas import (AVERAGED_TYPES, CONDITION_TYPES, COUNTED_TYPES, MINUTES_TYPES, TemplateFormatError, export_json,
@@ -481,4 +482,5 @@ def preview(template_id: int):
     return render_template("templates_/preview.html",
                            template=template, document=document, version=showing, answers=answers,
                            errors=errors, checked=checked, editor=editor,
+                           measures=measure_section(document, answers) if checked else [],
                            items={i["key"]: i for i in items_of(document)}), (422 if errors else 200)

@@ -180,3 +180,21 @@ def test_the_designer_adds_a_weighted_rubric_average(login_as, principal, school
     measures = working_document(template_by_id(tid))["measures"]
     assert measures[0]["section"] == "d3"
     assert measures[1]["items"] == [{"item": "d3a", "weight": 1}, {"item": "d3b", "weight": 2.5}]
+
+
+def test_the_preview_computes_the_measures_of_the_answers_tried(login_as, principal, school):
+    import io
+    import json as json_
+    import re
+
+    from .test_views import post
+
+    client = login_as(principal)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = post(client, "/templates/import", {"file": (io.BytesIO(json_.dumps(tally()).encode()), "t.json")},
+                    content_type="multipart/form-data")
+    tid = int(response.headers["Location"].split("/")[2])
+    page = post(client, f"/templates/{tid}/preview", {"a.minutes": "10", "a.open": "3", "a.closed": "1",
+                                                      "a.talk": "no"}).get_data(as_text=True)
+    assert re.search(r'data-measure="open_share">75\s%</dd>', page)
+    assert 'data-measure="per_minute">0.4 per minute</dd>' in page and 'data-measure="wait_share"' not in page
