@@ -56,7 +56,7 @@ class Bundle:
     modules: tuple[str, ...]  # the files it contains, in the order written
 
 
-_cache: dict[str, tuple[tuple, Bundle]] = {}
+_cache: dict[tuple[str, str], tuple[tuple, Bundle]] = {}  # (folder, name): (files' signature, bundle)
 
 
 def _rewrite(name: str, text: str) -> tuple[str, list[str], list[str]]:
@@ -144,9 +144,9 @@ def bundle(static_folder: str, name: str) -> Bundle:
     """The bundle `name`, rebuilt when any file in static/js changed (size or mtime)."""
     folder = Path(static_folder) / "js"
     signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.js")))
-    cached = _cache.get(name)
+    cached = _cache.get((str(folder), name))
     if cached and cached[0] == signature:
         return cached[1]
     result = build(folder, name, BUNDLES[name])
-    _cache[name] = (signature, result)
+    _cache[(str(folder), name)] = (signature, result)
     return result
