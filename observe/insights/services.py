@@ -137,9 +137,29 @@ def interval_distributions(item: dict, cell: Cell, threshold: Threshold) -> list
 
 
 # The filter-choice statements, built once (the dashboard runs them on every view).
-_VERSION_DOCUMENTS = (select(TemplateVersion.document).join(Template, Template.id == TemplateVersion.template_id)
-                      .where(Template.school_id.in_(SCHOOLS)).order_by(TemplateVersion.number.desc()))
-_VERSION_DOCUMENTS_OF = _VERSION_DOCUMENTS.where(Template.key == bindparam("template"))
+# Version ids and content hashes first, documents after, each content once: every school of an
+# organisation holds its own copy of the shared templates (150 schools: 750 equal JSON documents).
+_VERSION_HASHES = (select(TemplateVersion.id, TemplateVersion.content_hash)
+                   .join(Template, Template.id == TemplateVersion.template_id)
+                   .where(Template.school_id.in_(SCHOOLS)).order_by(TemplateVersion.number.desc(), TemplateVersion.id))
+_VERSION_HASHES_OF = _VERSION_HASHES.where(Template.key == bindparam("template"))
+_DOCUMENTS = select(TemplateVersion.id, TemplateVersion.document).where(
+    TemplateVersion.id.in_(bindparam("ids", expanding=True)))
+
+
+def version_documents(school_ids: tuple[int, ...], template_key: str | None, *, first: bool = False) -> list[dict]:
+    """The template versions' documents of these schools, newest version first, equal documents once."""
+    rows = db.session.execute(_VERSION_HASHES_OF if template_key else _VERSION_HASHES,
+                              {"schools": list(school_ids), "template": template_key}).all()
+    ids, seen = [], set()
+    for version_id, content in rows:
+        if content not in seen:
+            seen.add(content)
+            ids.append(version_id)
+            if first:
+                break
+    documents = dict(db.session.execute(_DOCUMENTS, {"ids": ids}).all()) if ids else {}
+    return [documents[version_id] for version_id in ids]
 # Templates with at least one completed observation (answer rows exist only for those): an index
 # probe per template on ix_answers_dashboard (school_id, template_key, ...), whatever the history.
 _TEMPLATES = (select(Template.key, Template.title, Template.kind)
@@ -161,9 +181,8 @@ _SUBJECTS_AND_YEARS = select(Visit.subject, Visit.year_group).where(Visit.school
 def item_catalogue(school_ids: tuple[int, ...], template_key: str | None) -> list[dict]:
     """Items in document order, latest version first, so labels follow the newest wording and
     keys dropped in a newer version still appear (trends continue across versions)."""
-    query = _VERSION_DOCUMENTS_OF if template_key else _VERSION_DOCUMENTS
     seen, items = set(), []
-    for document in db.session.execute(query, {"schools": list(school_ids), "template": template_key}).scalars():
+    for document in version_documents(school_ids, template_key):
         for section in document.get("sections", []):
             for item in section.get("items", []):
                 # A timed log's own choice and number columns are items of their own in Analys, after it.
@@ -232,8 +251,8 @@ def template_document(school_ids: tuple[int, ...], template_key: str | None) -> 
     """The latest published document of a template (its derived measures), or None."""
     if not template_key:
         return None
-    return db.session.execute(_VERSION_DOCUMENTS_OF, {"schools": list(school_ids), "template": template_key}
-                              ).scalars().first()
+    documents = version_documents(school_ids, template_key, first=True)
+    return documents[0] if documents else None
 
 
 @dataclass

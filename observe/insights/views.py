@@ -8,10 +8,12 @@ import io
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ..audit.services import record
 from ..auth.permissions import insights_schools, may_view_insights
 from ..extensions import db
+from ..schools.models import School, TeacherGroup
 from . import charts, evidence, export as exports, report, services
 from .workbook import workbook
 from .forms import FilterForm, choices
@@ -62,7 +64,10 @@ def _board():
     subjects, year_groups = services.visit_values(school_ids)
     form.subject.choices = choices([("", _l("All subjects"))] + [(v, v) for v in subjects])
     form.year_group.choices = choices([("", _l("All year groups"))] + [(v, v) for v in year_groups])
-    groups = [g for s in schools if s.id in school_ids for g in s.groups]
+    # One query, not one per school (an organisation leader sees every school).
+    groups = db.session.execute(select(TeacherGroup).join(School, School.id == TeacherGroup.school_id)
+                                .where(TeacherGroup.school_id.in_(school_ids))
+                                .order_by(School.name, TeacherGroup.name)).scalars().all()
     form.group.choices = choices([("", _l("All teacher groups"))] + [(str(g.id), g.name) for g in groups])
     form.compare_subject.choices = form.subject.choices
     form.compare_year_group.choices = form.year_group.choices
