@@ -374,13 +374,13 @@ def growth(sizes: list[int], database: str | None, repeat: int) -> None:
         if database:
             _postgres_database(database, f"observe_bench_{n}").rsplit("/", 1)  # leave an empty database
     small, large = sizes[0], sizes[-1]
-    print(f"\npage time (HTTP, wall-clock median) per view; hand SQL over the answer rows at {large:,}")
-    print(f"{'view':46} {f'{small:,}':>9} {f'{large:,}':>9} {'growth':>7} {'hand SQL':>9} {'SQL/page':>9}")
-    for index, (label, _service, _page, _sql) in enumerate(results[small]):
-        page_small = results[small][index][2][0]
-        _label, _s, page_large, sql_large = results[large][index]
-        print(f"{label:46} {page_small * 1000:6.0f} ms {page_large[0] * 1000:6.0f} ms {page_large[0] / page_small:6.2f}x "
-              f"{sql_large[0] * 1000:6.0f} ms {sql_large[0] / page_large[0]:8.1f}x")
+    for title, index in (("page time (HTTP)", 2), ("service (the figures, no HTML)", 1)):
+        print(f"\n{title}, wall-clock median per view; hand SQL over the answer rows at {large:,}")
+        print(f"{'view':46} {f'{small:,}':>9} {f'{large:,}':>9} {'growth':>7} {'hand SQL':>9} {'SQL/this':>9}")
+        for row_small, row_large in zip(results[small], results[large]):
+            before, after, sql = row_small[index][0], row_large[index][0], row_large[3][0]
+            print(f"{row_small[0]:46} {before * 1000:6.0f} ms {after * 1000:6.0f} ms {after / before:6.2f}x "
+                  f"{sql * 1000:6.0f} ms {sql / after:8.1f}x")
     print(f"\n(medians of {repeat} runs in turns after one warm-up; {footer})")
 
 
