@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from observe.extensions import db
-from tests.conftest import PASSWORD
+from tests.pwa.e2e_support import log_in_through_the_form
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("OBSERVE_SHOTS", "/tmp/shots-conditions"))
@@ -44,11 +44,7 @@ def test_a_conditional_item_follows_its_answer(live_server, page, conditional_sc
     base = live_server.url
     page.set_default_timeout(TIMEOUT)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{base}/login")
-    page.fill("#email", principal.email)
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}/")
+    log_in_through_the_form(page, base, principal)
 
     page.goto(f"{base}/visits/new/spontaneous?teacher={teacher.id}")
     expect(page.locator("form[data-offline-ready]")).to_have_count(1)

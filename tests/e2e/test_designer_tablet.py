@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from observe.extensions import db
-from tests.conftest import PASSWORD
+from tests.pwa.e2e_support import log_in_through_the_form
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("OBSERVE_SHOTS", "/tmp/shots-designer"))
@@ -37,11 +37,7 @@ def test_the_designer_on_tablet_and_phone(live_server, page, designer_school, pr
     base = live_server.url
     page.set_default_timeout(TIMEOUT)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{base}/login")
-    page.fill("#email", principal.email)
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}/")
+    log_in_through_the_form(page, base, principal)
 
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from observe.templates_.schemas import load_document
-from tests.conftest import PASSWORD
 from tests.insights.conftest import make_template, record_observation
 from tests.templates_.copus import copus_document
+from tests.pwa.e2e_support import log_in_through_the_form
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("OBSERVE_SHOTS", "/tmp/shots-grid"))
@@ -36,11 +36,7 @@ def test_engagement_per_interval_in_analys(live_server, page, ctx, school, princ
         record_observation(version, teacher, today, {"C1": {"value": cells}})
     base = live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{base}/login")
-    page.fill("#email", principal.email)
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}/")
+    log_in_through_the_form(page, base, principal)
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{base}/insights/?template=copus")

@@ -12,10 +12,10 @@ import pytest
 from playwright.sync_api import expect
 
 from observe.extensions import db
-from tests.conftest import PASSWORD
 from tests.dates import today
 from tests.insights.conftest import record_observation
 from tests.templates_.measure_documents import rubric, tally
+from tests.pwa.e2e_support import log_in_through_the_form
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("OBSERVE_SHOTS", "/tmp/shots-measures"))
@@ -67,11 +67,7 @@ def test_a_tally_and_a_rubric_on_tablet_and_phone(live_server, page, instruments
     SHOTS.mkdir(parents=True, exist_ok=True)
     principal.locale = "sv"
     db.session.commit()
-    page.goto(f"{base}/login")
-    page.fill("#email", principal.email)
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}/")
+    log_in_through_the_form(page, base, principal)
 
     words = {"sv": ("Beräknade mått", "Andel öppna frågor", "Frågor per minut", "per minut", "Domän 3, medel"),
              "en": ("Derived measures", "Share of open questions", "Questions per minute", "per minute",
