@@ -320,3 +320,23 @@ def test_a_two_year_trend_labels_a_few_months_with_their_years(client, login_as,
     labelled = months if len(months) <= 6 else months[::2]
     assert re.findall(r'y="162" text-anchor="middle">([^<]+)</text>', one_term) == [
         format_date(dt.date(int(m[:4]), int(m[5:]), 1), "LLL", locale="sv") for m in labelled]
+
+
+def test_a_rubric_item_card_says_what_each_level_means(client, login_as, principal, school, make_user):
+    """A rubric is its descriptors: the card beside the bars says what each level meant, in the reader's language."""
+    import copy
+
+    from tests.insights.conftest import DOCUMENT
+
+    document = copy.deepcopy(DOCUMENT)
+    levels = document["sections"][0]["items"][0]["levels"]
+    levels[0]["description"] = {"sv": "Syftet nämns inte.", "en": "The purpose is not mentioned."}
+    levels[3]["description"] = {"sv": "Eleverna kan själva säga syftet.", "en": "Students can say the purpose."}
+    version = make_template(school, document)
+    fill(version, [make_user() for _ in range(3)], 5, scale="4")
+    login_as(principal)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    block = item_block(page(client), "S1")
+    assert "Vad nivåerna betyder" in block and "Eleverna kan själva säga syftet." in block
+    assert "Syftet nämns inte." in block and "Students can say" not in block
+    assert "Vad nivåerna betyder" not in item_block(page(client), "Y1")  # no descriptors, no list
