@@ -37,12 +37,23 @@ class Shape:
     kind: bool
     rollup: bool  # the monthly rollups can answer (no filter needs the visit or the group of the day)
     organisation: bool = False  # ... from the organisation's rows rather than each school's
+    cut: tuple[bool, bool] = (True, True)  # the period cuts its first / last month: those days are read as rows
 
     @classmethod
     def of(cls, filters: Filters) -> "Shape":
         return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group)), bool(filters.group_id),
                    bool(filters.template_key), bool(filters.item_key), bool(filters.kind),
-                   not (filters.subject or filters.year_group or filters.group_id), bool(filters.organisation_id))
+                   not (filters.subject or filters.year_group or filters.group_id), bool(filters.organisation_id),
+                   cut_months(filters.start, filters.end))
+
+
+def cut_months(start: dt.date, end: dt.date) -> tuple[bool, bool]:
+    """Whether the period starts after the first day / ends before the last day of a whole month
+    (with no whole month inside it, the whole period counts as its first, cut, month)."""
+    whole = whole_months(start, end)
+    if whole is None:
+        return True, False
+    return start < whole[0], end > whole[1]
 
 
 def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, distinct, func, null, or_, select, union_all
+from sqlalchemy import and_, bindparam, distinct, false, func, null, or_, select, union_all
 
 from ..extensions import db
 from ..schools.models import GroupMembership
@@ -71,9 +71,11 @@ def answer_conditions(shape: Shape) -> list:
     planner on the covering index instead of probing rows one observation id at a time.
     """
     a = ANSWERS.c
-    if shape.rollup:  # whole months come from the rollups: only the cut months' days from here (two ranges)
-        period = or_(and_(a.observed_on >= bindparam("start"), a.observed_on < bindparam("whole_start")),
-                     and_(a.observed_on > bindparam("whole_end"), a.observed_on <= bindparam("end")))
+    if shape.rollup:  # whole months come from the rollups: only the cut months' days from here, as index ranges
+        ranges = [arm for arm, cut in zip(
+            (and_(a.observed_on >= bindparam("start"), a.observed_on < bindparam("whole_start")),
+             and_(a.observed_on > bindparam("whole_end"), a.observed_on <= bindparam("end"))), shape.cut) if cut]
+        period = ranges[0] if len(ranges) == 1 else or_(false(), *ranges)  # no range: the rows go unread
     else:
         period = and_(a.observed_on >= bindparam("start"), a.observed_on <= bindparam("end"))
     conds = [a.school_id.in_(SCHOOLS), period, countable()]
@@ -151,31 +153,41 @@ def statements_for(shape: Shape) -> Statements:
     intervals = select(p.item_key, p.month, func.sum(p.seen)).group_by(p.item_key, p.month)
     if not shape.rollup:
         return Statements(sums, union_all(*people), count, intervals)
+    # A period of whole months reads no answer row at all: PostgreSQL would otherwise walk the index
+    # of the schools' whole history to find the empty ranges.
+    rows = any(shape.cut)
     s, ce, pe = InsightSum.__table__, InsightCell.__table__, InsightPeople.__table__
-    sums = union_all(sums, select(s.c.item_key, s.c.item_type, s.c.month, s.c.choice, func.sum(s.c.rows),
-                                  func.sum(s.c.numbers), func.sum(s.c.total), func.sum(s.c.squares),
-                                  func.min(s.c.low), func.max(s.c.high))
-                     .where(*rollup_conditions(s, shape)).group_by(s.c.item_key, s.c.item_type, s.c.month,
-                                                                   s.c.choice))
+    kept_sums = (select(s.c.item_key, s.c.item_type, s.c.month, s.c.choice, func.sum(s.c.rows), func.sum(s.c.numbers),
+                        func.sum(s.c.total), func.sum(s.c.squares), func.min(s.c.low), func.max(s.c.high))
+                 .where(*rollup_conditions(s, shape)).group_by(s.c.item_key, s.c.item_type, s.c.month, s.c.choice))
+    sums = _union(sums if rows else None, kept_sums)
     # The cells' largest teacher count is a lower bound that decides the minimum when it reaches it.
     cells = select(ce.c.item_key, ce.c.month, ce.c.observations, ce.c.teachers).where(
         *rollup_conditions(ce, shape)).cte("rollup_cells")
-    people = union_all(*people, *_per_item_and_month(cells, lambda c: func.sum(c.observations),
-                                                     lambda c: func.max(c.teachers), lambda c: func.max(c.teachers)))
-    small = union_all(select(per_teacher.c.item_key, per_teacher.c.month, per_teacher.c.teacher_id),
-                      select(pe.c.item_key, pe.c.month, pe.c.teacher_id)
-                      .where(*rollup_conditions(pe, shape), pe.c.cell_teachers < bindparam("min_teachers"))
-                      ).cte("small_cells")
+    people = _union(*(people if rows else ()), *_per_item_and_month(
+        cells, lambda c: func.sum(c.observations), lambda c: func.max(c.teachers), lambda c: func.max(c.teachers)))
+    small = _union(select(per_teacher.c.item_key, per_teacher.c.month, per_teacher.c.teacher_id) if rows else None,
+                   select(pe.c.item_key, pe.c.month, pe.c.teacher_id)
+                   .where(*rollup_conditions(pe, shape), pe.c.cell_teachers < bindparam("min_teachers"))
+                   ).cte("small_cells")
     teachers = union_all(*_per_item_and_month(small, lambda c: null(), lambda c: func.count(distinct(c.teacher_id)),
                                               lambda c: func.count(distinct(c.teacher_id))))
     kept = (select(func.sum(ce.c.observations)).where(*rollup_conditions(ce, shape))
             if shape.item else
             select(func.sum(InsightCount.observations)).where(*rollup_conditions(InsightCount.__table__, shape)))
-    count = select(func.coalesce(count.scalar_subquery(), 0) + func.coalesce(kept.scalar_subquery(), 0))
-    intervals = union_all(intervals, select(ce.c.item_key, ce.c.month, func.sum(ce.c.intervals))
-                          .where(*rollup_conditions(ce, shape), ce.c.intervals.is_not(None))
-                          .group_by(ce.c.item_key, ce.c.month))
+    count = (select(func.coalesce(count.scalar_subquery(), 0) + func.coalesce(kept.scalar_subquery(), 0)) if rows
+             else select(func.coalesce(kept.scalar_subquery(), 0)))
+    intervals = _union(intervals if rows else None,
+                       select(ce.c.item_key, ce.c.month, func.sum(ce.c.intervals))
+                       .where(*rollup_conditions(ce, shape), ce.c.intervals.is_not(None))
+                       .group_by(ce.c.item_key, ce.c.month))
     return Statements(sums, people, count, intervals, teachers)
+
+
+def _union(*selects):
+    """UNION ALL of the given selects (None: left out); one select stands alone."""
+    present = [one for one in selects if one is not None]
+    return present[0] if len(present) == 1 else union_all(*present)
 
 
 def run(statement, filters: Filters, **extra):

@@ -79,6 +79,7 @@ def _periods(start: dt.date) -> list[tuple[dt.date, dt.date]]:
         (start + dt.timedelta(days=17), today() - dt.timedelta(days=9)),  # cut months at both ends
         (first_whole + dt.timedelta(days=3), first_whole + dt.timedelta(days=20)),  # inside one month
         (first_whole, first_whole + dt.timedelta(days=62)),  # two whole months and a cut one
+        (first_whole, (first_whole + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)),  # whole months only
     ]
 
 
@@ -104,6 +105,21 @@ def test_figures_from_the_rollups_equal_those_from_the_answer_rows(history, scho
 def aggregates_count(filters: Filters) -> int:
     from observe.insights.services import _observation_count
     return _observation_count(filters)
+
+
+def test_a_period_of_whole_months_reads_no_answer_row(history, school):
+    """Only the rollups: the statements of such a period do not name the answer rows' table."""
+    from observe.insights.filters import Shape, cut_months
+    from observe.insights.statements import statements_for
+
+    first = today().replace(day=1) - dt.timedelta(days=100)
+    first = (first + dt.timedelta(days=31)).replace(day=1)
+    last = (first + dt.timedelta(days=62)).replace(day=1) - dt.timedelta(days=1)
+    assert cut_months(first, last) == (False, False) and cut_months(first + dt.timedelta(days=1), last) == (True, False)
+    shape = Shape.of(Filters(school_ids=(school.id,), start=first, end=last, template_key="walk"))
+    statements = statements_for(shape)
+    for statement in (statements.sums, statements.people, statements.count, statements.intervals, statements.teachers):
+        assert "observation_answers" not in str(statement.compile())
 
 
 def test_whole_months_of_a_period():
