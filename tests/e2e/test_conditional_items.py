@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from observe.extensions import db
-from tests.pwa.e2e_support import log_in_through_the_form
+from tests.pwa.e2e_support import log_in_through_the_form, wait_saved_on_device
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("OBSERVE_SHOTS", "/tmp/shots-conditions"))
@@ -57,7 +57,7 @@ def test_a_conditional_item_follows_its_answer(live_server, page, conditional_sc
     expect(size).to_be_hidden()
     page.locator("#item-G1 input[value=yes]").check()
     size.locator("input[value=small]").check()
-    page.wait_for_function("!document.querySelector('form[data-offline-form]').dataset.saving")
+    wait_saved_on_device(page)
     page.reload()  # the device's copy comes back, and the item with it
     expect(page.locator("form[data-offline-ready]")).to_have_count(1)
     expect(page.locator("#item-G1 input[value=yes]")).to_be_checked()
