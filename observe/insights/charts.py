@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date, format_decimal, gettext
 from markupsafe import Markup, escape
 
+from ..templates_ import measures as derived
+from ..visits.display import measure_display
 from .formatting import fmt_headline, fmt_number, fmt_scale_end, fmt_share, headline, label_text, page_language
 
 WIDTH = 640  # wide charts (heatmap, comparison)
@@ -23,6 +25,7 @@ ROW_H = 30
 MAX_LABEL = 30
 NARROW_W = 320  # the heatmap on a phone: drawn 1:1 in a card on a 390-pixel screen
 NARROW_LABEL_H = 18
+HEADING_H = 26  # the "Derived measures" line between the items and the measures
 
 
 def month_label(month: str, pattern: str = "LLL") -> str:
@@ -125,13 +128,37 @@ def heat_level(item, cell) -> int:
     return min(4, int(_norm(headline(item.type, cell.stats), item.scale) * 5))
 
 
+def measure_scale(measure, board) -> tuple[float, float]:
+    """The range a derived measure is shaded and drawn on: a share from 0 to 100 %, an average on
+    the scale of the items it averages, a rate from 0 to the highest figure shown (at least 1).
+    Only shown figures set a range, so a hidden month's value cannot be read off the shading."""
+    kind = measure.measure["type"]
+    if kind == "share":
+        return (0.0, 1.0)
+    if kind == "average":
+        keys = set(derived.used_keys(measure.measure, board.document or {}))
+        ends = [item.scale for item in board.items if item.key in keys]
+        return (min(low for low, _high in ends), max(high for _low, high in ends)) if ends else (0.0, 1.0)
+    shown = [month.value for month in measure.months.values() if month.shown and month.value is not None]
+    return (0.0, max(shown + ([measure.value] if measure.shown else []) + [1.0]))
+
+
+def measure_short(measure, value: float) -> str:
+    """A measure's figure where a chart has room for a number only ("0,9": the row says per minute)."""
+    if measure.measure["type"] == "rate":
+        return format_decimal(value, format="#,##0.0#")
+    return measure_display(measure.measure, value)
+
+
 def heatmap(board, narrow: bool = False) -> dict:
-    """Items by month. A period that spans years gets a row of years above the months (at the
-    first month and at each January), since month names alone repeat.
+    """Items by month, then the template's derived measures under a heading of their own. A period
+    that spans years gets a row of years above the months (at the first month and at each January),
+    since month names alone repeat.
 
     `narrow` (a phone): each item's name on a line of its own above its cells, so the months
     get the whole width instead of scrolling out of sight beside the names."""
     rows_items = [item for item in board.items if headline(item.type, item.cell.stats) is not None]
+    rows_measures = [measure for measure in getattr(board, "measures", None) or [] if measure.value is not None]
     months = board.months
     label_w, row_h, cell_y = (0, ROW_H + NARROW_LABEL_H, NARROW_LABEL_H) if narrow else (LABEL_W, ROW_H, 0)
     cell_w = (max(40, NARROW_W / max(len(months), 1)) if narrow
@@ -144,15 +171,33 @@ def heatmap(board, narrow: bool = False) -> dict:
         for c, month in enumerate(months):
             cell = item.months.get(month)
             state = "empty" if cell is None else ("shown" if cell.shown else "hidden")
+            display = board_value(item, cell) if state == "shown" else ""
             cells.append({"x": round(label_w + c * cell_w, 1), "month": month, "state": state,
                           "level": heat_level(item, cell) if state == "shown" else None,
-                          "display": board_value(item, cell) if state == "shown" else ""})
+                          "display": display, "text": display})
         rows.append({"y": top + r * row_h, "label": short(item.title, 40 if narrow else 24), "full": item.label,
-                     "item": item, "cells": cells})
+                     "item": item, "cells": cells, "measure": False})
+    headings, y = [], top + len(rows) * row_h
+    if rows_measures:
+        headings.append({"y": y, "text": gettext("Derived measures")})
+        y += HEADING_H
+    for r, measure in enumerate(rows_measures):
+        scale, cells = measure_scale(measure, board), []
+        for c, month in enumerate(months):
+            entry = measure.months.get(month)
+            state = ("empty" if entry is None or (entry.shown and entry.value is None)
+                     else "shown" if entry.shown else "hidden")
+            cells.append({"x": round(label_w + c * cell_w, 1), "month": month, "state": state,
+                          "level": min(4, int(_norm(entry.value, scale) * 5)) if state == "shown" else None,
+                          "display": measure_short(measure, entry.value) if state == "shown" else "",
+                          "text": entry.display if state == "shown" else ""})
+        rows.append({"y": y + r * row_h, "label": short(measure.label, 40 if narrow else 24), "full": measure.label,
+                     "item": measure, "cells": cells, "measure": True})
     years = [{"x": round(label_w + c * cell_w + 4, 1), "year": m[:4]} for c, m in enumerate(months)
              if spans_years and (c == 0 or m.endswith("-01"))]
-    return {"width": round(label_w + cell_w * len(months), 1), "height": top + len(rows) * row_h,
+    return {"width": round(label_w + cell_w * len(months), 1), "height": y + len(rows_measures) * row_h,
             "cell_w": round(cell_w, 1), "rows": rows, "years": years, "month_y": top - 8, "narrow": narrow,
+            "headings": headings,
             "cell_y": cell_y, "months": [{"x": round(label_w + c * cell_w + cell_w / 2, 1), "month": month_label(m)}
                                          for c, m in enumerate(months)]}
 
@@ -177,9 +222,33 @@ def comparison(board) -> dict:
                      "b_w": round(plot * _norm(b, item.scale), 1) if b is not None else None,
                      "a": item.headline_display if a is not None else None,
                      "b": twin.headline_display if b is not None else None})
+    items = len(rows)
+    twins = {measure.key: measure for measure in getattr(board.compare, "measures", None) or []}
+    for measure in getattr(board, "measures", None) or []:
+        twin = twins.get(measure.key)
+        if measure.value is None and (twin is None or twin.value is None):
+            continue
+        a = measure.value if measure.shown else None
+        b = twin.value if twin is not None and twin.shown else None
+        low, high = measure_scale(measure, board)
+        scale = (low, max([high] + ([b] if b is not None and measure.measure["type"] == "rate" else [])))
+        rows.append({"item": measure, "twin": twin, "label": short(measure.label, 24), "measure": True,
+                     "a_w": round(plot * _norm(a, scale), 1) if a is not None else None,
+                     "b_w": round(plot * _norm(b, scale), 1) if b is not None else None,
+                     "a_short": measure_short(measure, a) if a is not None else None,
+                     "b_short": measure_short(measure, b) if b is not None else None,
+                     "a": measure.display if a is not None else None,
+                     "b": twin.display if b is not None else None})
+    step, headings = ROW_H * 1.6, []
     for i, row in enumerate(rows):
-        row["y"] = i * (ROW_H * 1.6)
-    return {"width": WIDTH, "height": max(len(rows), 1) * ROW_H * 1.6, "label_w": LABEL_W, "rows": rows}
+        row["y"] = i * step + (HEADING_H if i >= items else 0)
+        row.setdefault("measure", False)
+        row.setdefault("a_short", row["a"])
+        row.setdefault("b_short", row["b"])
+    if len(rows) > items:
+        headings.append({"y": items * step, "text": gettext("Derived measures")})
+    height = max(len(rows), 1) * step + (HEADING_H if headings else 0)
+    return {"width": WIDTH, "height": height, "label_w": LABEL_W, "rows": rows, "headings": headings}
 
 
 def interval_timeline(item: dict, value) -> dict:
@@ -286,6 +355,8 @@ def heatmap_svg(g: dict, title, hidden_text, id: str = "heat") -> Markup:
     out.extend(f'<text class="chart-tick" x="{m["x"]}" y="{g["month_y"]}" text-anchor="middle">{escape(m["month"])}</text>'
                for m in g["months"])
     hidden, width, centre, dy = escape(hidden_text), g["cell_w"] - 2, g["cell_w"] / 2, g["cell_y"]
+    out.extend(f'<text class="chart-heading" x="2" y="{h["y"] + 18}">{escape(h["text"])}</text>'
+               for h in g.get("headings", []))
     for row in g["rows"]:
         full, y = escape(row["full"]), row["y"]
         label = (f'<text class="chart-label" x="2" y="{y + 13}">' if g["narrow"]
@@ -293,7 +364,7 @@ def heatmap_svg(g: dict, title, hidden_text, id: str = "heat") -> Markup:
         out.append(f'{label}<title>{full}</title>{escape(row["label"])}</text>')
         for c in row["cells"]:
             state, level = c["state"], c["level"]
-            said = escape(c["display"]) if state == "shown" else (hidden if state == "hidden" else "–")
+            said = escape(c["text"]) if state == "shown" else (hidden if state == "hidden" else "–")
             shade = f" heat-{level}" if level is not None else ""
             dark = " heat-text-dark" if level is not None and level >= 3 else ""
             mark = escape(c["display"]) if state == "shown" else ("·" if state == "hidden" else "")
@@ -310,17 +381,21 @@ def compare_svg(g: dict, title, label_a, label_b) -> Markup:
     out = [_svg_open("chart-compare", g, "cmp-t", title, sized=True)]
     x, label_x = g["label_w"], g["label_w"] - 8
     label_a, label_b = escape(label_a), escape(label_b)
+    out.extend(f'<text class="chart-heading" x="2" y="{h["y"] + 18}">{escape(h["text"])}</text>'
+               for h in g.get("headings", []))
     for row in g["rows"]:
         out.append(f'<g transform="translate(0 {row["y"]})"><text class="chart-label" x="{label_x}" y="22" '
                    f'text-anchor="end"><title>{escape(row["item"].label)}</title>{escape(row["label"])}</text>')
         if row["a_w"] is not None:
             a = escape(row["a"])
             out.append(f'<rect class="chart-bar" x="{x}" y="4" width="{row["a_w"]}" height="16" rx="3"><title>'
-                       f'{label_a}: {a}</title></rect><text class="chart-value" x="{x + row["a_w"] + 6}" y="17">{a}</text>')
+                       f'{label_a}: {a}</title></rect><text class="chart-value" x="{x + row["a_w"] + 6}" y="17">'
+                       f'{escape(row["a_short"])}</text>')
         if row["b_w"] is not None:
             b = escape(row["b"])
             out.append(f'<rect class="chart-bar-b" x="{x}" y="22" width="{row["b_w"]}" height="16" rx="3"><title>'
-                       f'{label_b}: {b}</title></rect><text class="chart-value" x="{x + row["b_w"] + 6}" y="35">{b}</text>')
+                       f'{label_b}: {b}</title></rect><text class="chart-value" x="{x + row["b_w"] + 6}" y="35">'
+                       f'{escape(row["b_short"])}</text>')
         out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))

@@ -206,7 +206,7 @@ class MeasureResult:
     cell: Cell
     value: float | None = None
     display: str = ""
-    months: dict = field(default_factory=dict)  # month -> (shown, display)
+    months: dict = field(default_factory=dict)  # month -> MeasureMonth (months with answers to its items)
 
     @property
     def shown(self) -> bool:
@@ -215,6 +215,19 @@ class MeasureResult:
     @property
     def code(self) -> str:  # the exports' code column: a measure has its key only
         return self.key
+
+    @property
+    def title(self) -> str:  # as an item's title in the heatmap and the comparison
+        return self.label
+
+
+@dataclass
+class MeasureMonth:
+    """A derived measure in one month: `shown` when the month's cell of every item it uses is shown;
+    `value` None (shown as "–") when the month's answers do not allow it (a share of nothing)."""
+    shown: bool
+    value: float | None
+    display: str = ""
 
 
 def _measure_cell(keys: list[str], cells: dict) -> Cell:
@@ -241,8 +254,8 @@ def _measures(document: dict | None, data: dict, months: list) -> list[MeasureRe
             month_cell = _measure_cell(keys, cells)
             month_value = derived.from_stats(measure, document, lambda k, c=cells: c[k].stats if k in c else None)
             if cells:
-                result.months[month] = (month_cell.shown and month_value is not None,
-                                        measure_display(measure, month_value) if month_cell.shown else "")
+                result.months[month] = MeasureMonth(month_cell.shown, month_value if month_cell.shown else None,
+                                                    measure_display(measure, month_value) if month_cell.shown else "")
         results.append(result)
     return results
 
