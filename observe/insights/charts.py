@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask_babel import format_date, format_decimal, gettext
+from babel.numbers import get_minus_sign_symbol
+from flask_babel import format_date, format_decimal, get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
 from ..templates_ import measures as derived
@@ -206,8 +207,24 @@ def board_value(item, cell) -> str:
     return fmt_headline(item.type, headline(item.type, cell.stats))
 
 
+def change(a: float | None, b: float | None, share: bool, decimals: str = "0") -> str:
+    """How much a figure moved from the compared column to this one: a share in percentage points
+    ("−21 procentenheter"), a mean or a rate in its own unit ("+0,05"); "" when either is hidden."""
+    if a is None or b is None:
+        return ""
+    places = len(decimals)  # the most decimals the figure is written with
+    diff = round((a - b) * 100) if share else round(a - b, places)
+    signed = "±0"  # when it rounds away
+    if diff:
+        figure = format_decimal(abs(diff), format="#,##0" if share else "#,##0." + decimals)
+        signed = ("+" if diff > 0 else get_minus_sign_symbol(str(get_locale() or "sv"))) + figure
+    if share:
+        return ngettext("%(n)s percentage point", "%(n)s percentage points", abs(diff), n=signed)
+    return signed
+
+
 def comparison(board) -> dict:
-    """Paired bars per item: this period above, the comparison period below."""
+    """Paired bars per item: this period above, the comparison period below; and the change."""
     other = {item.key: item for item in board.compare.items}
     plot = WIDTH - LABEL_W - 70
     rows = []
@@ -218,6 +235,7 @@ def comparison(board) -> dict:
         a = item.headline if item.shown else None
         b = twin.headline if twin is not None and twin.shown else None
         rows.append({"item": item, "twin": twin, "label": short(item.title, 24),
+                     "change": change(a, b, item.type in ("yes_no", "x_of_y"), "0"),
                      "a_w": round(plot * _norm(a, item.scale), 1) if a is not None else None,
                      "b_w": round(plot * _norm(b, item.scale), 1) if b is not None else None,
                      "a": item.headline_display if a is not None else None,
@@ -233,6 +251,7 @@ def comparison(board) -> dict:
         low, high = measure_scale(measure, board)
         scale = (low, max([high] + ([b] if b is not None and measure.measure["type"] == "rate" else [])))
         rows.append({"item": measure, "twin": twin, "label": short(measure.label, 24), "measure": True,
+                     "change": change(a, b, measure.measure["type"] == "share", "0#"),
                      "a_w": round(plot * _norm(a, scale), 1) if a is not None else None,
                      "b_w": round(plot * _norm(b, scale), 1) if b is not None else None,
                      "a_short": measure_short(measure, a) if a is not None else None,

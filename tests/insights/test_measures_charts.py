@@ -22,6 +22,7 @@ THIS_MONTH = [(8, 12, 30, 9, "yes"), (4, 16, 40, 5, "no"), (10, 6, 25, 11, "yes"
               (7, 7, 35, 8, "yes")]  # open 32 of 82 (39 %), 82 questions in 150 minutes (0.55 a minute)
 LAST_MONTH = [(6, 4, 20, 3, "yes")] * 5  # open 30 of 50 (60 %), 50 in 100 minutes (0.5 a minute)
 EARLIER = [(9, 1, 10, 1, "yes")] * 2  # two lessons: below the minimum of five observations
+MINUS = {"en": "-", "sv": "\u2212"}  # as each language writes a negative number
 HIDDEN_TEXT = {"en": "too few observations to show", "sv": "för få observationer för att visas"}
 
 
@@ -78,6 +79,7 @@ def test_the_heatmap_has_a_row_per_measure_hidden_below_the_minimum(client, logi
 
     # The data table beside the chart: the measures under their own heading, after the items, per month
     # (the earliest month had two lessons: hidden, as the items' cells of that month are).
+    assert {"en": "a share from 0 to 100 %, an average", "sv": "en andel från 0 till 100 %, ett medelvärde"}[lang] in heat
     table = heat[heat.index("<table"):]
     assert heading in table
     assert table.index({"en": "Open questions", "sv": "Öppna frågor"}[lang]) < table.index(heading) < table.index(open_label)
@@ -112,10 +114,12 @@ def test_the_comparison_sets_each_measure_beside_the_previous_period(client, log
     compared = _section(page.get_data(as_text=True), "cmp-h")
     comma, per_minute = ("," if lang == "sv" else "."), ("per minut" if lang == "sv" else "per minute")
     open_label = "Andel öppna frågor" if lang == "sv" else "Share of open questions"
+    points = "procentenheter" if lang == "sv" else "percentage points"
     # This month beside the month before: the share of open questions fell from 60 % to 39 %.
-    assert _row(compared, "cmp-measure-open_share") == [open_label, "39 %", "60 %"]
-    assert _row(compared, "cmp-measure-per_minute")[1:] == [f"0{comma}55 {per_minute}", f"0{comma}5 {per_minute}"]
-    assert _row(compared, "cmp-measure-wait_share")[1:] == ["43 %", "30 %"]
+    assert _row(compared, "cmp-measure-open_share") == [open_label, "39 %", "60 %", f"{MINUS[lang]}21 {points}"]
+    assert _row(compared, "cmp-measure-per_minute")[1:] == [f"0{comma}55 {per_minute}", f"0{comma}5 {per_minute}",
+                                                            f"+0{comma}05"]
+    assert _row(compared, "cmp-measure-wait_share")[1:] == ["43 %", "30 %", f"+13 {points}"]
     svg = compared[compared.index('<svg class="chart chart-compare"'):compared.index("</svg>")]
     assert ">Beräknade mått</text>" in svg if lang == "sv" else ">Derived measures</text>" in svg
     bars = re.search(rf"<title>{re.escape(open_label)}</title>.*?</g>", svg, re.S).group(0)
@@ -130,7 +134,8 @@ def test_a_measure_of_a_period_below_the_minimum_is_hidden_in_the_comparison(cli
     login_as(principal)
     page = client.get(f"/insights/?template=fragetally&period=month&month={months['last']}&compare=previous")
     compared = _section(page.get_data(as_text=True), "cmp-h")
-    assert _row(compared, "cmp-measure-open_share") == ["Share of open questions", "60 %", "too few observations to show"]
+    assert _row(compared, "cmp-measure-open_share") == ["Share of open questions", "60 %", "too few observations to show",
+                                                        "–"]  # no change to tell
     svg = compared[compared.index('<svg class="chart chart-compare"'):compared.index("</svg>")]
     bars = re.search(r"<title>Share of open questions</title>.*?</g>", svg, re.S).group(0)
     assert 'class="chart-bar"' in bars and 'class="chart-bar-b"' not in bars  # no bar, no figure for it

@@ -1,0 +1,54 @@
+"""The printed (PDF) report carries a tally's derived measures in its charts (#16): the heatmap's rows
+and the comparison with the month before, in the reader's language. Chromium prints the page to PDF
+(what "Save as PDF" gives a principal) and pypdf reads its text back, as tests/e2e/test_insights_report.py."""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_insights_report import _pdf_text
+from tests.insights.test_measures_charts import lessons  # noqa: F401 (the fixture: a tally over three months)
+from tests.pwa.e2e_support import log_in_through_the_form
+
+pytestmark = pytest.mark.e2e
+TIMEOUT = 20_000  # ms, for a loaded machine; nothing here sleeps
+
+WORDS = {
+    "en": {"heat": "Items by month", "compare": "Comparison", "heading": "Derived measures",
+           "open": "Share of open questions", "rate": "Questions per minute", "per_minute": "0.55 per minute",
+           "before": "0.5 per minute", "table": "Computed from the items' totals",
+           "change": "-21 percentage points"},
+    "sv": {"heat": "Frågor per månad", "compare": "Jämförelse", "heading": "Beräknade mått",
+           "open": "Andel öppna frågor", "rate": "Frågor per minut", "per_minute": "0,55 per minut",
+           "before": "0,5 per minut", "table": "Beräknade från punkternas summor",
+           "change": "\u221221 procentenheter"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_printed_report_draws_the_measures_in_the_heatmap_and_the_comparison(live_server, page, principal,
+                                                                             lessons, lang):  # noqa: F811
+    months, _first = lessons
+    words = WORDS[lang]
+    base = live_server.url
+    page.set_default_timeout(TIMEOUT)
+    log_in_through_the_form(page, base, principal)
+    if page.locator("html").get_attribute("lang") != lang:
+        page.locator(".lang-switch button").click()  # the language switch, as a person would
+        page.wait_for_selector(f"html[lang={lang}]")
+    page.goto(f"{base}/insights/?template=fragetally&period=month&month={months['this']}&compare=previous")
+    page.wait_for_selector("#heat-measure-open_share")
+    page.wait_for_selector("svg.chart-compare")
+
+    text = _pdf_text(page.pdf(format="A4", print_background=True))
+    heat_at = text.index(words["heat"])
+    compare_at = text.index(words["compare"], heat_at)
+    table_at = text.index(words["table"], compare_at)  # the measures' own table comes after both charts
+    heat, compared = text[heat_at:compare_at], text[compare_at:table_at]
+    # The heatmap of this month: the measures under their heading, after the items.
+    assert words["heading"] in heat and words["open"] in heat and words["rate"] in heat, heat
+    assert "39 %" in heat and words["per_minute"] in heat, heat
+    # The comparison: this month beside the month before, for the measures too.
+    assert words["heading"] in compared and words["open"] in compared, compared
+    assert "39 %" in compared and "60 %" in compared, compared
+    assert words["per_minute"] in compared and words["before"] in compared, compared
+    assert words["change"] in compared, compared  # the share of open questions fell from 60 % to 39 %
