@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_insights_report import _pdf_text
+from tests.e2e.test_insights_report import _pdf_text, open_insights
 from tests.insights.test_measures_charts import lessons  # noqa: F401 (the fixture: a tally over three months)
-from tests.pwa.e2e_support import log_in_through_the_form
 
 pytestmark = pytest.mark.e2e
-TIMEOUT = 20_000  # ms, for a loaded machine; nothing here sleeps
 
 WORDS = {
     "en": {"heat": "Items by month", "compare": "Comparison", "heading": "Derived measures",
@@ -29,13 +27,8 @@ def test_printed_report_draws_the_measures_in_the_heatmap_and_the_comparison(liv
                                                                              lessons, lang):  # noqa: F811
     months, _first = lessons
     words = WORDS[lang]
-    base = live_server.url
-    page.set_default_timeout(TIMEOUT)
-    log_in_through_the_form(page, base, principal)
-    if page.locator("html").get_attribute("lang") != lang:
-        page.locator(".lang-switch button").click()  # the language switch, as a person would
-        page.wait_for_selector(f"html[lang={lang}]")
-    page.goto(f"{base}/insights/?template=fragetally&period=month&month={months['this']}&compare=previous")
+    open_insights(page, live_server.url, principal, lang,
+                  f"template=fragetally&period=month&month={months['this']}&compare=previous")
     page.wait_for_selector("#heat-measure-open_share")
     page.wait_for_selector("svg.chart-compare")
 

@@ -27,6 +27,16 @@ def _pdf_text(pdf: bytes) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text))  # NFKC: the font's "ﬀ" ligature is "ff"
 
 
+def open_insights(page, base: str, user, lang: str, query: str) -> None:
+    """Sign in through the form, switch the language as a person would, open Analys with `query`."""
+    page.set_default_timeout(TIMEOUT)
+    log_in_through_the_form(page, base, user)
+    if page.locator("html").get_attribute("lang") != lang:
+        page.locator(".lang-switch button").click()  # the language switch, as a person would
+        page.wait_for_selector(f"html[lang={lang}]")
+    page.goto(f"{base}/insights/?{query}")
+
+
 @pytest.mark.parametrize("lang", ["en", "sv"])
 def test_printed_report_states_what_it_shows_without_the_app_chrome(live_server, page, ctx, school,
                                                                      principal, make_user, lang):
@@ -39,12 +49,7 @@ def test_printed_report_states_what_it_shows_without_the_app_chrome(live_server,
         record_observation(version, teachers[n % 3], today, simple(scale=str(n % 4 + 1), counter=n),
                            subject="Matematik")
     base = live_server.url
-    page.set_default_timeout(TIMEOUT)
-    log_in_through_the_form(page, base, principal)
-    if page.locator("html").get_attribute("lang") != lang:
-        page.locator(".lang-switch button").click()  # the language switch, as a person would
-        page.wait_for_selector(f"html[lang={lang}]")
-    page.goto(f"{base}/insights/?template=walk&subject=Matematik&group={school.groups[0].id}")
+    open_insights(page, base, principal, lang, f"template=walk&subject=Matematik&group={school.groups[0].id}")
     page.wait_for_selector("#item-S1 svg.chart-bars")
     # The chrome a printout must not carry, as the screen shows it.
     page.evaluate("document.querySelector('#sync-status').hidden = false")
