@@ -3,8 +3,13 @@ and the comparison with the month before, in the reader's language. Chromium pri
 (what "Save as PDF" gives a principal) and pypdf reads its text back, as tests/e2e/test_insights_report.py."""
 from __future__ import annotations
 
-import pytest
+import os
+from pathlib import Path
 
+import pytest
+from playwright.sync_api import expect
+
+from tests.dates import today
 from tests.e2e.test_insights_report import _pdf_text, open_insights
 from tests.insights.test_measures_charts import lessons  # noqa: F401 (the fixture: a tally over three months)
 
@@ -45,3 +50,31 @@ def test_printed_report_draws_the_measures_in_the_heatmap_and_the_comparison(liv
     assert "39 %" in compared and "60 %" in compared, compared
     assert words["per_minute"] in compared and words["before"] in compared, compared
     assert words["change"] in compared, compared  # the share of open questions fell from 60 % to 39 %
+
+
+SHOTS = Path(os.environ.get("OBSERVE_SHOTS", "/tmp/shots-insights"))
+SIZES = [(1024, 768), (768, 1024), (390, 844)]
+NO_PAN = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_the_measures_charts_fit_a_tablet_and_a_phone(live_server, page, principal, lessons, lang):  # noqa: F811
+    """The heatmap over three months (the first below the minimum) and the comparison with the month
+    before, on a tablet both ways and on a phone: no page pans sideways; screenshots to look at."""
+    months, first = lessons
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    open_insights(page, live_server.url, principal, lang,
+                  f"template=fragetally&period=custom&start={first}&end={today()}")
+    views = [("heat", "section[aria-labelledby=heat-h]", ""),
+             ("compare", "section[aria-labelledby=cmp-h]",
+              f"template=fragetally&period=month&month={months['this']}&compare=previous")]
+    for name, selector, query in views:
+        if query:
+            page.goto(f"{live_server.url}/insights/?{query}")
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            section = page.locator(selector)
+            expect(section.locator("svg.chart:visible")).to_have_count(1)
+            expect(section.locator("svg.chart:visible .chart-heading")).to_have_count(1)  # "Derived measures"
+            assert page.evaluate(NO_PAN), (name, lang, width)
+            section.screenshot(path=str(SHOTS / f"charts-{name}-{lang}-{width}x{height}.png"))
