@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.dates import today
+from tests.e2e.test_a11y_axe import violations_on
 from tests.e2e.test_insights_report import _pdf_text, open_insights
 from tests.insights.test_measures_charts import lessons  # noqa: F401 (the fixture: a tally over three months)
 
@@ -68,9 +70,11 @@ def test_the_measures_charts_fit_a_tablet_and_a_phone(live_server, page, princip
     views = [("heat", "section[aria-labelledby=heat-h]", ""),
              ("compare", "section[aria-labelledby=cmp-h]",
               f"template=fragetally&period=month&month={months['this']}&compare=previous")]
+    axe, problems = Axe(), []
     for name, selector, query in views:
         if query:
             page.goto(f"{live_server.url}/insights/?{query}")
+        problems += violations_on(page, axe)  # the measures' rows and headings too (axe-core, WCAG)
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             section = page.locator(selector)
@@ -78,3 +82,4 @@ def test_the_measures_charts_fit_a_tablet_and_a_phone(live_server, page, princip
             expect(section.locator("svg.chart:visible .chart-heading")).to_have_count(1)  # "Derived measures"
             assert page.evaluate(NO_PAN), (name, lang, width)
             section.screenshot(path=str(SHOTS / f"charts-{name}-{lang}-{width}x{height}.png"))
+    assert not problems, "\n".join(problems)
