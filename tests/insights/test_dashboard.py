@@ -245,8 +245,9 @@ def test_two_groups_side_by_side_on_page_and_in_csv(en, login_as, principal, tem
     text = page(en, query)
     section = text[text.index('id="cmp-h"'):text.index("</section>", text.index('id="cmp-h"'))]
     row = section[section.index("<th scope=\"row\">S1 Purpose visible"):]
-    assert row.split("</tr>", 1)[0].count("<td>") == 2
+    assert row.split("</tr>", 1)[0].count("<td>") == 3  # each group, and the change from the other to this one
     assert "<td>2.0</td>" in row.split("</tr>", 1)[0] and "<td>4.0</td>" in row.split("</tr>", 1)[0]
+    assert "<td>-2.0</td>" in row.split("</tr>", 1)[0]
     assert "Matematik" in section and "Svenska" in section
     rows = list(csv.DictReader(io.StringIO(
         en.get("/insights/export.csv?template=walk" + query).get_data(as_text=True).lstrip("\ufeff"))))
