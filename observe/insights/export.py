@@ -65,6 +65,14 @@ def rows(board: Dashboard) -> list[Row]:
                 continue
             out.append(Row("month", item, month, None, headline(item.type, cell.stats) if cell.shown else None,
                            share, hidden=not cell.shown))
+    for measure in board.measures:  # the heatmap's measure rows
+        if measure.value is None:
+            continue
+        for month in board.months:
+            entry = measure.months.get(month)
+            if entry is not None:
+                out.append(Row("month", measure, month, None, entry.value, measure.measure["type"] == "share",
+                               hidden=not entry.shown))
     if board.compare is not None:
         other = {item.key: item for item in board.compare.items}
         for item in board.items:
@@ -73,6 +81,14 @@ def rows(board: Dashboard) -> list[Row]:
                 continue
             out.append(Row("comparison", item, board.compare.label, twin.cell.observations,
                            twin.headline if twin.shown else None, item.type in ("yes_no", "x_of_y"),
+                           hidden=not twin.shown))
+        twins = {measure.key: measure for measure in board.compare.measures}
+        for measure in board.measures:  # the comparison's measure rows
+            twin = twins.get(measure.key)
+            if twin is None or twin.value is None:
+                continue
+            out.append(Row("comparison", measure, board.compare.label, twin.cell.observations,
+                           twin.value if twin.shown else None, measure.measure["type"] == "share",
                            hidden=not twin.shown))
     return out
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from .charts import month_label
 from .export import rows
-from .services import Dashboard
+from .services import Dashboard, MeasureResult
 from .thresholds import HIDDEN
 
 SHEET_NAME_LIMIT = 31  # Excel's limit on a sheet's name
@@ -95,17 +95,20 @@ def workbook(board: Dashboard, facts: list[tuple[str, str]]) -> bytes:
     if compared:
         sheet = book.add_worksheet(_("Comparison")[:SHEET_NAME_LIMIT])
         mine = {item.key: item for item in board.items}
+        measures = {measure.key: measure for measure in board.measures}
         for c, text in enumerate([_("Code"), _("Item"), board.label, board.compare.label, _("Observations")]):
             sheet.write_string(0, c, text, head)
         sheet.set_column(0, 0, 8)
         sheet.set_column(1, 1, 48)
         sheet.set_column(2, 4, 24)
         for r, row in enumerate(compared, start=1):
-            item = mine[row.item.key]
+            measure = isinstance(row.item, MeasureResult)
+            item = measures[row.item.key] if measure else mine[row.item.key]
             sheet.write_string(r, 0, item.code)
             sheet.write_string(r, 1, item.label)
-            if item.shown and item.headline is not None:
-                sheet.write_number(r, 2, item.headline, share if row.share else number)
+            figure = item.value if measure else item.headline
+            if item.shown and figure is not None:
+                sheet.write_number(r, 2, figure, share if row.share else number)
             else:
                 sheet.write_string(r, 2, hidden, muted)
             _value(sheet, r, 3, row, share, number, muted, hidden)

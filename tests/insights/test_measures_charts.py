@@ -4,12 +4,15 @@ measure's cell is hidden below the minimum cell size exactly like an item's; fig
 language writes them."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
+import io
 import json
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.dates import today
 from observe.extensions import db
@@ -140,3 +143,25 @@ def test_a_measure_of_a_period_below_the_minimum_is_hidden_in_the_comparison(cli
     bars = re.search(r"<title>Share of open questions</title>.*?</g>", svg, re.S).group(0)
     assert 'class="chart-bar"' in bars and 'class="chart-bar-b"' not in bars  # no bar, no figure for it
     assert "90 %" not in compared
+
+
+def test_the_workbook_and_the_csv_carry_the_measures_rows_of_the_heatmap_and_the_comparison(
+        client, login_as, principal, lessons):
+    months, first = lessons
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    login_as(principal)
+    query = f"template=fragetally&period=custom&start={first}&end={today()}"
+    export = client.get(f"/insights/export.csv?{query}").get_data(as_text=True).lstrip("\ufeff")
+    by_month = {row["category"]: row["value"] for row in csv.DictReader(io.StringIO(export))
+                if row["section"] == "month" and row["item_key"] == "open_share"}
+    assert by_month == {months["earlier"]: HIDDEN_TEXT["sv"], months["last"]: "60 %", months["this"]: "39 %"}
+
+    response = client.get(f"/insights/export.xlsx?template=fragetally&period=month&month={months['this']}"
+                          "&compare=previous")
+    book = load_workbook(io.BytesIO(response.get_data()))
+    compared = {row[1]: row[2:4] for row in book["Jämförelse"].iter_rows(min_row=2, values_only=True)}
+    share, before = compared["Andel öppna frågor"]
+    assert round(share, 4) == round(32 / 82, 4) and before == 0.6  # numbers, formatted as percentages
+    assert compared["Frågor per minut"] == (pytest.approx(82 / 150), 0.5)
+    assert {row[1] for row in book["Per månad"].iter_rows(min_row=2, values_only=True)} >= {
+        "Andel öppna frågor", "Frågor per minut", "Öppna frågor"}
