@@ -275,25 +275,41 @@ def _postgres_database(base: str, name: str) -> str:
 
 def build(app, n: int, **shape) -> tuple[dict, dict]:
     """Generate, build the rollups, check them; returns (info, seconds per step)."""
-    from observe.visits import rollups
-
-    seconds = {}
     with app.app_context(), app.test_request_context():
         db.create_all()
         t0 = time.perf_counter()
         info = generate(n, **shape)
         analyze()
-        seconds["generate"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        rollups.rebuild()
-        db.session.commit()
-        analyze()
-        seconds["rollups"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        info["differences"] = len(rollups.verify())
-        db.session.rollback()
-        seconds["verify"] = time.perf_counter() - t0
-        info["organisation"] = info["organisation"].id
+        seconds = {"generate": time.perf_counter() - t0}
+        return _rollups_checked(info, seconds)
+
+
+def rebuilt(app) -> tuple[dict, dict]:
+    """A kept database: tables and indexes the models gained since, rollups rebuilt and verified."""
+    with app.app_context(), app.test_request_context():
+        for table in db.metadata.sorted_tables:
+            table.create(db.engine, checkfirst=True)
+            for index in table.indexes:
+                index.create(db.engine, checkfirst=True)
+        info = existing()
+        info["answers"] = db.session.execute(db.text("SELECT count(*) FROM observation_answers")).scalar_one()
+        return _rollups_checked(info, {"generate": 0.0})
+
+
+def _rollups_checked(info: dict, seconds: dict) -> tuple[dict, dict]:
+    """Build the rollups from the rows and verify them (in an app context)."""
+    from observe.visits import rollups
+
+    t0 = time.perf_counter()
+    rollups.rebuild()
+    db.session.commit()
+    analyze()
+    seconds["rollups"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    info["differences"] = len(rollups.verify())
+    db.session.rollback()
+    seconds["verify"] = time.perf_counter() - t0
+    info["organisation"] = info["organisation"].id
     return info, seconds
 
 
@@ -349,19 +365,28 @@ def _footer(app) -> str:
             f"load average {os.getloadavg()[0]:.1f}")
 
 
-def growth(sizes: list[int], database: str | None, repeat: int) -> None:
+def growth(sizes: list[int], database: str | None, repeat: int, keep: str | None = None,
+           reuse: bool = False) -> None:
     """Build each size in turn (same municipality: 150 schools, 33 teachers each, five school years) and
-    print, per view, the page time at each size, the growth, and the hand SQL at the largest size."""
+    print, per view, the page time at each size, the growth, and the hand SQL at the largest size.
+    keep: a folder for the SQLite files (PostgreSQL: the databases are kept); reuse: time what keep holds
+    (the rollups are rebuilt and verified first, so changed code is measured on the same data)."""
     import shutil
 
     shape = {"schools_n": 150, "teachers_n": 33, "days": 5 * 365}
     results = {}
     for n in sizes:
-        workdir = tempfile.mkdtemp(prefix="observe-bench-")
-        url = (_postgres_database(database, f"observe_bench_{n}") if database
-               else f"sqlite:///{Path(workdir) / 'insights.sqlite'}")
+        workdir = keep or tempfile.mkdtemp(prefix="observe-bench-")
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        if database:
+            url = (database + f"observe_bench_{n}" if reuse else _postgres_database(database, f"observe_bench_{n}"))
+        else:
+            path = Path(workdir) / f"insights-{n}.sqlite"
+            if path.exists() and not reuse:
+                path.unlink()
+            url = f"sqlite:///{path}"
         app = _open(url, workdir)
-        info, seconds = build(app, n, **shape)
+        info, seconds = rebuilt(app) if reuse else build(app, n, **shape)
         print(f"{n:,} observations, {info['answers']:,} answer rows: generated in {seconds['generate']:.0f} s, "
               f"rollups built in {seconds['rollups']:.1f} s, verified in {seconds['verify']:.1f} s "
               f"({info['differences']} differences)", flush=True)
@@ -370,9 +395,10 @@ def growth(sizes: list[int], database: str | None, repeat: int) -> None:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
-        if database:
-            _postgres_database(database, f"observe_bench_{n}").rsplit("/", 1)  # leave an empty database
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+            if database:
+                _postgres_database(database, f"observe_bench_{n}")  # leave an empty database
     small, large = sizes[0], sizes[-1]
     for title, index in (("page time (HTTP)", 2), ("service (the figures, no HTML)", 1)):
         print(f"\n{title}, wall-clock median per view; hand SQL over the answer rows at {large:,}")
@@ -388,8 +414,9 @@ def main() -> None:
     global PASSWORD_HASH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--observations", type=int, default=50000)
-    parser.add_argument("--keep", help="write the database here and keep it (default: a temporary file, removed)")
-    parser.add_argument("--reuse", action="store_true", help="time an existing --keep database again")
+    parser.add_argument("--keep", help="write the database here and keep it (default: a temporary file, removed); "
+                        "with --growth a folder for the files (PostgreSQL: keep the databases)")
+    parser.add_argument("--reuse", action="store_true", help="time an existing --keep database (or databases) again")
     parser.add_argument("--growth", help="sizes to compare, e.g. 50000,500000 (the growth table)")
     parser.add_argument("--database", help="a PostgreSQL URL ending in '/' (databases observe_bench_<size> are made)")
     parser.add_argument("--repeat", type=int, default=None, help=f"timed runs per figure (default {REPEAT}; 3 with --growth)")
@@ -398,27 +425,15 @@ def main() -> None:
 
     PASSWORD_HASH = hash_password("bench password 1")
     if args.growth:
-        growth([int(n) for n in args.growth.split(",")], args.database, args.repeat or 3)
+        growth([int(n) for n in args.growth.split(",")], args.database, args.repeat or 3, args.keep, args.reuse)
         return
     workdir = tempfile.mkdtemp(prefix="observe-bench-")
     path = Path(args.keep) if args.keep else Path(workdir) / "insights.sqlite"
     if path.exists() and not args.reuse:
         path.unlink()
     app = _open(f"sqlite:///{path}", workdir)
-    if args.reuse:
-        with app.app_context():
-            for table in db.metadata.sorted_tables:  # tables and indexes added to the models since the file was made
-                table.create(db.engine, checkfirst=True)
-                for index in table.indexes:
-                    index.create(db.engine, checkfirst=True)
-            from observe.visits import rollups
-            rollups.rebuild()
-            db.session.commit()
-            analyze()
-            info = existing()
-            info["organisation"] = info["organisation"].id
-    else:
-        info, seconds = build(app, args.observations)
+    info, seconds = rebuilt(app) if args.reuse else build(app, args.observations)
+    if not args.reuse:
         print(f"generated {args.observations:,} observations, {info['answers']:,} answer rows "
               f"in {seconds['generate']:.1f} s ({path}, {path.stat().st_size / 1e6:.0f} MB); rollups built in "
               f"{seconds['rollups']:.1f} s, verified in {seconds['verify']:.1f} s ({info['differences']} differences)")

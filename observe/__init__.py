@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import assets, errors, i18n, security
 from . import config as config_module
-from .dbtypes import sqlite_pragmas
+from .dbtypes import connection_settings
 from .extensions import babel, csrf, db, login_manager, migrate
 from .jsontext import BoundedJSONProvider
 
@@ -64,7 +64,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
     with app.app_context():
-        sqlite_pragmas(db.engine)
+        connection_settings(db.engine)
     domains.auth_login.init_app(app)
     assets.init_app(app)
     errors.register(app)

@@ -24,13 +24,14 @@ from ..templates_ import measures as derived
 from ..templates_.items import log_column_item
 from ..templates_.models import Template, TemplateVersion
 from ..visits.display import measure_display
-from ..visits.models import Observation, Visit
+from ..visits import lesson_values
+from ..visits.rollups import InsightCount
 from .aggregates import Cell, aggregate, with_rollups
 from .filters import Filters, Shape
 from .formatting import (CHOICE_TYPES, choice_labels, fmt_headline, fmt_number, fmt_share, headline, item_code,
                          item_title, label_text)
 from .periods import month_range, months_between, previous_period, recent_terms, term_label, term_of, term_range
-from .statements import ANSWERS, SCHOOLS, run, statements_for
+from .statements import SCHOOLS, run, statements_for
 from .thresholds import HIDDEN, Threshold
 
 # The names the views, tests and benchmark reach through this module.
@@ -160,22 +161,22 @@ def version_documents(school_ids: tuple[int, ...], template_key: str | None, *, 
                 break
     documents = dict(db.session.execute(_DOCUMENTS, {"ids": ids}).all()) if ids else {}
     return [documents[version_id] for version_id in ids]
-# Templates with at least one completed observation (answer rows exist only for those): an index
-# probe per template on ix_answers_dashboard (school_id, template_key, ...), whatever the history.
+
+
+# Templates with observations the dashboard counts: an index probe per template into the monthly
+# counts (observe.visits.rollups), whatever the history. (Probing the answer rows instead, PostgreSQL
+# chose to hash every answer row of the schools: 130 ms at 50,000 observations, ten times that at 500,000.)
 _TEMPLATES = (select(Template.key, Template.title, Template.kind)
               .where(Template.school_id.in_(SCHOOLS),
-                     select(ANSWERS.c.id).where(ANSWERS.c.school_id == Template.school_id,
-                                                ANSWERS.c.template_key == Template.key).exists())
+                     select(InsightCount.id).where(InsightCount.school_id == Template.school_id,
+                                                   InsightCount.template_key == Template.key).exists())
               .order_by(Template.key))
-# Completed observations per template in a period: run only when the page opens without a template.
-_TEMPLATE_USE = (select(Template.key, func.count(Observation.id))
-                 .join(TemplateVersion, TemplateVersion.template_id == Template.id)
-                 .join(Observation, Observation.template_version_id == TemplateVersion.id)
-                 .join(Visit, Visit.id == Observation.visit_id)
-                 .where(Observation.school_id.in_(SCHOOLS), Observation.status == "complete",
-                        Visit.started_at >= bindparam("since"), Visit.started_at < bindparam("before"))
-                 .group_by(Template.key))
-_SUBJECTS_AND_YEARS = select(Visit.subject, Visit.year_group).where(Visit.school_id.in_(SCHOOLS)).distinct()
+# Observations per template in the period's months (the monthly counts: choosing which template the
+# page opens on needs no day-exact figure): run only when the page opens without a template.
+_TEMPLATE_USE = (select(InsightCount.template_key, func.sum(InsightCount.observations))
+                 .where(InsightCount.school_id.in_(SCHOOLS),
+                        InsightCount.month.between(bindparam("month_from"), bindparam("month_to")))
+                 .group_by(InsightCount.template_key))
 
 
 def item_catalogue(school_ids: tuple[int, ...], template_key: str | None) -> list[dict]:
@@ -358,18 +359,13 @@ def most_used_template(school_ids: tuple[int, ...], start: dt.date, end: dt.date
                        choices: list[tuple[str, str, str]]) -> str:
     """The template the page opens on: the one with the most completed observations in the period
     (the first choice when the period has none; "" when there is no choice)."""
-    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.timezone.utc)
-    before = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.timezone.utc)
-    used = dict(db.session.execute(_TEMPLATE_USE, {"schools": list(school_ids), "since": since,
-                                                   "before": before}).all())
+    used = dict(db.session.execute(_TEMPLATE_USE, {"schools": list(school_ids), "month_from": f"{start:%Y-%m}",
+                                                   "month_to": f"{end:%Y-%m}"}).all())
     keys = [key for key, _title, _kind in choices]
     return max(keys, key=lambda key: used.get(key, 0), default="")  # max keeps the first of equals
 
 
 def visit_values(school_ids: tuple[int, ...]) -> tuple[list[str], list[str]]:
-    """The distinct subjects and year groups recorded on visits in these schools (one pass over the visits)."""
-    pairs = db.session.execute(_SUBJECTS_AND_YEARS, {"schools": list(school_ids)}).all()
-    subjects = sorted({subject for subject, _year in pairs if subject})
-    years = sorted({year for _subject, year in pairs if year})
-    return subjects, years
+    """The subjects and year groups recorded on visits in these schools (kept as visits are written)."""
+    return lesson_values.choices(school_ids)
 

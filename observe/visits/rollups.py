@@ -39,6 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..schools.models import School
+from . import lesson_values
 from .models import Observation, ObservationAnswer, Visit
 
 # Peer observations reach leadership only as counts, and only when the observed teacher shared them.
@@ -392,6 +393,7 @@ def rebuild() -> None:
     for table, source in zip(TABLES, org_sources()):
         connection.execute(insert(table).from_select(_org_columns(table), source))
     connection.execute(delete(InsightStale))
+    lesson_values.rebuild(connection)
 
 
 def _normalised(rows) -> dict:
@@ -420,7 +422,7 @@ def verify() -> list[str]:
         kept = connection.execute(select(*(table.c[name] for name in _org_columns(table)))
                                   .where(table.c.organisation_id.is_not(None))).all()
         problems += _differences(f"{table.name} (organisation)", fresh(kept), fresh(connection.execute(source).all()))
-    return problems
+    return problems + lesson_values.missing(connection)
 
 
 def _differences(name: str, kept_rows, wanted_rows) -> list[str]:

@@ -33,7 +33,7 @@ from ..sync.records import CONFLICT, CREATED, UNCHANGED, UPDATED, RecordType, Re
 from ..sync.revisions import INSERT_REVISIONS, continues_own_writes, record_revision, revision_values
 from ..templates_ import items
 from ..templates_.models import TemplateVersion
-from . import answer_rows, sync_merge
+from . import answer_rows, lesson_values, sync_merge
 from .form_versions import form_versions, parse_fields, stored_notes, template_version
 from .models import Observation, ObservationStatus, Visit, VisitKind, VisitStatus
 from .sync_rules import (apply_visit_values, check_teacher, find_observation, find_visit, incoming_content,
@@ -145,6 +145,7 @@ class ObservationRecord(RecordType):
                         "observer_id": user.id, "created_by_id": user.id, "template_version_id": data["_version"].id,
                         "status": visit_status(VisitStatus.IN_PROGRESS, data["status"]), **values})
                 visit_ids = dict(connection.execute(_INSERT_VISITS, visit_rows).all())
+                lesson_values.keep(connection, visit_rows)
                 obs_ids = dict(connection.execute(_INSERT_OBSERVATIONS, [{
                     "uuid": data["uuid"], "school_id": school.id, "visit_id": visit_ids[data["visit"]["uuid"]],
                     "author_id": user.id, "template_version_id": data["_version"].id, "answers": data["_answers"],

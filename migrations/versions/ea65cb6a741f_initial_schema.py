@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5a4ed42b18bc
+Revision ID: ea65cb6a741f
 Revises: 
-Create Date: 2026-12-04 18:52:17.230883
+Create Date: 2026-12-04 21:31:57.503805
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '5a4ed42b18bc'
+revision = 'ea65cb6a741f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -201,6 +201,13 @@ def upgrade():
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_user_id'), ['user_id'], unique=False)
 
+    op.create_table('lesson_values',
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('field', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_lesson_values_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('school_id', 'field', 'value', name=op.f('pk_lesson_values'))
+    )
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -693,6 +700,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_memberships_school_id'))
 
     op.drop_table('memberships')
+    op.drop_table('lesson_values')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitations_user_id'))
 
