@@ -183,6 +183,8 @@ class PeerVisitForm(FlaskForm):
     data_method = TextAreaField(_l("Data method"), validators=[Optional(), Length(max=1000)],
                                 description=_l("For example a timed log and quotes, question types, who takes part"))
     summary_to_principal = BooleanField(_l("Send a summary (focus theme and counts only) to the principal"))
+    # The school's published peer templates, its default for peer visits first (shown when there are several).
+    template_version_id = SelectField(_l("Template"), coerce=int, validators=[Optional()])
 
 
 class PeerSummaryForm(FlaskForm):

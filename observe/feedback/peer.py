@@ -143,8 +143,9 @@ def is_current(group, today: dt.date | None = None) -> bool:
 
 def plan_peer_visit(owner, group, *, observer_id: int, scheduled_at: dt.datetime, focus_text: str,
                     data_method: str = "", subject: str | None = None, year_group: str | None = None,
-                    summary_to_principal: bool = False) -> Visit:
-    """The observed teacher (`owner`) books a colleague from the group to observe them."""
+                    summary_to_principal: bool = False, template_version_id: int | None = None) -> Visit:
+    """The observed teacher (`owner`) books a colleague from the group to observe them, on the
+    school's default peer template or another of its published peer templates (`template_version_id`)."""
     errors = {}
     if group.status != PeerGroupStatus.CONFIRMED:
         errors["observer_id"] = [_("The group must be confirmed by a principal first.")]
@@ -158,13 +159,18 @@ def plan_peer_visit(owner, group, *, observer_id: int, scheduled_at: dt.datetime
     if observer is not None and not (has_accepted(group, owner.id) and has_accepted(group, observer.id)):
         errors["observer_id"] = [_("You and %(name)s must both accept the group first.", name=observer.name)]
     versions = svc.template_versions_for(group_school(group), "peer")
+    version = versions[0] if versions else None
+    if template_version_id is not None:
+        version = next((v for v in versions if v.id == template_version_id), None)
+        if version is None and versions:
+            errors["template_version_id"] = [_("Choose a template of this school.")]
     if not versions:
         errors["observer_id"] = [_("No peer observation template is published at this school yet.")]
     if errors:
         raise ValidationFailed("", errors)
     visit = Visit(school_id=group.school_id, kind=VisitKind.PEER, status=VisitStatus.PLANNED,
                   purpose=Purpose.PEER_LEARNING, observer_id=observer.id, teacher_id=owner.id,
-                  template_version_id=versions[0].id, scheduled_at=scheduled_at, subject=subject or None,
+                  template_version_id=version.id, scheduled_at=scheduled_at, subject=subject or None,
                   year_group=year_group or None, peer_group_id=group.id, focus_text=focus_text.strip(),
                   focus_item_keys=[], preconference={"data_method": data_method.strip()},
                   summary_to_principal=summary_to_principal, created_by_id=owner.id)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..auth import permissions as perm
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..templates_.choice import version_choices
 from ..visits.models import PeerGroup, PeerGroupStatus
 from . import peer
 from . import services as svc
@@ -127,6 +128,7 @@ def peer_visit_new(group_id):
         abort(403)
     form = PeerVisitForm()
     form.observer_id.choices = [(m.id, m.name) for m in group.members if m.id != current_user.id]
+    form.template_version_id.choices = version_choices(svc.template_versions_for(peer.group_school(group), "peer"))
     status = 200
     if form.validate_on_submit():
         try:
@@ -134,7 +136,8 @@ def peer_visit_new(group_id):
                 current_user, group, observer_id=form.observer_id.data,
                 scheduled_at=svc.local_to_utc(form.scheduled_at.data), focus_text=form.focus_text.data or "",
                 data_method=form.data_method.data or "", subject=form.subject.data, year_group=form.year_group.data,
-                summary_to_principal=form.summary_to_principal.data)
+                summary_to_principal=form.summary_to_principal.data,
+                template_version_id=form.template_version_id.data)
         except ValidationFailed as exc:
             db.session.rollback()
             attach_form_errors(form, exc)

@@ -8,6 +8,7 @@ template in use does apply at once (the latest version of a template is always t
 """
 from __future__ import annotations
 
+from flask_babel import get_locale, gettext as _
 from sqlalchemy import select
 
 from ..dbtypes import utcnow
@@ -63,14 +64,30 @@ def usable_version_of(school, kind: str, template_id) -> TemplateVersion | None:
     return next((v for v in usable_versions(school, kind) if str(v.template_id) == str(template_id)), None)
 
 
+def version_choices(versions: list[TemplateVersion]) -> list[tuple[int, str]]:
+    """(version id, label) for a form's template list, as `usable_versions` orders them: the first
+    one, the school's default, says so."""
+    return [(v.id, _version_label(v, default=index == 0)) for index, v in enumerate(versions)]
+
+
+def _version_label(version: TemplateVersion, *, default: bool) -> str:
+    title = version.template.title or {}
+    name = title.get(str(get_locale())) or title.get("sv") or title.get("en") or version.template.key
+    if not default:
+        return f"{name} (v{version.number})"
+    marker = _("the school's default")
+    return f"{name} (v{version.number}) ({marker})"
+
+
 def set_default(school, kind: str, template_id: int, user) -> None:
     """Make `template_id` the school's default for new visits of `kind`. Raises NotUsable. Flushes."""
     wanted = str(VISIT_TO_TEMPLATE_KIND[kind])
     if usable_version_of(school, wanted, template_id) is None:
         raise NotUsable(template_id)
+    set_by_id = getattr(user, "id", None)  # read first: loading an expired user flushes the session
     row = db.session.get(TemplateDefault, (school.id, wanted))
     if row is None:
         row = TemplateDefault(school_id=school.id, visit_kind=wanted)
         db.session.add(row)
-    row.template_id, row.set_by_id, row.set_at = int(template_id), getattr(user, "id", None), utcnow()
+    row.template_id, row.set_by_id, row.set_at = int(template_id), set_by_id, utcnow()
     db.session.flush()

@@ -20,6 +20,7 @@ from ..feedback import ics
 from ..feedback import services as svc
 from ..feedback.forms import PlanForm, PreconferenceForm, attach_errors
 from ..feedback.models import NextStep
+from ..templates_.choice import version_choices
 from . import services as visit_services
 from .models import Visit, VisitKind, VisitStatus
 
@@ -60,7 +61,7 @@ def new():
     form = PlanForm()
     form.teacher_id.choices = [(0, _("Choose a teacher"))] + [(t.id, t.name) for t in svc.teachers(school)]
     versions = svc.template_versions_for(school, "planned")
-    form.template_version_id.choices = [(v.id, _version_label(v)) for v in versions]
+    form.template_version_id.choices = version_choices(versions)
     form.access.choices = [(u.id, u.name) for u in svc.staff(school) if u.id != current_user.id]
     if request.method == "GET":
         if versions:
@@ -171,12 +172,6 @@ def _uuid_or_404(value: str):
         return uuid.UUID(value)
     except ValueError:
         abort(404)
-
-
-def _version_label(version) -> str:
-    title = version.template.title or {}
-    name = title.get(str(get_locale())) or title.get("sv") or title.get("en") or version.template.key
-    return f"{name} (v{version.number})"
 
 
 def _focus_choices(visit) -> list[tuple[str, str]]:
