@@ -43,9 +43,16 @@ async function cacheFirst(request) {
   return cached || fetch(request);
 }
 
+const PAGE_KEY_PARAMS = OBSERVE.pageKeyParams || [];
+
+/** The page cache's key: the path, plus the parameters that make another page (a walkthrough's
+ * `?template=`); ?draft=… and friends show the same cached page. */
 function pageKey(url) {
   const parsed = new URL(url);
-  return parsed.origin + parsed.pathname; // ?draft=… and friends show the same cached page
+  const kept = new URLSearchParams();
+  PAGE_KEY_PARAMS.forEach((name) => { if (parsed.searchParams.get(name)) kept.set(name, parsed.searchParams.get(name)); });
+  const query = kept.toString();
+  return parsed.origin + parsed.pathname + (query ? `?${query}` : '');
 }
 
 function isWantedPage(url, response) {
@@ -61,9 +68,12 @@ async function storePage(url, response) {
   await cache.put(pageKey(url), response);
 }
 
+/** The saved copy of a page; for a template the device does not keep (published since the last warm),
+ * the path's own page (the school's default form, which then says that it is not the one picked). */
 async function cachedPage(url) {
   const cache = await caches.open(PAGES_CACHE);
-  return cache.match(pageKey(url));
+  const parsed = new URL(url);
+  return (await cache.match(pageKey(url))) || cache.match(parsed.origin + parsed.pathname);
 }
 
 async function offlineFallback(url) {

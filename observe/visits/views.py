@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid as uuid_mod
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -71,17 +71,15 @@ def new_spontaneous():
     if teacher != "anonymous" and (teacher_id is None or not services.is_teacher_at(school, teacher_id)):
         abort(404)
     picked = request.args.get("template", type=int)
-    version, default = services.walkthrough_version(school, picked), services.walkthrough_version(school)
+    version = services.walkthrough_version(school, picked)
     if picked and version is None:
         abort(404)  # not a template a walkthrough at this school may use
     if version is None:
         flash(_("No walkthrough template is published at this school yet."), "error")
         return redirect(url_for("visits.new"))
     values = services.new_visit_values(teacher_id, request.args.get("subject"), request.args.get("year_group"))
-    response = make_response(_render_form(version, values, {}, {}))
-    if version.id != default.id:  # the offline copy of this page stays the school's default walkthrough
-        response.headers["X-Observe-Offline"] = "0"
-    return response
+    # Each template's form is kept offline under its own `?template=` (observe/pwa/services.py).
+    return _render_form(version, values, {}, {})
 
 
 @bp.route("/<uuid:visit_uuid>/observe")

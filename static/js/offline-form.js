@@ -243,10 +243,16 @@ export class OfflineForm {
     }
   }
 
-  /** Only the school's default walkthrough form is kept offline: say so if another template was picked. */
+  /** Every template one may pick is kept offline under its own `?template=`; one the device does not
+   * keep yet (published since it was last online) gets the default form: say so, never silently. */
   notePickedTemplate(template) {
     const note = document.querySelector('[data-template-other]');
-    if (note && template && note.dataset.templateId !== template) note.hidden = false;
+    if (!note || !template || note.dataset.templateId === template) return;
+    note.hidden = false;
+    // The draft's link (and a reload) must open this form again, not the picked template's form.
+    const params = new URLSearchParams(location.search);
+    params.delete('template');
+    history.replaceState(history.state, '', `${location.pathname}${params.toString() ? `?${params}` : ''}`);
   }
 
   title() {

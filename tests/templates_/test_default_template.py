@@ -11,7 +11,7 @@ from observe.extensions import db
 from observe.templates_.models import Template
 from observe.templates_.services import add_item, create_template, install_defaults, latest_version_for, publish
 
-from ..conftest import csrf_token
+from ..conftest import csrf_token, login
 
 
 @pytest.fixture
@@ -94,9 +94,7 @@ def test_the_observer_picks_another_template_when_starting(login_as, principal, 
     response = client.get(f"/visits/new/spontaneous?teacher={teacher.id}&template={templates['runda']}")
     html = response.get_data(as_text=True)
     assert form_version(html) == version_of(templates["runda"]) and "Vår egen runda" in html
-    assert response.headers.get("X-Observe-Offline") == "0"  # the offline copy stays the default form
-    default = client.get(f"/visits/new/spontaneous?teacher={teacher.id}&template={templates['walkthrough']}")
-    assert "X-Observe-Offline" not in default.headers
+    assert response.headers.get("X-Observe-Offline") != "0"  # kept offline too, under its own ?template=
     for refused in (templates["plan2"], 999999):  # a planned template, an unknown id
         assert client.get(f"/visits/new/spontaneous?teacher={teacher.id}&template={refused}").status_code == 404
     values = {name: re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', html).group(1)
@@ -105,3 +103,26 @@ def test_the_observer_picks_another_template_when_starting(login_as, principal, 
     saved = client.post("/visits/save", data={**values, "action": "finish", "a.Q1": "yes"})
     assert saved.status_code == 302
     assert "Vår egen runda" in client.get(saved.headers["Location"]).get_data(as_text=True)
+
+
+def test_every_template_one_may_pick_is_kept_for_offline_use(app, login_as, principal, teacher, school, templates):
+    """The pages the device keeps: the default form, and the form of each other walkthrough template
+    the start page offers (not planned or peer templates, not archived ones); a teacher, who starts no
+    walkthroughs, gets none of them."""
+    client = login_as(principal)
+    urls = client.get("/offline-pages.json").get_json()["urls"]
+    assert "/visits/new/spontaneous" in urls
+    start = client.get("/visits/new").get_data(as_text=True)
+    offered = re.findall(r'<option value="(\d+)"', start[start.index('id="template"'):])
+    picked = [url for url in urls if "template=" in url]
+    assert picked == [f"/visits/new/spontaneous?template={tid}" for tid in offered[1:]]  # the default is the plain one
+    assert f"/visits/new/spontaneous?template={templates['runda']}" in picked
+    assert f"template={templates['plan2']}" not in " ".join(picked)
+    assert all(client.get(url).status_code == 200 for url in picked)
+    assert post(client, f"/templates/{templates['runda']}/status", {"status": "archived"}).status_code == 302
+    after = [url for url in client.get("/offline-pages.json").get_json()["urls"] if "template=" in url]
+    assert after == [url for url in picked if not url.endswith(f"={templates['runda']}")]
+    teacher_client = app.test_client()
+    login(teacher_client, teacher)
+    teacher_urls = teacher_client.get("/offline-pages.json").get_json()["urls"]
+    assert not [url for url in teacher_urls if "template=" in url]
