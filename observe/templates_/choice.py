@@ -76,7 +76,7 @@ def _version_label(version: TemplateVersion, *, default: bool) -> str:
     if not default:
         return f"{name} (v{version.number})"
     marker = _("the school's default")
-    return f"{name} (v{version.number}) ({marker})"
+    return f"{name} (v{version.number}, {marker})"
 
 
 def set_default(school, kind: str, template_id: int, user) -> None:

@@ -51,7 +51,7 @@ def test_the_teacher_picks_another_published_peer_template(app, teacher, colleag
     group = make_pair()
     c = login_en(app.test_client(), teacher)
     page = booking_page(c, group)
-    assert template_options(page) == [(str(peer_version.id), "Peer observation (v1) (the school's default)"),
+    assert template_options(page) == [(str(peer_version.id), "Peer observation (v1, the school's default)"),
                        (str(questions_version.id), "Questions in the classroom (v1)")]
     response = post(c, f"/feedback/peer/groups/{group.id}/visit",
                     booking(colleague, template_version_id=questions_version.id))
