@@ -43,14 +43,16 @@ async function cacheFirst(request) {
   return cached || fetch(request);
 }
 
-const PAGE_KEY_PARAMS = OBSERVE.pageKeyParams || [];
+// [path regex, [parameter names]]: the parameters that make another page on that path.
+const PAGE_KEY_PARAMS = Object.entries(OBSERVE.pageKeyParams || {}).map(([source, names]) => [new RegExp(source), names]);
 
-/** The page cache's key: the path, plus the parameters that make another page (a walkthrough's
+/** The page cache's key: the path, plus the parameters that make another page there (a walkthrough's
  * `?template=`); ?draft=… and friends show the same cached page. */
 function pageKey(url) {
   const parsed = new URL(url);
   const kept = new URLSearchParams();
-  PAGE_KEY_PARAMS.forEach((name) => { if (parsed.searchParams.get(name)) kept.set(name, parsed.searchParams.get(name)); });
+  const [, names] = PAGE_KEY_PARAMS.find(([pattern]) => pattern.test(parsed.pathname)) || [null, []];
+  names.forEach((name) => { if (parsed.searchParams.get(name)) kept.set(name, parsed.searchParams.get(name)); });
   const query = kept.toString();
   return parsed.origin + parsed.pathname + (query ? `?${query}` : '');
 }
@@ -72,8 +74,10 @@ async function storePage(url, response) {
  * the path's own page (the school's default form, which then says that it is not the one picked). */
 async function cachedPage(url) {
   const cache = await caches.open(PAGES_CACHE);
+  const key = pageKey(url);
   const parsed = new URL(url);
-  return (await cache.match(pageKey(url))) || cache.match(parsed.origin + parsed.pathname);
+  const plain = parsed.origin + parsed.pathname;
+  return (await cache.match(key)) || (key !== plain ? cache.match(plain) : undefined);
 }
 
 async function offlineFallback(url) {

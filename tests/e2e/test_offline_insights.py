@@ -38,4 +38,6 @@ def test_dashboard_opened_online_shows_its_charts_offline(live_server, context, 
 
     page.goto(f"{base}/insights/?period=month")  # other filters offline: the saved figures, not an error
     assert page.locator("svg.chart-heat").is_visible()
+    page.goto(f"{base}/insights/?template={version.template.key}")  # a template filter too
+    assert page.locator("svg.chart-heat").is_visible()
     network.on()

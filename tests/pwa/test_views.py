@@ -52,6 +52,13 @@ def test_same_files_same_worker_and_a_new_build_a_new_cache_name(app, client):
     assert worker_config(client.get("/sw.js"))["version"] == version
 
 
+def test_only_the_walkthrough_form_is_kept_once_per_template(client):
+    """`?template=` makes another saved page on the walkthrough form only (the insights dashboard's
+    template filter still shows its one saved copy)."""
+    config = worker_config(client.get("/sw.js"))
+    assert config["pageKeyParams"] == {r"^/visits/new/spontaneous/?$": ["template"]}
+
+
 def test_worker_never_activates_itself(client):
     body = client.get("/sw.js").get_data(as_text=True)
     calls = [line.strip() for line in body.splitlines() if "skipWaiting()" in line and not line.strip().startswith("//")]
