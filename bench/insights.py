@@ -232,10 +232,8 @@ def _timed(fn) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def interleaved(app, client, service_fn, sql_fn, url, repeat=REPEAT) -> dict[str, tuple[float, float]]:
-    """Median wall-clock and CPU seconds of the service, the page and the hand SQL, timed in turns
-    (service, page, SQL, service, ...) after one warm-up each, so a busy spell on this shared
-    machine slows all three alike instead of whichever happened to be timed then."""
+def view_runs(app, client, service_fn, sql_fn, url) -> dict:
+    """The three things timed per view: the service, the HTTP page and the hand SQL."""
     def page():
         response = client.get(url)
         assert response.status_code == 200, response.status_code
@@ -246,10 +244,16 @@ def interleaved(app, client, service_fn, sql_fn, url, repeat=REPEAT) -> dict[str
                 return _timed(fn)
         return run
 
-    runs = {"service": in_context(service_fn), "page": lambda: _timed(page), "sql": in_context(sql_fn)}
+    return {"service": in_context(service_fn), "page": lambda: _timed(page), "sql": in_context(sql_fn)}
+
+
+def interleaved(runs: dict, repeat=REPEAT) -> dict:
+    """Median wall-clock and CPU seconds of each run, timed in turns (a, b, c, a, ...) after one warm-up
+    each, so a busy spell on this shared machine slows all of them alike instead of whichever happened
+    to be timed then (the growth table times both sizes of a view in the same turns)."""
     for run in runs.values():
         run()  # warm the page cache and the statement cache
-    samples: dict[str, list] = {name: [] for name in runs}
+    samples: dict = {name: [] for name in runs}
     for _ in range(repeat):
         for name, run in runs.items():
             samples[name].append(run())
@@ -339,19 +343,27 @@ def cases(info: dict) -> list[tuple]:
     ]
 
 
-def time_views(app, info: dict, repeat: int) -> list[tuple]:
+def views(app, info: dict) -> list[tuple[str, dict]]:
+    """(label, runs) per timed view (see view_runs)."""
     from observe.insights import services
     from observe.schools.models import Organisation
 
     with app.app_context():
         threshold = services.Threshold.for_organisation(db.session.get(Organisation, info["organisation"]))
-    rows, clients = [], {}
+    out, clients = [], {}
     for label, school_ids, a, b, url, email in cases(info):
         if email not in clients:
             clients[email] = logged_in(app, email)
         filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned")
-        times = interleaved(app, clients[email], lambda f=filters: services.dashboard(f, threshold),
-                            lambda s=school_ids, a=a, b=b: hand_sql(s, "planned", a, b), url, repeat)
+        out.append((label, view_runs(app, clients[email], lambda f=filters: services.dashboard(f, threshold),
+                                     lambda s=school_ids, a=a, b=b: hand_sql(s, "planned", a, b), url)))
+    return out
+
+
+def time_views(app, info: dict, repeat: int) -> list[tuple]:
+    rows = []
+    for label, runs in views(app, info):
+        times = interleaved(runs, repeat)
         rows.append((label, times["service"], times["page"], times["sql"]))
     return rows
 
@@ -367,14 +379,15 @@ def _footer(app) -> str:
 
 def growth(sizes: list[int], database: str | None, repeat: int, keep: str | None = None,
            reuse: bool = False) -> None:
-    """Build each size in turn (same municipality: 150 schools, 33 teachers each, five school years) and
-    print, per view, the page time at each size, the growth, and the hand SQL at the largest size.
+    """Build each size in turn (same municipality: 150 schools, 33 teachers each, five school years), time
+    each view at every size in the same turns, and print per view the page time at each size, the growth,
+    and the hand SQL at the largest size.
     keep: a folder for the SQLite files (PostgreSQL: the databases are kept); reuse: time what keep holds
     (the rollups are rebuilt and verified first, so changed code is measured on the same data)."""
     import shutil
 
     shape = {"schools_n": 150, "teachers_n": 33, "days": 5 * 365}
-    results = {}
+    apps, timed = {}, {}
     for n in sizes:
         workdir = keep or tempfile.mkdtemp(prefix="observe-bench-")
         Path(workdir).mkdir(parents=True, exist_ok=True)
@@ -385,21 +398,30 @@ def growth(sizes: list[int], database: str | None, repeat: int, keep: str | None
             if path.exists() and not reuse:
                 path.unlink()
             url = f"sqlite:///{path}"
-        app = _open(url, workdir)
+        app = apps[n] = _open(url, workdir)
         info, seconds = rebuilt(app) if reuse else build(app, n, **shape)
         print(f"{n:,} observations, {info['answers']:,} answer rows: generated in {seconds['generate']:.0f} s, "
               f"rollups built in {seconds['rollups']:.1f} s, verified in {seconds['verify']:.1f} s "
               f"({info['differences']} differences)", flush=True)
-        results[n] = time_views(app, info, repeat)
-        footer = _footer(app)
+        timed[n] = views(app, info)
+    # Each view at every size in the same turns (the hand SQL at the largest size only).
+    small, large = sizes[0], sizes[-1]
+    results = {n: [] for n in sizes}
+    for index, (label, _runs) in enumerate(timed[small]):
+        runs = {(n, name): run for n in sizes for name, run in timed[n][index][1].items()
+                if name != "sql" or n == large}
+        times = interleaved(runs, repeat)
+        for n in sizes:
+            results[n].append((label, times[(n, "service")], times[(n, "page")], times.get((n, "sql"))))
+    footer = _footer(apps[large])
+    for n, app in apps.items():
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
         if not keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(app.instance_path, ignore_errors=True)
             if database:
                 _postgres_database(database, f"observe_bench_{n}")  # leave an empty database
-    small, large = sizes[0], sizes[-1]
     for title, index in (("page time (HTTP)", 2), ("service (the figures, no HTML)", 1)):
         print(f"\n{title}, wall-clock median per view; hand SQL over the answer rows at {large:,}")
         print(f"{'view':46} {f'{small:,}':>9} {f'{large:,}':>9} {'growth':>7} {'hand SQL':>9} {'SQL/this':>9}")
