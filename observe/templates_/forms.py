@@ -1,6 +1,7 @@
-"""WTForms for the template pages. A scale's own levels and the options of a checklist or choice are
-typed in rows of fields (with spare empty rows, so no JavaScript is needed to add one); interval codes
-are still lines of text, `key | Svenska | English`. The lines an older page posted are still read."""
+"""WTForms for the template pages. A scale's own levels, the options of a checklist or choice, an interval
+sheet's codes and its choice groups per interval, and a timed log's own columns are typed in rows of fields
+(with spare empty rows, so no JavaScript is needed to add one). The lines of text an older page posted
+(`key | Svenska | English`) are still read."""
 from __future__ import annotations
 
 import re
@@ -9,17 +10,20 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .items import levels_for
-from .schemas import SCALE_PRESETS, TemplateFormatError
+from .schemas import INTERVAL_PARTS, SCALE_PRESETS, TemplateFormatError
 
 _ITEM_PATH = re.compile(r"^sections\[\d+\]\.items\[\d+\]\.?(?P<rest>.*)$")  # an item's path in schema errors
 _DESCRIPTOR_PATH = re.compile(r"^levels\[(?P<i>\d+)\]\.description")  # a level's descriptor, within an item
+# An entry of a list typed in rows (within an item): teacher_codes[2].key, interval_choices[0].options[1].value
+_ROW_PATH = re.compile(r"^(?P<list>teacher_codes|student_codes|interval_choices|columns)(?:\[(?P<i>\d+)\])?"
+                       r"(?P<options>\.options(?:\[(?P<j>\d+)\])?)?(?:\.(?P<field>\w+))?")
 MAX_LEVELS = 10
 
 KIND_CHOICES = [SelectChoice("walkthrough", _l("Walkthrough (short visit)")), SelectChoice("planned", _l("Planned visit")),
@@ -29,6 +33,8 @@ TYPE_CHOICES = [SelectChoice("scale", _l("Scale")), SelectChoice("yes_no", _l("Y
                 SelectChoice("counter", _l("Counter")), SelectChoice("x_of_y", _l("x of y")), SelectChoice("timed_log", _l("Timed log")),
                 SelectChoice("interval", _l("Interval coding"))]
 EVIDENCE_CHOICES = [SelectChoice("optional", _l("Optional")), SelectChoice("required", _l("Required")), SelectChoice("none", _l("No evidence note"))]
+COLUMN_TYPE_CHOICES = [SelectChoice("time", _l("Time (hh:mm)")), SelectChoice("text", _l("Text")),
+                       SelectChoice("choice", _l("Choice (a list)")), SelectChoice("number", _l("Number"))]
 PRESET_CHOICES = [SelectChoice("F4", _l("F4 frequency: not seen … consistently")), SelectChoice("YNO", _l("Yes / no / not observed")),
                   SelectChoice("custom", _l("My own levels"))]
 
@@ -96,8 +102,71 @@ class LevelRowForm(Form):
         return not any((f.data or "").strip() for f in (self.value, self.sv, self.en, self.score))
 
 
+class CodeRowForm(Form):
+    """One code of an interval sheet, typed in fields (labelled with its number in item.html)."""
+    key = StringField(validators=[Optional(), Length(max=40)])  # empty: made from the label
+    sv = StringField(validators=[Optional(), Length(max=200)])
+    en = StringField(validators=[Optional(), Length(max=200)])
+    help_sv = StringField(validators=[Optional(), Length(max=500)])
+    help_en = StringField(validators=[Optional(), Length(max=500)])
+
+    def is_empty(self) -> bool:
+        return not any((f.data or "").strip() for f in (self.key, self.sv, self.en, self.help_sv, self.help_en))
+
+
 MAX_OPTIONS = 30
 SPARE_OPTIONS = 3  # empty rows offered for new options (no JavaScript needed to add one)
+MAX_CODES = 30
+MAX_GROUP_OPTIONS = 10  # a choice group per interval: 2-10 options
+MAX_COLUMN_OPTIONS = 20  # a timed log's choice column: 2-20 options
+MAX_GROUPS = 3
+MAX_COLUMNS = 8
+
+
+def _filled(rows) -> list:
+    """The row forms of a FieldList that have something typed in them (empty spare rows are left out)."""
+    return [row.form for row in rows if not row.form.is_empty()]
+
+
+def _pad(rows, spare: int, most: int, least: int = 0) -> None:
+    """Spare empty rows after the filled ones (at least `least` rows, at most `most`)."""
+    want = min(max(len(_filled(rows)) + spare, least), most)
+    while len(rows) < want:
+        rows.append_entry()
+
+
+def _bi_of(row, prefix: str = "") -> dict:
+    return {"sv": (row[f"{prefix}sv"].data or "").strip(), "en": (row[f"{prefix}en"].data or "").strip()}
+
+
+class ChoiceGroupForm(Form):
+    """A single-choice group answered once per interval (COPUS's engagement level), with its options."""
+    key = StringField(validators=[Optional(), Length(max=20)])  # empty: made from the name
+    sv = StringField(validators=[Optional(), Length(max=200)])
+    en = StringField(validators=[Optional(), Length(max=200)])
+    help_sv = StringField(validators=[Optional(), Length(max=500)])
+    help_en = StringField(validators=[Optional(), Length(max=500)])
+    option_rows = FieldList(FormField(OptionRowForm), max_entries=MAX_GROUP_OPTIONS + 2)
+
+    def is_empty(self) -> bool:
+        return (not any((f.data or "").strip() for f in (self.key, self.sv, self.en, self.help_sv, self.help_en))
+                and not _filled(self.option_rows))
+
+
+class LogColumnForm(Form):
+    """A timed log's own column: its name, type, help, a number column's maximum, a choice column's options."""
+    key = StringField(validators=[Optional(), Length(max=20)])  # empty: made from the name
+    type = SelectField(choices=COLUMN_TYPE_CHOICES, default="text")
+    sv = StringField(validators=[Optional(), Length(max=200)])
+    en = StringField(validators=[Optional(), Length(max=200)])
+    help_sv = StringField(validators=[Optional(), Length(max=500)])
+    help_en = StringField(validators=[Optional(), Length(max=500)])
+    max = IntegerField(validators=[Optional(), NumberRange(1, 100000)])  # a number column's highest value
+    option_rows = FieldList(FormField(OptionRowForm), max_entries=MAX_COLUMN_OPTIONS + 2)
+
+    def is_empty(self) -> bool:  # the type list always posts a value, so it does not count
+        return (not any((f.data or "").strip() for f in (self.key, self.sv, self.en, self.help_sv, self.help_en))
+                and self.max.data is None and not _filled(self.option_rows))
 
 
 def _option_value(label: str, taken: set[str], n: int) -> str:
@@ -106,6 +175,19 @@ def _option_value(label: str, taken: set[str], n: int) -> str:
     base = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:30] or f"o{n}"
     value, k = base, 2
     while value in taken:
+        value, k = f"{base}_{k}", k + 1
+    return value
+
+
+def _part_key(label: str, taken: set[str], prefix: str, n: int) -> str:
+    """A key for a choice group or a log column typed without one: part of an input name, so 1-20 of
+    a-z 0-9 _ starting with a letter (else `prefix`<n>), never a taken one or one the grid uses."""
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:16].strip("_")
+    if not base or not base[0].isalpha():
+        base = f"{prefix}{n}"
+    value, k = base, 2
+    while value in taken or value in INTERVAL_PARTS:
         value, k = f"{base}_{k}", k + 1
     return value
 
@@ -139,8 +221,20 @@ class ItemForm(FlaskForm):
     intervals = IntegerField(_l("Number of intervals"), validators=[Optional(), NumberRange(1, 60)])
     teacher_codes = TextAreaField(_l("Teacher codes, one per line: key | Swedish | English"), validators=[Optional()])
     student_codes = TextAreaField(_l("Student codes, one per line: key | Swedish | English"), validators=[Optional()])
+    teacher_code_rows = FieldList(FormField(CodeRowForm), max_entries=MAX_CODES + SPARE_OPTIONS)  # what the page shows
+    student_code_rows = FieldList(FormField(CodeRowForm), max_entries=MAX_CODES + SPARE_OPTIONS)
+    choice_groups = FieldList(FormField(ChoiceGroupForm), max_entries=MAX_GROUPS)
+    interval_comments = BooleanField(_l("A short comment per interval"))
+    column_rows = FieldList(FormField(LogColumnForm), max_entries=MAX_COLUMNS)
+    # Posted by the item editor that shows every field of the format: what it leaves empty is meant
+    # so (absent, an older page or a script: the fields it does not post are kept as they were).
+    every_field = HiddenField()
     # "K=v" pairs: the earlier item K and the answers v that show this item (none: always shown).
     show_if = MultiCheckboxField(_l("Show this item only when"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_errors: dict[str, list[str]] = {}  # a list of rows' own errors, by the list's name
 
     def fill_from(self, item: dict) -> None:
         """Show an item (a normalised document item) in the form."""
@@ -177,6 +271,18 @@ class ItemForm(FlaskForm):
             self.interval_minutes.data, self.intervals.data = item["interval_minutes"], item["intervals"]
             self.teacher_codes.data = lines([[c["key"], c["label"]["sv"], c["label"]["en"]] for c in item["teacher_codes"]])
             self.student_codes.data = lines([[c["key"], c["label"]["sv"], c["label"]["en"]] for c in item["student_codes"]])
+            for codes, rows in ((item["teacher_codes"], self.teacher_code_rows), (item["student_codes"], self.student_code_rows)):
+                for code in codes[:MAX_CODES]:
+                    rows.append_entry({"key": code["key"], **_row_texts(code)})
+            for group in item.get("interval_choices", [])[:MAX_GROUPS]:
+                self.choice_groups.append_entry({"key": group["key"], **_row_texts(group), "option_rows": [
+                    {"value": o["value"], **_row_texts(o)} for o in group["options"][:MAX_GROUP_OPTIONS]]})
+            self.interval_comments.data = bool(item.get("interval_comments"))
+        if item["type"] == "timed_log":
+            for column in item.get("columns", [])[:MAX_COLUMNS]:
+                self.column_rows.append_entry({"key": column["key"], "type": column["type"], "max": column.get("max"),
+                                               **_row_texts(column), "option_rows": [
+                    {"value": o["value"], **_row_texts(o)} for o in column.get("options", [])[:MAX_COLUMN_OPTIONS]]})
         condition = item.get("show_if")
         self.show_if.data = [f"{condition['item']}={value}" for value in condition["equals"]] if condition else []
         self.max.data = item.get("max")
@@ -223,14 +329,83 @@ class ItemForm(FlaskForm):
             item["max"] = self.max.data
         elif kind == "text" and self.max_length.data:
             item["max_length"] = self.max_length.data
-        elif kind == "timed_log" and self.max_rows.data:
-            item["max_rows"] = self.max_rows.data
+        elif kind == "timed_log":
+            if self.max_rows.data:
+                item["max_rows"] = self.max_rows.data
+            columns = _filled(self.column_rows)
+            if columns:  # none: the classic three columns (time, teacher, students)
+                item["columns"] = self._columns_from_rows(columns)
         elif kind == "interval":
             item["interval_minutes"] = self.interval_minutes.data or 2
             item["intervals"] = self.intervals.data or 10
-            item["teacher_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.teacher_codes.data)]
-            item["student_codes"] = [{"key": p[0], "label": _label(p)} for p in split_lines(self.student_codes.data)]
+            for name, rows, text in (("teacher_codes", self.teacher_code_rows, self.teacher_codes),
+                                     ("student_codes", self.student_code_rows, self.student_codes)):
+                filled = _filled(rows)
+                if filled:
+                    item[name] = self._codes_from_rows(filled)
+                else:  # the lines of text an older page (or a script) posts
+                    item[name] = [{"key": p[0], "label": _label(p)} for p in split_lines(text.data)]
+            groups = _filled(self.choice_groups)
+            if groups:
+                item["interval_choices"] = self._groups_from_rows(groups)
+            if self.interval_comments.data:
+                item["interval_comments"] = True
         return item
+
+    def shows_every_field(self) -> bool:
+        """Posted by the item editor that has a field for everything the format holds."""
+        return self.every_field.data == "1"
+
+    @staticmethod
+    def _codes_from_rows(rows: list) -> list[dict]:
+        taken = {(row.key.data or "").strip() for row in rows} - {""}
+        codes = []
+        for n, row in enumerate(rows, start=1):
+            label, key = _bi_of(row), (row.key.data or "").strip()
+            if not key:
+                key = _option_value(label["sv"] or label["en"], taken, n)
+                taken.add(key)
+            code = {"key": key, "label": label}
+            if any(_bi_of(row, "help_").values()):
+                code["help"] = _bi_of(row, "help_")
+            codes.append(code)
+        return codes
+
+    @classmethod
+    def _groups_from_rows(cls, rows: list) -> list[dict]:
+        taken = {(row.key.data or "").strip() for row in rows} - {""}
+        groups = []
+        for n, row in enumerate(rows, start=1):
+            label, key = _bi_of(row), (row.key.data or "").strip()
+            if not key:
+                key = _part_key(label["en"] or label["sv"], taken, "group", n)
+                taken.add(key)
+            group = {"key": key, "label": label, "options": cls._options_from_rows(_filled(row.option_rows))}
+            if any(_bi_of(row, "help_").values()):
+                group["help"] = _bi_of(row, "help_")
+            groups.append(group)
+        return groups
+
+    @classmethod
+    def _columns_from_rows(cls, rows: list) -> list[dict]:
+        """Each column as the format has it; a column uses only the fields of its type (options for a
+        choice column, the maximum for a number column), as the item uses only its own type's options."""
+        taken = {(row.key.data or "").strip() for row in rows} - {""}
+        columns = []
+        for n, row in enumerate(rows, start=1):
+            label, key = _bi_of(row), (row.key.data or "").strip()
+            if not key:
+                key = _part_key(label["en"] or label["sv"], taken, "column", n)
+                taken.add(key)
+            column = {"key": key, "type": row.type.data, "label": label}
+            if any(_bi_of(row, "help_").values()):
+                column["help"] = _bi_of(row, "help_")
+            if row.type.data == "choice":
+                column["options"] = cls._options_from_rows(_filled(row.option_rows))
+            if row.type.data == "number" and row.max.data is not None:
+                column["max"] = row.max.data
+            columns.append(column)
+        return columns
 
     @staticmethod
     def _options_from_rows(rows: list) -> list[dict]:
@@ -254,6 +429,18 @@ class ItemForm(FlaskForm):
         filled = sum(1 for row in self.option_rows if not row.form.is_empty())
         while len(self.option_rows) < min(filled + SPARE_OPTIONS, MAX_OPTIONS + SPARE_OPTIONS):
             self.option_rows.append_entry()
+
+    def pad_rows(self) -> None:
+        """Spare empty rows for new codes, choice groups (with three options: low, medium, high), log
+        columns and their options, so each can be typed without JavaScript."""
+        for rows in (self.teacher_code_rows, self.student_code_rows):
+            _pad(rows, SPARE_OPTIONS, MAX_CODES + SPARE_OPTIONS)
+        _pad(self.choice_groups, 1, MAX_GROUPS)
+        for group in self.choice_groups:
+            _pad(group.form.option_rows, 2, MAX_GROUP_OPTIONS + 2, least=3)
+        _pad(self.column_rows, 2, MAX_COLUMNS)
+        for column in self.column_rows:
+            _pad(column.form.option_rows, 2, MAX_COLUMN_OPTIONS + 2, least=3)
 
     def validate_show_if(self, field) -> None:
         if len({pair.split("=", 1)[0] for pair in field.data or []}) > 1:
@@ -304,10 +491,16 @@ class ItemForm(FlaskForm):
             self.descriptors.append_entry()
 
     def attach_schema_errors(self, exc: TemplateFormatError) -> list[str]:
-        """Put the document schema's errors on the field they concern; return the rest."""
+        """Put the document schema's errors on the field they concern; return the rest. An error in a
+        row (a code, a choice group or its option, a log column or its option) is said as the import says
+        it — section, item, row, field, what is allowed — under the field and at the top of the page."""
         general = []
-        for path, messages in exc.errors.items():
+        for (path, messages), readable in zip(exc.errors.items(), exc.readable):
             match = _ITEM_PATH.match(path)
+            row_path = _ROW_PATH.fullmatch(match["rest"]) if match else None
+            if row_path and self._attach_row_error(row_path, readable):
+                general.append(readable)
+                continue
             described = _DESCRIPTOR_PATH.match(match["rest"]) if match else None
             if described and int(described["i"]) < len(self.descriptors):
                 entry = self.descriptors[int(described["i"])]
@@ -323,6 +516,38 @@ class ItemForm(FlaskForm):
             else:
                 general.extend(f"{path}: {m}" for m in messages)
         return general
+
+    def _attach_row_error(self, where: re.Match, message: str) -> bool:
+        """Put `message` on the row field `where` names (or its list, at the top of it); False if not found."""
+        rows = {"teacher_codes": self.teacher_code_rows, "student_codes": self.student_code_rows,
+                "interval_choices": self.choice_groups, "columns": self.column_rows}[where["list"]]
+        filled = [row for row in rows if not row.form.is_empty()]  # the document's entries, in order
+        field = where["field"]
+        if where["i"] is None or int(where["i"]) >= len(filled):
+            if len(rows) == 0:  # an older page that typed the codes on lines: the text box says it
+                return False
+            self.row_errors.setdefault(rows.name, []).append(message)
+            return True
+        row = filled[int(where["i"])].form
+        if where["options"]:
+            options = [o for o in row.option_rows if not o.form.is_empty()]
+            if where["j"] is None or int(where["j"]) >= len(options):
+                self.row_errors.setdefault(row.option_rows.name, []).append(message)
+                return True
+            row = options[int(where["j"])].form
+        name = {"label": "sv", "help": "help_sv"}.get(field or "", field)
+        if name and name in row:
+            row[name].errors = list(row[name].errors) + [message]
+        else:
+            self.row_errors.setdefault(row._prefix.rstrip("-"), []).append(message)
+        return True
+
+
+def _row_texts(entry: dict) -> dict:
+    """A code's, group's, column's or option's label and help as the fields of its row."""
+    helped = entry.get("help") or {}
+    return {"sv": entry["label"]["sv"], "en": entry["label"]["en"], "help_sv": helped.get("sv", ""),
+            "help_en": helped.get("en", "")}
 
 
 def lines(rows: list[list[str]]) -> str:

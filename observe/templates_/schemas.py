@@ -671,7 +671,7 @@ class TemplateFormatError(ValueError):
 _STEP = re.compile(r"(?P<name>[A-Za-z_]+)(?:\[(?P<index>\d+)\])?")
 # The schema of each list entry, by the list's name (items and measures are looked up by their type).
 _ENTRY_SCHEMAS = {"levels": "LevelSchema", "options": "OptionSchema", "teacher_codes": "CodeSchema",
-                  "student_codes": "CodeSchema", "interval_choices": "IntervalChoiceSchema",
+                  "student_codes": "CodeSchema", "interval_choices": "IntervalChoiceSchema", "columns": "LogColumnSchema",
                   "part": "TermSchema", "whole": "TermSchema", "count": "TermSchema", "items": None,
                   "sections": "SectionSchema", "measures": "MeasureSchema"}
 
@@ -720,7 +720,7 @@ def readable_error(path: str, messages: list[str], document=None) -> str:
                                                                     or (node or {}).get("item"))
             named = {"levels": _l("level %(n)d", n=n), "options": _l("option %(n)d", n=n),
                      "teacher_codes": _l("teacher code %(n)d", n=n), "student_codes": _l("student code %(n)d", n=n),
-                     "interval_choices": _l("choice group %(n)d", n=n)}.get(name)
+                     "interval_choices": _l("choice group %(n)d", n=n), "columns": _l("column %(n)d", n=n)}.get(name)
             where.append(str(named or f"{name} {n}") + (f" “{label}”" if label else ""))
             schema = globals().get(_ENTRY_SCHEMAS.get(name) or "", None) or (
                 WeightedSchema if name == "items" else schema)

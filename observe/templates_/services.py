@@ -273,9 +273,10 @@ def add_item(template: Template, section_key: str, item_type: str, label: dict) 
 
 
 def keep_unedited(old: dict, new: dict) -> dict:
-    """The designer's item form does not (yet) show every field of the format: keep those from the
-    item as it was, so editing a label never drops an interval sheet's levels, comments or code help,
-    or a timed log's own columns."""
+    """An item posted by a page without a field for everything the format holds (an older designer
+    page, a script): keep those fields from the item as it was, so editing a label never drops an
+    interval sheet's levels, comments or code help, or a timed log's own columns. Today's item editor
+    shows them all (`keep=False` below): what it leaves empty is meant so."""
     if old.get("type") != new.get("type") or new.get("type") not in ("interval", "timed_log"):
         return new
     kept = dict(new)
@@ -294,19 +295,22 @@ def keep_unedited(old: dict, new: dict) -> dict:
     return kept
 
 
-def replace_item(template: Template, key: str, new_item: dict) -> dict:
-    """Put an edited item in place of `key` (the whole document is validated again)."""
+def replace_item(template: Template, key: str, new_item: dict, keep: bool = True) -> dict:
+    """Put an edited item in place of `key` (the whole document is validated again); `keep`: fields
+    the editing page did not show are kept from the item as it was (`keep_unedited`)."""
     document = working_document(template)
     section, index = _find_item(document, key)
-    section["items"][index] = keep_unedited(section["items"][index], new_item)
+    section["items"][index] = keep_unedited(section["items"][index], new_item) if keep else new_item
     return save_draft(template, document)
 
 
-def preview_item(template: Template, key: str, new_item: dict) -> dict:
+def preview_item(template: Template, key: str, new_item: dict, keep: bool = True) -> dict:
     """The edited item as it would be stored (validated with its whole document), without saving."""
     document = working_document(template)
     section, index = _find_item(document, key)
-    new_item = section["items"][index] = keep_unedited(section["items"][index], new_item)
+    if keep:
+        new_item = keep_unedited(section["items"][index], new_item)
+    section["items"][index] = new_item
     loaded = load_document(document)
     return next(item for item in items_of(loaded) if item["key"] == new_item["key"])
 

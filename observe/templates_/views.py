@@ -229,10 +229,11 @@ def item(template_id: int, item_key: str):
         form.fill_from(current)
     elif form.validate():
         try:
+            keep = not form.shows_every_field()  # an older page: keep what it has no field for
             if previewing:  # draw the edited item without saving anything
-                shown = services.preview_item(template, item_key, form.to_item())
+                shown = services.preview_item(template, item_key, form.to_item(), keep=keep)
             else:
-                services.replace_item(template, item_key, form.to_item())
+                services.replace_item(template, item_key, form.to_item(), keep=keep)
         except TemplateFormatError as exc:
             db.session.rollback()
             general = form.attach_schema_errors(exc)
@@ -245,6 +246,7 @@ def item(template_id: int, item_key: str):
     form.pad_descriptors()
     form.pad_options()
     form.pad_levels()
+    form.pad_rows()
     return render_template("templates_/item.html", template=template, item=current, form=form,
                            general_errors=general, shown=shown,
                            condition_sources=_condition_sources(document, current)), status

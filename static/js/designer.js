@@ -80,6 +80,22 @@ function showTypeOptions() {
   update();
 }
 
+// Item editor: a timed log's column shows the fields of its type only (options for a choice column,
+// the highest number for a number column); without this script all are shown and the type decides.
+function showColumnFields() {
+  for (const column of document.querySelectorAll("[data-log-column]")) {
+    const select = column.querySelector("select");
+    if (!select) continue;
+    const update = () => {
+      for (const part of column.querySelectorAll("[data-for-column]")) {
+        part.hidden = part.dataset.forColumn !== select.value;
+      }
+    };
+    select.addEventListener("change", update);
+    update();
+  }
+}
+
 // Item editor: redraw the preview pane (rendered by the server, nothing saved) while typing.
 function livePreview() {
   const form = document.querySelector(".tpl-item-form");
@@ -126,5 +142,6 @@ function showMeasureFields(root = document) {
 }
 
 showTypeOptions();
+showColumnFields();
 showMeasureFields();
 livePreview();

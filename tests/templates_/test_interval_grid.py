@@ -173,14 +173,11 @@ def test_editing_the_sheet_in_the_designer_keeps_its_levels_comments_and_code_he
                     {"file": (io.BytesIO(json.dumps(copus_document()).encode()), "copus.json")},
                     content_type="multipart/form-data")
     tid = int(response.headers["Location"].split("/")[2])
-    form = client.get(f"/templates/{tid}/items/C1").get_data(as_text=True)
-    assert "D/V" in form
-    fields = {name: value for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form)}
-    codes = {name: re.search(rf'<textarea[^>]*name="{name}"[^>]*>\s*([^<]*)</textarea>', form).group(1)
-             for name in ("teacher_codes", "student_codes")}
-    data = {"key": "C1", "type": "interval", "label_sv": "Vad händer?", "label_en": "What happens?",
-            "evidence": "none", "interval_minutes": fields.get("interval_minutes", "2"),
-            "intervals": fields.get("intervals", "25"), **{k: v.replace("&#34;", '"') for k, v in codes.items()}}
+    from .test_designer_rows import editor_fields
+
+    data = editor_fields(client, tid, "C1")  # what the item editor posts: every field of the sheet
+    assert data["teacher_code_rows-8-key"] == "D/V" and data["choice_groups-0-key"] == "engagement"
+    data.update({"label_sv": "Vad händer?", "label_en": "What happens?"})
     response = post(client, f"/templates/{tid}/items/C1", data)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     db.session.expire_all()
@@ -188,3 +185,5 @@ def test_editing_the_sheet_in_the_designer_keeps_its_levels_comments_and_code_he
     assert item["label"]["sv"] == "Vad händer?"
     assert item["interval_choices"][0]["key"] == "engagement" and item["interval_comments"] is True
     assert next(c for c in item["teacher_codes"] if c["key"] == "D/V")["help"]["en"].startswith("Shows")
+    imported = load_document(copus_document())["sections"][0]["items"][0]
+    assert item == {**imported, "label": {"sv": "Vad händer?", "en": "What happens?"}}  # nothing else changed
