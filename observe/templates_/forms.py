@@ -34,7 +34,7 @@ TYPE_CHOICES = [SelectChoice("scale", _l("Scale")), SelectChoice("yes_no", _l("Y
                 SelectChoice("interval", _l("Interval coding"))]
 EVIDENCE_CHOICES = [SelectChoice("optional", _l("Optional")), SelectChoice("required", _l("Required")), SelectChoice("none", _l("No evidence note"))]
 COLUMN_TYPE_CHOICES = [SelectChoice("time", _l("Time (hh:mm)")), SelectChoice("text", _l("Text")),
-                       SelectChoice("choice", _l("Choice (a list)")), SelectChoice("number", _l("Number"))]
+                       SelectChoice("choice", _l("Choice (a list)")), SelectChoice("number", _l("Whole number"))]
 PRESET_CHOICES = [SelectChoice("F4", _l("F4 frequency: not seen … consistently")), SelectChoice("YNO", _l("Yes / no / not observed")),
                   SelectChoice("custom", _l("My own levels"))]
 
