@@ -75,11 +75,14 @@ def _parts(item: dict, value) -> list:
     if kind == "interval":
         seen = len(value)
         parts = []
-        for who, codes in (("teacher", item.get("teacher_codes", [])), ("students", item.get("student_codes", []))):
+        # "Teacher – Other" and "Students – Other": COPUS has codes of the same name on both sides.
+        for who, codes, side in (("teacher", item.get("teacher_codes", []), _("Teacher")),
+                                 ("students", item.get("student_codes", []), _("Students"))):
             for code in codes:
                 hits = sum(1 for cell in value if code["key"] in cell.get(who, []))
                 if hits:
-                    parts.append({lang: _("%(code)s: %(n)d of %(m)d intervals", code=text, n=hits, m=seen)
+                    parts.append({lang: "%s – %s" % (side, _("%(code)s: %(n)d of %(m)d intervals", code=text, n=hits,
+                                                              m=seen))
                                   for lang, text in code["label"].items()})
         for group in item.get("interval_choices") or []:
             for option in group["options"]:

@@ -121,7 +121,7 @@ def test_interval_grid_on_tablet_and_phone(app, live_server, context, page, copu
     visit_uuid = page.input_value("input[name=visit_uuid]")
     page.goto(f"{base}/visits/{visit_uuid}")
     body = page.inner_text("main")
-    assert "Demonstration/video: 1 av 11 intervall" in body
+    assert "Lärare – Demonstration/video: 1 av 11 intervall" in body
     assert "Hög: 1 av 11 intervall" in body
     assert "Film om fotosyntes" in body
     for width, height in SIZES:

@@ -139,7 +139,8 @@ def test_interval_sheet_round_trips_import_publish_visit_page_analys(client, log
     response = client.post("/visits/save", data={**values, "action": "finish", **FIELDS})
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Demonstration/video: 2 av 4 intervall" in page
+    assert "Lärare – Demonstration/video: 2 av 4 intervall" in page  # the side: both have codes named alike
+    assert "Elever – Lyssnar: 1 av 4 intervall" in page
     assert "Engagemang – Hög: 1 av 4 intervall" in page
     assert "2–4 min: Film om celler" in page
     for _n in range(4):  # five visits in all: enough for Analys to show the item
