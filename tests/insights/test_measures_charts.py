@@ -18,7 +18,7 @@ from tests.dates import today
 from observe.extensions import db
 from observe.templates_.services import import_template, publish
 from tests.insights.conftest import record_observation
-from tests.templates_.measure_documents import tally
+from tests.templates_.measure_documents import rubric, tally
 
 # (open, closed, minutes, wait ≥ 3 s, pair talk) per lesson.
 THIS_MONTH = [(8, 12, 30, 9, "yes"), (4, 16, 40, 5, "no"), (10, 6, 25, 11, "yes"), (3, 9, 20, 2, "no"),
@@ -165,3 +165,24 @@ def test_the_workbook_and_the_csv_carry_the_measures_rows_of_the_heatmap_and_the
     assert compared["Frågor per minut"] == (pytest.approx(82 / 150), 0.5)
     assert {row[1] for row in book["Per månad"].iter_rows(min_row=2, values_only=True)} >= {
         "Andel öppna frågor", "Frågor per minut", "Öppna frågor"}
+
+
+def test_a_rubric_domain_average_is_shaded_on_its_items_scale(client, login_as, principal, school, make_user):
+    """An average's row in the heatmap: its figure as the reader writes it, shaded on the 1-4 scale of the
+    items it averages (2.87 lies 62 % of the way from 1 to 4: the fourth of five shades)."""
+    template = import_template(school, principal, json.dumps(rubric()))
+    publish(template, principal)
+    db.session.commit()
+    teachers = [make_user() for _ in range(3)]
+    for n, marks in enumerate([("2", "3", "4"), ("3", "3", "na"), ("4", "2", "2"), ("1", "4", "3"), ("3", "3", "3")]):
+        record_observation(template.latest, teachers[n % 3], today(),
+                           {key: {"value": mark} for key, mark in zip(("d3a", "d3b", "d3c"), marks)})
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    login_as(principal)
+    month = today().strftime("%Y-%m")
+    heat = _section(client.get(f"/insights/?template=rubrik&period=month&month={month}").get_data(as_text=True),
+                    "heat-h")
+    assert _row(heat, "heat-measure-d3_avg") == ["Domän 3, medel", "2,87"]
+    assert _row(heat, "heat-measure-d3_weighted") == ["Domän 3, viktat", "2,9"]
+    cell = heat[heat.index(f"<title>Domän 3, medel · {month}: 2,87</title>"):]
+    assert re.match(r'<title>[^<]*</title><rect class="heat heat-shown heat-3"', cell)
