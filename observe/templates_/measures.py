@@ -31,7 +31,7 @@ def _term_count(term: dict, item: dict, value) -> float | None:
         return float(len(value))
     picked = value if isinstance(value, list) else [value]
     if "equals" in term:
-        return float(sum(1 for v in picked if v in term["equals"]))
+        return float(sum(1 for v in picked if v in _equals(term)))
     return float(len(picked)) if kind == "checklist" else 1.0
 
 
@@ -84,10 +84,16 @@ def for_observation(document: dict, answers: dict) -> list[dict]:
     return out
 
 
+def _equals(term: dict) -> list:
+    """The counted answers; one given as a bare string is one answer, not its letters."""
+    equals = term["equals"]
+    return [equals] if isinstance(equals, str) else list(equals)
+
+
 def _stats_count(term: dict, item: dict, stats) -> float:
     """A term summed over a population: its items' numbers, or the rows of the counted answers."""
     if "equals" in term:
-        return float(sum(stats.by_choice.get(v, 0) for v in term["equals"]))
+        return float(sum(stats.by_choice.get(v, 0) for v in _equals(term)))
     if item["type"] in ("counter", "timed_log"):
         return stats.total
     return float(stats.rows)

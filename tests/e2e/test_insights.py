@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.insights.conftest import make_template, record_observation, simple
+from tests.dates import today as school_today
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path("/tmp/shots-insights")
@@ -23,7 +24,7 @@ def browser_context_args(browser_context_args):
 def test_principal_sees_charts_at_tablet_size(live_server, page, ctx, school, principal, make_user):
     version = make_template(school)
     teachers = [make_user() for _ in range(3)]
-    today = dt.date.today()
+    today = school_today()
     for n in range(6):
         record_observation(version, teachers[n % 3], today, simple(scale=str(n % 4 + 1), counter=n))
     base = live_server.url

@@ -16,6 +16,7 @@ from observe.extensions import db
 from observe.schools.services import save_group
 from tests.pwa.e2e_support import log_in_through_the_form
 from tests.insights.conftest import make_template, record_observation, simple
+from tests.dates import today as school_today
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path("/tmp/shots-insights")
@@ -44,7 +45,7 @@ def test_printed_report_states_what_it_shows_without_the_app_chrome(live_server,
     teachers = [make_user() for _ in range(3)]
     save_group(school, None, "Arbetslag F–3", [t.id for t in teachers])
     db.session.commit()
-    today = dt.date.today()
+    today = school_today()
     for n in range(6):
         record_observation(version, teachers[n % 3], today, simple(scale=str(n % 4 + 1), counter=n),
                            subject="Matematik")

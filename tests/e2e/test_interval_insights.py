@@ -13,6 +13,7 @@ from observe.templates_.schemas import load_document
 from tests.insights.conftest import make_template, record_observation
 from tests.templates_.copus import copus_document
 from tests.pwa.e2e_support import log_in_through_the_form
+from tests.dates import today as school_today
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("OBSERVE_SHOTS", "/tmp/shots-grid"))
@@ -29,7 +30,7 @@ def browser_context_args(browser_context_args):
 def test_engagement_per_interval_in_analys(live_server, page, ctx, school, principal, make_user):
     version = make_template(school, load_document(copus_document()))
     teachers = [make_user(name=f"T{i}") for i in range(5)]
-    today = dt.date.today()
+    today = school_today()
     for n, teacher in enumerate(teachers):
         cells = [{"teacher": ["Lec", "D/V"] if i % 3 == 0 else ["PQ"], "students": ["L"] if i % 2 else ["WG", "T/Q"],
                   "choices": {"engagement": LEVELS[(i + n) % 3 if i > 5 else 2]}} for i in range(25)]

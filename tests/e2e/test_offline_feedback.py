@@ -14,6 +14,7 @@ from observe.visits.models import Observation, Visit
 from tests.pwa.e2e_support import (Network, login, observations, observer, start_walkthrough,  # noqa: F401
                                    type_into, visit_of, wait_finished, wait_form, wait_saved_on_device,
                                    wait_state, walkthrough_school)
+from tests.dates import today as school_today
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +22,7 @@ SUMMARY = "Tydlig start: målet stod på tavlan och eleverna kunde säga det med
 STRENGTH = "Du låter eleverna förklara för varandra"
 EVIDENCE = "Tre par jämförde sina lösningar innan genomgången"
 STEP = "Avsluta med en exit ticket om dagens mål"
-DUE = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+DUE = (school_today() + dt.timedelta(days=14)).isoformat()
 
 
 @pytest.fixture

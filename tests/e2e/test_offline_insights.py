@@ -9,6 +9,7 @@ import pytest
 
 from tests.insights.conftest import make_template, record_observation, simple
 from tests.pwa.e2e_support import TIMEOUT, Network, login
+from tests.dates import today as school_today
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +19,7 @@ def test_dashboard_opened_online_shows_its_charts_offline(live_server, context, 
     version = make_template(school)
     teachers = [make_user() for _ in range(3)]
     for n in range(6):
-        record_observation(version, teachers[n % 3], dt.date.today(), simple(scale=str(n % 4 + 1), counter=n))
+        record_observation(version, teachers[n % 3], school_today(), simple(scale=str(n % 4 + 1), counter=n))
     base = live_server.url
     page.set_default_timeout(TIMEOUT)
     page.set_viewport_size({"width": 1024, "height": 768})

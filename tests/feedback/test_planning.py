@@ -57,7 +57,7 @@ def test_year_group_is_one_of_the_schools_year_groups(app, client, principal, te
 
 def test_planning_a_visit_in_the_past_says_so(app, client, principal, teacher, planned_version):
     login(client, principal)
-    yesterday = stockholm(dt.date.today() - dt.timedelta(days=1), 9, 15)
+    yesterday = stockholm(today() - dt.timedelta(days=1), 9, 15)
     response = _plan(client, teacher, planned_version, at=yesterday)
     assert response.status_code == 422 and "This time has passed" in text(response)
     assert db.session.scalar(select(func.count()).select_from(Visit)) == 0

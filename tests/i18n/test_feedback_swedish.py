@@ -12,8 +12,9 @@ from observe.extensions import db
 from tests.conftest import login
 from tests.feedback.conftest import (make_feedback, make_pair, make_peer_visit, make_planned,  # noqa: F401
                                      peer_version, planned_version, colleague)
+from tests.dates import today as school_today
 
-TODAY = dt.date.today()
+TODAY = school_today()
 
 
 def swedish_client(i18n_app, user):

@@ -12,8 +12,9 @@ from observe.audit.models import AuditEvent
 from observe.auth.models import Role, User
 from observe.extensions import db
 from tests.insights.conftest import make_template, record_observation, simple
+from tests.dates import today as school_today
 
-DAY = dt.date.today()
+DAY = school_today()
 HIDDEN = "too few observations to show"
 
 

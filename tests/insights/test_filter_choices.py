@@ -12,8 +12,9 @@ from observe.visits import lesson_values, rollups
 from observe.visits.lesson_values import LessonValue
 from observe.visits.models import Visit
 from tests.insights.conftest import make_template, record_observation, simple
+from tests.dates import today as school_today
 
-DAY = dt.date.today()
+DAY = school_today()
 
 
 def options(text: str, name: str) -> list[str]:

@@ -9,8 +9,9 @@ from openpyxl import load_workbook
 
 from observe.insights.periods import months_between, term_of, term_range
 from tests.insights.conftest import record_observation, simple
+from tests.dates import today as school_today
 
-DAY = dt.date.today()
+DAY = school_today()
 BEFORE = term_range(term_of(DAY))[0] - dt.timedelta(days=30)  # in the term before
 
 

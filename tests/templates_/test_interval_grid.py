@@ -19,6 +19,7 @@ from observe.templates_.services import default_documents
 from .copus import copus_document
 from .test_engine import render
 from .test_views import post, school_templates  # noqa: F401  (the fixture)
+from tests.dates import today as school_today
 
 FIELDS = {"a.C1.0.teacher": ["Lec", "D/V"], "a.C1.0.students": ["L"], "a.C1.0.engagement": ["medium"],
           "a.C1.1.teacher": ["D/V"], "a.C1.1.engagement": ["high"], "a.C1.1.comment": ["  Film om celler "],
@@ -153,7 +154,7 @@ def test_interval_sheet_round_trips_import_publish_visit_page_analys(client, log
     from observe.insights import services
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        today = dt.date.today()
+        today = school_today()
         filters = services.Filters(school_ids=(school.id,), start=today - dt.timedelta(days=1),
                                    end=today + dt.timedelta(days=1), template_key="copus")
         [c1] = services.dashboard(filters, services.Threshold(min_observations=5, min_teachers=1)).items

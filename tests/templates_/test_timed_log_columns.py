@@ -18,6 +18,7 @@ from observe.templates_.schemas import TemplateFormatError, export_json, import_
 
 from .test_engine import render
 from .test_views import post, school_templates  # noqa: F401  (the fixture)
+from tests.dates import today as school_today
 
 
 def _bi(sv, en):
@@ -140,7 +141,7 @@ def test_a_question_log_round_trips_import_publish_visit_page_and_analys(client,
     assert "08:07 · Sluten · Kör · 0" in page
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        today = dt.date.today()
+        today = school_today()
         filters = services.Filters(school_ids=(school.id,), start=today - dt.timedelta(days=1),
                                    end=today + dt.timedelta(days=1), template_key="questions")
         board = services.dashboard(filters, services.Threshold(min_observations=5, min_teachers=1))

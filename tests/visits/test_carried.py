@@ -17,6 +17,7 @@ from observe.visits.carry import with_shipped_hints
 from observe.visits.models import PeerGroup, Visit
 from tests.conftest import csrf_token, login
 from tests.visits.test_views import form_values
+from tests.dates import today as school_today
 
 PRE = {"lesson_goal": "Eleverna kan jämföra bråk med olika nämnare", "student_activity": "Parvis med bråkstavar",
        "data_method": "Tidslogg över frågor", "feedback_meeting_at": "2030-01-10T14:00:00+00:00"}
@@ -80,8 +81,8 @@ def test_planned_form_without_a_pre_conference_lets_the_observer_write(app, defa
 def test_peer_observer_finds_the_focus_filled_in_and_not_the_other_teachers_next_step(app, defaults, make_user,
                                                                                        teacher):
     colleague = make_user(Role.TEACHER, name="Karin Kollega")
-    group = PeerGroup(school_id=defaults.id, period_start=dt.date.today() - dt.timedelta(days=5),
-                      period_end=dt.date.today() + dt.timedelta(days=30), status="confirmed")
+    group = PeerGroup(school_id=defaults.id, period_start=school_today() - dt.timedelta(days=5),
+                      period_end=school_today() + dt.timedelta(days=30), status="confirmed")
     group.members = [teacher, colleague]
     db.session.add(group)
     db.session.flush()
