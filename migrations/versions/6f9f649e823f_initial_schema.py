@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ea65cb6a741f
+Revision ID: 6f9f649e823f
 Revises: 
-Create Date: 2026-12-04 21:31:57.503805
+Create Date: 2026-12-04 22:35:19.146535
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = 'ea65cb6a741f'
+revision = '6f9f649e823f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -123,7 +123,7 @@ def upgrade():
     )
     with op.batch_alter_table('insight_cells', schema=None) as batch_op:
         batch_op.create_index('ix_insight_cells_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
-        batch_op.create_index('ix_insight_cells_org', ['organisation_id', 'template_key', 'month', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_cells_org', ['organisation_id', 'template_key', 'month', 'item_key'], unique=False, sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
 
     op.create_table('insight_counts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -139,7 +139,7 @@ def upgrade():
     )
     with op.batch_alter_table('insight_counts', schema=None) as batch_op:
         batch_op.create_index('ix_insight_counts_key', ['school_id', 'template_key', 'month'], unique=False)
-        batch_op.create_index('ix_insight_counts_org', ['organisation_id', 'template_key', 'month'], unique=False)
+        batch_op.create_index('ix_insight_counts_org', ['organisation_id', 'template_key', 'month'], unique=False, sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
 
     op.create_table('insight_people',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,7 +158,7 @@ def upgrade():
     )
     with op.batch_alter_table('insight_people', schema=None) as batch_op:
         batch_op.create_index('ix_insight_people_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
-        batch_op.create_index('ix_insight_people_org_small', ['organisation_id', 'template_key', 'cell_teachers', 'month', 'item_key', 'teacher_id'], unique=False)
+        batch_op.create_index('ix_insight_people_org_small', ['organisation_id', 'template_key', 'cell_teachers', 'month', 'item_key', 'teacher_id'], unique=False, sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
         batch_op.create_index('ix_insight_people_small', ['school_id', 'template_key', 'cell_teachers', 'month', 'item_key', 'teacher_id'], unique=False)
 
     op.create_table('insight_sums',
@@ -183,7 +183,7 @@ def upgrade():
     )
     with op.batch_alter_table('insight_sums', schema=None) as batch_op:
         batch_op.create_index('ix_insight_sums_key', ['school_id', 'template_key', 'month', 'item_key'], unique=False)
-        batch_op.create_index('ix_insight_sums_org', ['organisation_id', 'template_key', 'month', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_sums_org', ['organisation_id', 'template_key', 'month', 'item_key'], unique=False, sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -706,23 +706,23 @@ def downgrade():
 
     op.drop_table('invitations')
     with op.batch_alter_table('insight_sums', schema=None) as batch_op:
-        batch_op.drop_index('ix_insight_sums_org')
+        batch_op.drop_index('ix_insight_sums_org', sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
         batch_op.drop_index('ix_insight_sums_key')
 
     op.drop_table('insight_sums')
     with op.batch_alter_table('insight_people', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_people_small')
-        batch_op.drop_index('ix_insight_people_org_small')
+        batch_op.drop_index('ix_insight_people_org_small', sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
         batch_op.drop_index('ix_insight_people_key')
 
     op.drop_table('insight_people')
     with op.batch_alter_table('insight_counts', schema=None) as batch_op:
-        batch_op.drop_index('ix_insight_counts_org')
+        batch_op.drop_index('ix_insight_counts_org', sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
         batch_op.drop_index('ix_insight_counts_key')
 
     op.drop_table('insight_counts')
     with op.batch_alter_table('insight_cells', schema=None) as batch_op:
-        batch_op.drop_index('ix_insight_cells_org')
+        batch_op.drop_index('ix_insight_cells_org', sqlite_where=sa.text('organisation_id IS NOT NULL'), postgresql_where=sa.text('organisation_id IS NOT NULL'))
         batch_op.drop_index('ix_insight_cells_key')
 
     op.drop_table('insight_cells')
