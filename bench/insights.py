@@ -288,8 +288,9 @@ def build(app, n: int, **shape) -> tuple[dict, dict]:
         return _rollups_checked(info, seconds)
 
 
-def rebuilt(app) -> tuple[dict, dict]:
-    """A kept database: tables and indexes the models gained since, rollups rebuilt and verified."""
+def rebuilt(app, rebuild: bool = True) -> tuple[dict, dict]:
+    """A kept database: tables and indexes the models gained since, rollups rebuilt and verified
+    (rebuild=False: as they are, for timing the same code again)."""
     with app.app_context(), app.test_request_context():
         for table in db.metadata.sorted_tables:
             table.create(db.engine, checkfirst=True)
@@ -297,6 +298,9 @@ def rebuilt(app) -> tuple[dict, dict]:
                 index.create(db.engine, checkfirst=True)
         info = existing()
         info["answers"] = db.session.execute(db.text("SELECT count(*) FROM observation_answers")).scalar_one()
+        if not rebuild:
+            info["differences"], info["organisation"] = "not checked:", info["organisation"].id
+            return info, {"generate": 0.0, "rollups": 0.0, "verify": 0.0}
         return _rollups_checked(info, {"generate": 0.0})
 
 
@@ -378,7 +382,7 @@ def _footer(app) -> str:
 
 
 def growth(sizes: list[int], database: str | None, repeat: int, keep: str | None = None,
-           reuse: bool = False) -> None:
+           reuse: bool = False, rebuild: bool = True) -> None:
     """Build each size in turn (same municipality: 150 schools, 33 teachers each, five school years), time
     each view at every size in the same turns, and print per view the page time at each size, the growth,
     and the hand SQL at the largest size.
@@ -399,7 +403,7 @@ def growth(sizes: list[int], database: str | None, repeat: int, keep: str | None
                 path.unlink()
             url = f"sqlite:///{path}"
         app = apps[n] = _open(url, workdir)
-        info, seconds = rebuilt(app) if reuse else build(app, n, **shape)
+        info, seconds = rebuilt(app, rebuild) if reuse else build(app, n, **shape)
         print(f"{n:,} observations, {info['answers']:,} answer rows: generated in {seconds['generate']:.0f} s, "
               f"rollups built in {seconds['rollups']:.1f} s, verified in {seconds['verify']:.1f} s "
               f"({info['differences']} differences)", flush=True)
@@ -439,6 +443,8 @@ def main() -> None:
     parser.add_argument("--keep", help="write the database here and keep it (default: a temporary file, removed); "
                         "with --growth a folder for the files (PostgreSQL: keep the databases)")
     parser.add_argument("--reuse", action="store_true", help="time an existing --keep database (or databases) again")
+    parser.add_argument("--timing-only", action="store_true",
+                        help="with --reuse: time the kept rollups as they are (no rebuild and verify)")
     parser.add_argument("--growth", help="sizes to compare, e.g. 50000,500000 (the growth table)")
     parser.add_argument("--database", help="a PostgreSQL URL ending in '/' (databases observe_bench_<size> are made)")
     parser.add_argument("--repeat", type=int, default=None, help=f"timed runs per figure (default {REPEAT}; 3 with --growth)")
@@ -447,7 +453,8 @@ def main() -> None:
 
     PASSWORD_HASH = hash_password("bench password 1")
     if args.growth:
-        growth([int(n) for n in args.growth.split(",")], args.database, args.repeat or 3, args.keep, args.reuse)
+        growth([int(n) for n in args.growth.split(",")], args.database, args.repeat or 3, args.keep, args.reuse,
+               not args.timing_only)
         return
     workdir = tempfile.mkdtemp(prefix="observe-bench-")
     path = Path(args.keep) if args.keep else Path(workdir) / "insights.sqlite"
