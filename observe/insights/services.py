@@ -36,8 +36,9 @@ from .thresholds import HIDDEN, Threshold
 
 # The names the views, tests and benchmark reach through this module.
 __all__ = ["HIDDEN", "Dashboard", "Filters", "ItemResult", "Threshold", "dashboard", "fmt_number", "fmt_share",
-           "item_catalogue", "item_title", "label_text", "month_range", "most_used_template", "months_between", "previous_period", "recent_terms",
-           "template_choices", "term_label", "term_of", "term_range", "visit_values", "with_comparison"]
+           "item_catalogue", "item_title", "items_of", "label_text", "month_range", "most_used_template", "months_between",
+           "previous_period", "recent_terms", "template_choices", "term_label", "term_of", "term_range",
+           "version_documents", "visit_values", "with_comparison"]
 
 
 @dataclass
@@ -180,10 +181,14 @@ _TEMPLATE_USE = (select(InsightCount.template_key, func.sum(InsightCount.observa
 
 
 def item_catalogue(school_ids: tuple[int, ...], template_key: str | None) -> list[dict]:
+    return items_of(version_documents(school_ids, template_key))
+
+
+def items_of(documents: list[dict]) -> list[dict]:
     """Items in document order, latest version first, so labels follow the newest wording and
     keys dropped in a newer version still appear (trends continue across versions)."""
     seen, items = set(), []
-    for document in version_documents(school_ids, template_key):
+    for document in documents:
         for section in document.get("sections", []):
             for item in section.get("items", []):
                 # A timed log's own choice and number columns are items of their own in Analys, after it.

@@ -58,7 +58,9 @@ def _board():
     form.template.choices = choices([(key, title) for key, title, _kind in templates])
     if form.template.data not in {key for key, _t, _k in templates}:
         form.template.data = services.most_used_template(school_ids, start, end, templates)
-    catalogue = services.item_catalogue(school_ids, form.template.data or None)
+    # The template's versions, read once: its items for the filter and the figures, its latest for the measures.
+    documents = services.version_documents(school_ids, form.template.data or None)
+    catalogue = services.items_of(documents)
     form.item.choices = choices([("", _l("All items"))] + [
         (item["key"], services.item_title(item["key"], item.get("label"))) for item in catalogue])
     subjects, year_groups = services.visit_values(school_ids)
@@ -80,7 +82,8 @@ def _board():
         item_key=form.item.data or None, kind=form.kind.data or None, subject=form.subject.data or None,
         year_group=form.year_group.data or None, group_id=group_id)
     threshold = services.Threshold.for_organisation(schools[0].organisation)
-    board = services.dashboard(filters, threshold, catalogue)
+    board = services.dashboard(filters, threshold, catalogue,
+                               documents[0] if filters.template_key and documents else None)
     board.label = f"{start} – {end}"
     if form.compare.data == "previous":
         first, last = services.previous_period(start, end, form.period.data)

@@ -38,11 +38,12 @@ def _insert(dialect: str):
 
 @event.listens_for(db.session, "after_flush")
 def _keep_values(session, _context) -> None:
-    """Visits added or changed through the ORM."""
-    keep(session.connection(), [
-        {"school_id": visit.school_id, **{name: getattr(visit, name) for name in FIELDS
-                                          if inspect(visit).attrs[name].history.added}}
-        for visit in (*session.new, *session.dirty) if isinstance(visit, Visit)])
+    """Visits added or changed through the ORM (a flush without one costs nothing more)."""
+    visits = [{"school_id": visit.school_id, **{name: getattr(visit, name) for name in FIELDS
+                                                 if inspect(visit).attrs[name].history.added}}
+              for visit in (*session.new, *session.dirty) if isinstance(visit, Visit)]
+    if any(len(visit) > 1 for visit in visits):
+        keep(session.connection(), visits)
 
 
 def keep(connection, visits: list[dict]) -> None:
