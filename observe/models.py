@@ -8,4 +8,5 @@ from .sync.models import Device, RecordRevision, SyncConflict  # noqa: F401
 from .templates_.models import Template, TemplateDefault, TemplateVersion  # noqa: F401
 from .visits.models import Observation, ObservationAnswer, PeerGroup, Visit  # noqa: F401
 from .visits.lesson_values import LessonValue  # noqa: F401
-from .visits.rollups import InsightCell, InsightCount, InsightPeople, InsightStale, InsightSum  # noqa: F401
+from .visits.rollups import (InsightCell, InsightCount, InsightDayCell, InsightDayCount, InsightDayPeople,  # noqa: F401
+                             InsightDaySum, InsightPeople, InsightStale, InsightSum)

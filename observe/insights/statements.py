@@ -11,14 +11,16 @@ Every figure is a SQL GROUP BY; Python only combines the few hundred groups the 
   distinct counts are not additive across months.
 
 Whole months come from the rollups kept as observations are written (observe.visits.rollups),
-so a view's cost follows the months and cells it shows, not the observations behind them. The
-rows read directly are those the rollups cannot answer: the days of a period's first and last
-month when the period cuts a month, and every row when a filter needs the visit or the teacher's
-group on the day (subject, year group, teacher group). Nothing is ever grouped or ordered by teacher.
+and an organisation's days from its day rollups, so a view's cost follows the months, days and cells
+it shows, not the observations behind them. The rows read directly are those the rollups cannot
+answer: a school's days of a period's first and last month when the period cuts a month, and every
+row when a filter needs the visit or the teacher's group on the day (subject, year group, teacher
+group). Nothing is ever grouped or ordered by teacher.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import operator
+from functools import lru_cache, reduce
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, distinct, false, func, null, or_, select, union_all
@@ -26,7 +28,7 @@ from sqlalchemy import and_, bindparam, distinct, false, func, null, or_, select
 from ..extensions import db
 from ..schools.models import GroupMembership
 from ..visits.models import Observation, ObservationAnswer as A, Visit
-from ..visits.rollups import InsightCell, InsightCount, InsightPeople, InsightSum, countable, month_of
+from ..visits.rollups import DAY_TABLES, TABLES as MONTH_TABLES, countable, month_of
 from .filters import Filters, Shape, parameters
 
 # Core tables, not ORM entities: the dashboard's statements are plain SELECTs, and Core
@@ -102,11 +104,25 @@ class Statements:
 
 
 def rollup_conditions(table, shape: Shape) -> list:
-    """WHERE clauses over a rollup table: the viewer's schools (or their organisation's rows), the
-    period's whole months, the filters."""
+    """WHERE clauses over a monthly rollup table: the viewer's schools (or their organisation's rows),
+    the period's whole months, the filters."""
     c = table.c
     owner = c.organisation_id == bindparam("organisation") if shape.organisation else c.school_id.in_(SCHOOLS)
-    conds = [owner, c.month.between(bindparam("month_from"), bindparam("month_to"))]
+    return [owner, c.month.between(bindparam("month_from"), bindparam("month_to")), *_kept_filters(c, shape)]
+
+
+def day_conditions(table, shape: Shape) -> list:
+    """WHERE clauses over an organisation's day table: its rows, the days of the period's cut months, the filters."""
+    c = table.c
+    ranges = [arm for arm, cut in zip((and_(c.day >= bindparam("start"), c.day < bindparam("whole_start")),
+                                       and_(c.day > bindparam("whole_end"), c.day <= bindparam("end"))), shape.cut)
+              if cut]
+    return [c.organisation_id == bindparam("organisation"), ranges[0] if len(ranges) == 1 else or_(*ranges),
+            *_kept_filters(c, shape)]
+
+
+def _kept_filters(c, shape: Shape) -> list:
+    conds = []
     if shape.template:
         conds.append(c.template_key == bindparam("template"))
     if shape.item and "item_key" in c:
@@ -114,6 +130,38 @@ def rollup_conditions(table, shape: Shape) -> list:
     if shape.kind:
         conds.append(c.visit_kind == bindparam("kind"))
     return conds
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """The statements' parts read from one grain of rollups (months, or an organisation's days)."""
+
+    sums: object
+    cells: object  # observations and teachers per cell: the lower bound of each figure's teachers
+    small: object  # teacher ids of the cells with fewer teachers than the minimum
+    count: object
+    intervals: object
+
+
+def _kept(tables, conditions, month, shape: Shape) -> _Kept:
+    """`tables`: sums, cells, people and counts of one grain; `conditions(table)` its WHERE clauses;
+    `month(table)` the 'YYYY-MM' of its rows."""
+    s, ce, pe, co = tables
+    # One labelled expression per table, grouped by its label: PostgreSQL matches GROUP BY expressions by
+    # their text, and two to_char calls bind their format as two parameters.
+    sums_month, cells_month = month(s).label("month"), month(ce).label("month")
+    sums = (select(s.c.item_key, s.c.item_type, sums_month, s.c.choice, func.sum(s.c.rows),
+                   func.sum(s.c.numbers), func.sum(s.c.total), func.sum(s.c.squares), func.min(s.c.low),
+                   func.max(s.c.high))
+            .where(*conditions(s)).group_by(s.c.item_key, s.c.item_type, sums_month, s.c.choice))
+    cells = select(ce.c.item_key, month(ce).label("month"), ce.c.observations, ce.c.teachers).where(*conditions(ce))
+    small = (select(pe.c.item_key, month(pe).label("month"), pe.c.teacher_id)
+             .where(*conditions(pe), pe.c.cell_teachers < bindparam("min_teachers")))
+    count = (select(func.sum(ce.c.observations)).where(*conditions(ce)) if shape.item else
+             select(func.sum(co.c.observations)).where(*conditions(co)))
+    intervals = (select(ce.c.item_key, cells_month, func.sum(ce.c.intervals))
+                 .where(*conditions(ce), ce.c.intervals.is_not(None)).group_by(ce.c.item_key, cells_month))
+    return _Kept(sums, cells, small, count, intervals)
 
 
 def _per_item_and_month(rows, observations, teachers, distinct_teachers):
@@ -154,33 +202,25 @@ def statements_for(shape: Shape) -> Statements:
     if not shape.rollup:
         return Statements(sums, union_all(*people), count, intervals)
     # A period of whole months reads no answer row at all: PostgreSQL would otherwise walk the index
-    # of the schools' whole history to find the empty ranges.
-    rows = any(shape.cut)
-    s, ce, pe = InsightSum.__table__, InsightCell.__table__, InsightPeople.__table__
-    kept_sums = (select(s.c.item_key, s.c.item_type, s.c.month, s.c.choice, func.sum(s.c.rows), func.sum(s.c.numbers),
-                        func.sum(s.c.total), func.sum(s.c.squares), func.min(s.c.low), func.max(s.c.high))
-                 .where(*rollup_conditions(s, shape)).group_by(s.c.item_key, s.c.item_type, s.c.month, s.c.choice))
-    sums = _union(sums if rows else None, kept_sums)
+    # of the schools' whole history to find the empty ranges. An organisation's cut days come from its
+    # day rows, so its views read no answer row either.
+    rows = any(shape.cut) and not shape.organisation
+    kept = [_kept(MONTH_TABLES, lambda t: rollup_conditions(t, shape), lambda t: t.c.month, shape)]
+    if shape.organisation and any(shape.cut):
+        kept.append(_kept(DAY_TABLES, lambda t: day_conditions(t, shape), lambda t: month_of(t.c.day, shape.dialect),
+                          shape))
+    sums = _union(sums if rows else None, *(k.sums for k in kept))
     # The cells' largest teacher count is a lower bound that decides the minimum when it reaches it.
-    cells = select(ce.c.item_key, ce.c.month, ce.c.observations, ce.c.teachers).where(
-        *rollup_conditions(ce, shape)).cte("rollup_cells")
+    cells = _union(*(k.cells for k in kept)).cte("rollup_cells")
     people = _union(*(people if rows else ()), *_per_item_and_month(
         cells, lambda c: func.sum(c.observations), lambda c: func.max(c.teachers), lambda c: func.max(c.teachers)))
     small = _union(select(per_teacher.c.item_key, per_teacher.c.month, per_teacher.c.teacher_id) if rows else None,
-                   select(pe.c.item_key, pe.c.month, pe.c.teacher_id)
-                   .where(*rollup_conditions(pe, shape), pe.c.cell_teachers < bindparam("min_teachers"))
-                   ).cte("small_cells")
+                   *(k.small for k in kept)).cte("small_cells")
     teachers = union_all(*_per_item_and_month(small, lambda c: null(), lambda c: func.count(distinct(c.teacher_id)),
                                               lambda c: func.count(distinct(c.teacher_id))))
-    kept = (select(func.sum(ce.c.observations)).where(*rollup_conditions(ce, shape))
-            if shape.item else
-            select(func.sum(InsightCount.observations)).where(*rollup_conditions(InsightCount.__table__, shape)))
-    count = (select(func.coalesce(count.scalar_subquery(), 0) + func.coalesce(kept.scalar_subquery(), 0)) if rows
-             else select(func.coalesce(kept.scalar_subquery(), 0)))
-    intervals = _union(intervals if rows else None,
-                       select(ce.c.item_key, ce.c.month, func.sum(ce.c.intervals))
-                       .where(*rollup_conditions(ce, shape), ce.c.intervals.is_not(None))
-                       .group_by(ce.c.item_key, ce.c.month))
+    parts = ([count.scalar_subquery()] if rows else []) + [k.count.scalar_subquery() for k in kept]
+    count = select(reduce(operator.add, (func.coalesce(part, 0) for part in parts)))
+    intervals = _union(intervals if rows else None, *(k.intervals for k in kept))
     return Statements(sums, people, count, intervals, teachers)
 
 

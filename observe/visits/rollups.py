@@ -15,9 +15,12 @@ ever written. Four tables hold them per *key* (school, template, month):
 
 An organisation leader's view covers every school of the organisation: the same tables also hold
 one row set per (organisation, template, month), summed from its schools' rows (school_id NULL,
-organisation_id set). A write only marks such a key stale (insight_stale, with a counter); the first
-dashboard that reads the organisation brings its stale keys up to date (`bring_up_to_date`), so
-writes stay one school-month and an organisation's view reads months x items x answers.
+organisation_id set), and four day tables (insight_day_*) the same figures per (organisation,
+template, day), for the days of a period that cuts a month. A write only marks its organisation's
+days stale (insight_stale, with a counter); the first dashboard that reads the organisation brings
+them up to date (`bring_up_to_date`): each stale day's month from its schools' month rows, the day
+itself from that one day's answer rows. Writes so stay one school-month, and an organisation's view
+reads months (and cut days) x items x answers, whatever the history.
 
 Any write that changes an observation's answer rows marks its keys (`mark_rows`, `mark_observations`,
 and every ORM-added or deleted ObservationAnswer by itself); before the transaction commits, each
@@ -32,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import (Float, ForeignKey, Index, Integer, String, and_, bindparam, case, delete, distinct, event,
+from sqlalchemy import (Date, Float, ForeignKey, Index, Integer, String, and_, bindparam, case, delete, distinct, event,
                         func, insert, or_, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,7 +47,7 @@ from .models import Observation, ObservationAnswer, Visit
 
 # Peer observations reach leadership only as counts, and only when the observed teacher shared them.
 PEER_TYPES = ("counter", "timed_log")
-_MARKS = "observe.rollup_keys"  # Session.info: keys (school_id, template_key, "YYYY-MM") to refresh
+_MARKS = "observe.rollup_keys"  # Session.info: keys (school_id, template_key, day) whose rows changed
 
 
 # The organisation rows' indexes hold those rows only: in an index over every row, organisation_id is
@@ -128,15 +131,87 @@ class InsightCount(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
 
 
+class InsightDaySum(db.Model):
+    """insight_sums of one organisation's day (columns in the order `sources` selects them)."""
+
+    __tablename__ = "insight_day_sums"
+    __table_args__ = (Index("ix_insight_day_sums_key", "organisation_id", "template_key", "day", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    template_key: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    visit_kind: Mapped[str] = mapped_column(String(20))
+    item_key: Mapped[str] = mapped_column(String(64))
+    item_type: Mapped[str] = mapped_column(String(20))
+    choice: Mapped[str | None] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    numbers: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float | None] = mapped_column(Float)
+    squares: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+
+
+class InsightDayCell(db.Model):
+    """insight_cells of one organisation's day."""
+
+    __tablename__ = "insight_day_cells"
+    __table_args__ = (Index("ix_insight_day_cells_key", "organisation_id", "template_key", "day", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    template_key: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    visit_kind: Mapped[str] = mapped_column(String(20))
+    item_key: Mapped[str] = mapped_column(String(64))
+    observations: Mapped[int] = mapped_column(Integer)
+    teachers: Mapped[int] = mapped_column(Integer)
+    intervals: Mapped[float | None] = mapped_column(Float)
+
+
+class InsightDayPeople(db.Model):
+    """insight_people of one organisation's day: named teachers of the cells with fewer than TEACHER_CAP."""
+
+    __tablename__ = "insight_day_people"
+    __table_args__ = (Index("ix_insight_day_people_small", "organisation_id", "template_key", "cell_teachers", "day",
+                            "item_key", "teacher_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    template_key: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    visit_kind: Mapped[str] = mapped_column(String(20))
+    item_key: Mapped[str] = mapped_column(String(64))
+    teacher_id: Mapped[int] = mapped_column(Integer)
+    observations: Mapped[int] = mapped_column(Integer)
+    cell_teachers: Mapped[int] = mapped_column(Integer)
+
+
+class InsightDayCount(db.Model):
+    """insight_counts of one organisation's day."""
+
+    __tablename__ = "insight_day_counts"
+    __table_args__ = (Index("ix_insight_day_counts_key", "organisation_id", "template_key", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    template_key: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    visit_kind: Mapped[str] = mapped_column(String(20))
+    observations: Mapped[int] = mapped_column(Integer)
+
+
 class InsightStale(db.Model):
-    """An organisation's month whose rows lag behind its schools' (version: bumped by every write)."""
+    """An organisation's day whose rows (and its month's) lag behind its schools' (version: bumped by
+    every write)."""
 
     __tablename__ = "insight_stale"
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
                                                  primary_key=True)
     template_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -146,6 +221,8 @@ SCHOOLS = School.__table__
 # organisation's cell with at least this many teachers keeps no teacher rows (it decides alone).
 TEACHER_CAP = 50
 TABLES = (InsightSum.__table__, InsightCell.__table__, InsightPeople.__table__, InsightCount.__table__)
+DAY_TABLES = (InsightDaySum.__table__, InsightDayCell.__table__, InsightDayPeople.__table__,
+              InsightDayCount.__table__)
 
 
 def month_of(column, dialect: str):
@@ -171,34 +248,49 @@ def countable():
     return or_(a.visit_kind != "peer", and_(a.item_type.in_(PEER_TYPES), shared_peer_observation()))
 
 
-def sources(dialect: str, *where) -> tuple:
+def sources(dialect: str, *where, by_day: bool = False) -> tuple:
     """The four rollups' rows computed from the answer rows matching `where` (one SELECT each,
-    columns in the order of TABLES' columns after id)."""
+    columns in the order of their tables' columns after id): per school and month, or (by_day)
+    per organisation and day for the day tables, whose teacher rows are kept only for cells with
+    fewer than TEACHER_CAP teachers, as the organisation's month rows."""
     a = ANSWERS.c
-    month = month_of(a.observed_on, dialect).label("month")
+    owner = SCHOOLS.c.organisation_id if by_day else a.school_id
+    grain = a.observed_on if by_day else month_of(a.observed_on, dialect)
     conds = (countable(), *where)
-    head = (a.school_id, a.template_key, month, a.visit_kind)
-    sums = (select(*head, a.item_key, a.item_type, a.choice, func.count(), func.count(a.number), func.sum(a.number),
-                   func.sum(a.number * a.number), func.min(a.number), func.max(a.number))
+    head = (owner.label("owner"), a.template_key, grain.label("grain"), a.visit_kind)
+
+    def rows(query):
+        return query.select_from(ANSWERS.join(SCHOOLS, SCHOOLS.c.id == a.school_id)) if by_day else query
+    sums = (rows(select(*head, a.item_key, a.item_type, a.choice, func.count(), func.count(a.number),
+                        func.sum(a.number), func.sum(a.number * a.number), func.min(a.number), func.max(a.number)))
             .where(*conds).group_by(*head, a.item_key, a.item_type, a.choice))
-    per_observation = (select(*head, a.item_key, a.teacher_id,
-                              func.max(case((a.item_type == "interval", a.total))).label("seen"))
+    per_observation = (rows(select(*head, a.item_key, a.teacher_id,
+                                   func.max(case((a.item_type == "interval", a.total))).label("seen")))
                        .where(*conds).group_by(*head, a.item_key, a.teacher_id, a.observation_id).subquery())
     p = per_observation.c
-    cell = (p.school_id, p.template_key, p.month, p.visit_kind, p.item_key)
+    cell = (p.owner, p.template_key, p.grain, p.visit_kind, p.item_key)
     cells = select(*cell, func.count(), func.count(distinct(p.teacher_id)), func.sum(p.seen)).group_by(*cell)
     per_teacher = select(*cell, p.teacher_id, func.count().label("n")).group_by(*cell, p.teacher_id).subquery()
     t = per_teacher.c
-    people = select(t.school_id, t.template_key, t.month, t.visit_kind, t.item_key, t.teacher_id, t.n,
-                    func.count(t.teacher_id).over(partition_by=(t.school_id, t.template_key, t.month, t.visit_kind,
-                                                                t.item_key)))
-    counts = select(*head, func.count(distinct(a.observation_id))).where(*conds).group_by(*head)
+    people = select(t.owner, t.template_key, t.grain, t.visit_kind, t.item_key, t.teacher_id, t.n,
+                    func.count(t.teacher_id).over(partition_by=(t.owner, t.template_key, t.grain, t.visit_kind,
+                                                                t.item_key)).label("cell_teachers"))
+    if by_day:
+        counted = people.subquery()
+        people = select(*counted.c).where(counted.c.teacher_id.is_not(None), counted.c.cell_teachers < TEACHER_CAP)
+    counts = rows(select(*head, func.count(distinct(a.observation_id)))).where(*conds).group_by(*head)
     return sums, cells, people, counts
 
 
+def day_sources(dialect: str, *where) -> tuple:
+    """The day tables' rows from the answer rows matching `where` (of every organisation's schools)."""
+    return sources(dialect, SCHOOLS.c.organisation_id.is_not(None), *where, by_day=True)
+
+
 def _columns(table) -> list[str]:
-    """A school row's columns (organisation_id stays NULL), in the order `sources` selects them."""
-    return [column.name for column in table.columns if column.name not in ("id", "organisation_id")]
+    """A row's columns in the order `sources` selects them (a school row's organisation_id stays NULL)."""
+    skip = ("id", "organisation_id") if "school_id" in table.c else ("id",)
+    return [column.name for column in table.columns if column.name not in skip]
 
 
 def _org_columns(table) -> list[str]:
@@ -252,10 +344,16 @@ def org_sources(*where) -> tuple:
 
 # --- marking what changed ---------------------------------------------------------------------
 
-def _key(school_id: int, template_key: str, observed_on) -> tuple[int, str, str]:
+def _key(school_id: int, template_key: str, observed_on) -> tuple[int, str, dt.date]:
     if isinstance(observed_on, str):
         observed_on = dt.date.fromisoformat(observed_on[:10])
-    return int(school_id), template_key, f"{observed_on.year:04d}-{observed_on.month:02d}"
+    elif isinstance(observed_on, dt.datetime):
+        observed_on = observed_on.date()
+    return int(school_id), template_key, observed_on
+
+
+def _month(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def mark_rows(rows: list[dict]) -> None:
@@ -307,6 +405,11 @@ def _lock(connection, name: str) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": name})
 
 
+def _month_range(month: str) -> tuple[dt.date, dt.date]:
+    first = dt.date.fromisoformat(f"{month}-01")
+    return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
 @lru_cache(maxsize=4)
 def _refresh_statements(dialect: str) -> tuple:
     """Per table: (delete a key's rows, insert them from its answer rows), built once per dialect with
@@ -322,32 +425,45 @@ def _refresh_statements(dialect: str) -> tuple:
                                                c.month == bindparam("k_month")),
                            insert(table).from_select(_columns(table), source)))
     upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InsightStale)
-    mark_stale = upsert.on_conflict_do_update(index_elements=["organisation_id", "template_key", "month"],
+    mark_stale = upsert.on_conflict_do_update(index_elements=["organisation_id", "template_key", "day"],
                                               set_={"version": InsightStale.version + 1})
     return tuple(statements), mark_stale
 
 
+@lru_cache(maxsize=4)
+def _day_statements(dialect: str) -> tuple:
+    """Per day table: (delete an organisation's day, insert it from that day's answer rows of its schools)."""
+    a = ANSWERS.c
+    where = (SCHOOLS.c.organisation_id == bindparam("k_org"), a.template_key == bindparam("k_template"),
+             a.observed_on == bindparam("k_day"))
+    return tuple((delete(table).where(table.c.organisation_id == bindparam("k_org"),
+                                      table.c.template_key == bindparam("k_template"),
+                                      table.c.day == bindparam("k_day")),
+                  insert(table).from_select(_columns(table), source))
+                 for table, source in zip(DAY_TABLES, day_sources(dialect, *where)))
+
+
 def refresh(keys, session=None) -> None:
-    """Recompute the rollups of these (school, template, month) keys from their answer rows, and mark
-    their organisations' months stale."""
+    """Recompute the rollups of the months of these (school, template, day) keys from their answer rows,
+    and mark their organisations' days stale."""
     connection = (session or db.session).connection()
     statements, mark_stale = _refresh_statements(connection.dialect.name)
-    for school_id, template_key, month in sorted(keys):
+    for school_id, template_key, month in sorted({(s, t, _month(day)) for s, t, day in keys}):
         _lock(connection, f"rollup:{school_id}:{template_key}:{month}")
-        first = dt.date.fromisoformat(f"{month}-01")
+        first, after = _month_range(month)
         values = {"k_school": school_id, "k_template": template_key, "k_month": month, "k_first": first,
-                  "k_after": (first + dt.timedelta(days=32)).replace(day=1)}
+                  "k_after": after}
         for remove, add in statements:
             connection.execute(remove, values)
             connection.execute(add, values)
     organisations = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
                                             .where(SCHOOLS.c.id.in_(bindparam("ids", expanding=True))),
                                             {"ids": sorted({key[0] for key in keys})}).all())
-    stale = sorted({(organisations[school_id], template_key, month) for school_id, template_key, month in keys
-                    if school_id in organisations})
+    stale = sorted({(organisations[school_id], template_key, day) for school_id, template_key, day in keys
+                    if organisations.get(school_id) is not None})
     if stale:
-        connection.execute(mark_stale, [{"organisation_id": o, "template_key": t, "month": m, "version": 1}
-                                        for o, t, m in stale])
+        connection.execute(mark_stale, [{"organisation_id": o, "template_key": t, "day": d, "version": 1}
+                                        for o, t, d in stale])
 
 
 def whole_organisation(school_ids) -> int | None:
@@ -364,21 +480,31 @@ def whole_organisation(school_ids) -> int | None:
 
 
 def bring_up_to_date(organisation_id: int) -> None:
-    """Recompute the organisation's stale months from its schools' rows (the dashboard, before reading)."""
+    """Recompute the organisation's stale days, and their months, from its schools' rows (the dashboard,
+    before reading): a month from the schools' month rows, a day from that day's answer rows."""
     connection = db.session.connection()
     st = InsightStale.__table__.c
-    for template_key, month in connection.execute(select(st.template_key, st.month).where(
-            st.organisation_id == organisation_id).order_by(st.template_key, st.month)).all():
+    months = sorted({(template_key, _month(day)) for template_key, day in connection.execute(
+        select(st.template_key, st.day).where(st.organisation_id == organisation_id)).all()})
+    day_statements = _day_statements(connection.dialect.name)
+    for template_key, month in months:
         _lock(connection, f"rollup-org:{organisation_id}:{template_key}:{month}")
-        seen = connection.execute(select(st.version).where(
-            st.organisation_id == organisation_id, st.template_key == template_key, st.month == month)).scalar()
-        if seen is None:  # another request brought it up to date meanwhile
+        first, after = _month_range(month)
+        seen = connection.execute(select(st.day, st.version).where(
+            st.organisation_id == organisation_id, st.template_key == template_key, st.day >= first,
+            st.day < after)).all()
+        if not seen:  # another request brought it up to date meanwhile
             continue
         _recompute_org(connection, organisation_id, template_key, month)
-        # A write that marked the month again since `seen` leaves it stale for the next reader.
-        connection.execute(delete(InsightStale).where(
-            st.organisation_id == organisation_id, st.template_key == template_key, st.month == month,
-            st.version == seen))
+        for day, version in seen:
+            values = {"k_org": organisation_id, "k_template": template_key, "k_day": day}
+            for remove, add in day_statements:
+                connection.execute(remove, values)
+                connection.execute(add, values)
+            # A write that marked the day again since `seen` leaves it stale for the next reader.
+            connection.execute(delete(InsightStale).where(
+                st.organisation_id == organisation_id, st.template_key == template_key, st.day == day,
+                st.version == version))
 
 
 def _recompute_org(connection, organisation_id: int, template_key: str, month: str) -> None:
@@ -394,11 +520,15 @@ def _recompute_org(connection, organisation_id: int, template_key: str, month: s
 def rebuild() -> None:
     """Recompute every rollup from the answer rows (after a bulk load or an upgrade)."""
     connection = db.session.connection()
-    for table, source in zip(TABLES, sources(connection.dialect.name)):
+    dialect = connection.dialect.name
+    for table, source in zip(TABLES, sources(dialect)):
         connection.execute(delete(table))
         connection.execute(insert(table).from_select(_columns(table), source))
     for table, source in zip(TABLES, org_sources()):
         connection.execute(insert(table).from_select(_org_columns(table), source))
+    for table, source in zip(DAY_TABLES, day_sources(dialect)):
+        connection.execute(delete(table))
+        connection.execute(insert(table).from_select(_columns(table), source))
     connection.execute(delete(InsightStale))
     lesson_values.rebuild(connection)
 
@@ -414,21 +544,28 @@ def _normalised(rows) -> dict:
 
 def verify() -> list[str]:
     """Every difference between the rollups and what the answer rows give (empty when they agree).
-    An organisation's month marked stale is left out: the next dashboard recomputes it."""
+    An organisation's day marked stale, and its month, are left out: the next dashboard recomputes them."""
     connection = db.session.connection()
+    dialect = connection.dialect.name
     problems = []
     st = InsightStale.__table__.c
-    stale = {tuple(row) for row in connection.execute(select(st.organisation_id, st.template_key, st.month))}
-    for table, source in zip(TABLES, sources(connection.dialect.name)):
+    stale_days = {tuple(row) for row in connection.execute(select(st.organisation_id, st.template_key, st.day))}
+    stale_months = {(o, t, _month(d)) for o, t, d in stale_days}
+    for table, source in zip(TABLES, sources(dialect)):
         kept = connection.execute(select(*(table.c[name] for name in _columns(table)))
                                   .where(table.c.school_id.is_not(None))).all()
         problems += _differences(table.name, kept, connection.execute(source).all())
     for table, source in zip(TABLES, org_sources()):
         def fresh(rows):
-            return [row for row in rows if (row[-1], row[0], row[1]) not in stale]
+            return [row for row in rows if (row[-1], row[0], row[1]) not in stale_months]
         kept = connection.execute(select(*(table.c[name] for name in _org_columns(table)))
                                   .where(table.c.organisation_id.is_not(None))).all()
         problems += _differences(f"{table.name} (organisation)", fresh(kept), fresh(connection.execute(source).all()))
+    for table, source in zip(DAY_TABLES, day_sources(dialect)):
+        def fresh_days(rows):
+            return [row for row in rows if (row[0], row[1], row[2]) not in stale_days]
+        kept = connection.execute(select(*(table.c[name] for name in _columns(table)))).all()
+        problems += _differences(table.name, fresh_days(kept), fresh_days(connection.execute(source).all()))
     return problems + lesson_values.missing(connection)
 
 

@@ -180,12 +180,38 @@ def test_de_identified_and_deleted_visits_leave_the_rollups(history, school):
     assert rollups.verify() == []
 
 
-def test_an_organisation_view_shows_a_visit_written_after_it_was_last_read(history, school):
-    """A write marks the organisation's month stale; the next organisation view recomputes it."""
+def test_an_organisations_period_that_cuts_months_reads_no_answer_row(history, school):
+    """Its cut days come from the organisation's day rollups, so its cost does not follow the history."""
+    from observe.insights.filters import Shape
+    from observe.insights.statements import statements_for
+
+    both = tuple(sorted(s.id for s in school.organisation.schools))
+    filters = aggregates.with_rollups(Filters(school_ids=both, start=history + dt.timedelta(days=17),
+                                              end=today() - dt.timedelta(days=9), template_key="walk"))
+    shape = Shape.of(filters)
+    assert shape.organisation and shape.cut == (True, True)
+    statements = statements_for(shape)
+    for statement in (statements.sums, statements.people, statements.count, statements.intervals, statements.teachers):
+        compiled = str(statement.compile())
+        assert "observation_answers" not in compiled and "insight_day_sums" in str(statements.sums.compile())
+    # A principal's school still reads its cut days from the answer rows.
+    one = Shape.of(Filters(school_ids=(school.id,), start=filters.start, end=filters.end, template_key="walk"))
+    assert "observation_answers" in str(statements_for(one).sums.compile())
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("period", ["whole month", "cut days"])
+def test_an_organisation_view_shows_a_visit_written_after_it_was_last_read(history, school, period):
+    """A write marks the organisation's day stale; the next organisation view recomputes the day and its month."""
     both = tuple(sorted(s.id for s in school.organisation.schools))
     month = today().replace(day=1)
-    period = Filters(school_ids=both, start=month, end=(month + dt.timedelta(days=32)).replace(day=1)
-                     - dt.timedelta(days=1), template_key="walk")
+    # "cut days": from the middle of last month to the 28th of this one (no whole month: all days).
+    start, end = ((month, _month_end(month)) if period == "whole month" else
+                  (month - dt.timedelta(days=12), month + dt.timedelta(days=27)))
+    period = Filters(school_ids=both, start=start, end=end, template_key="walk")
     assert aggregates.with_rollups(period).organisation_id == school.organisation_id
     threshold = Threshold(min_observations=1, min_teachers=1)
     before = aggregates.aggregate(period, threshold).get("C1")

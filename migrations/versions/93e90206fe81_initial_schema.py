@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6f9f649e823f
+Revision ID: 93e90206fe81
 Revises: 
-Create Date: 2026-12-04 22:35:19.146535
+Create Date: 2026-12-05 00:27:52.886070
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '6f9f649e823f'
+revision = '93e90206fe81'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -27,13 +27,79 @@ def upgrade():
     sa.Column('created_at', observe.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations'))
     )
+    op.create_table('insight_day_cells',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('item_key', sa.String(length=64), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('teachers', sa.Integer(), nullable=False),
+    sa.Column('intervals', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_day_cells_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_cells'))
+    )
+    with op.batch_alter_table('insight_day_cells', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_cells_key', ['organisation_id', 'template_key', 'day', 'item_key'], unique=False)
+
+    op.create_table('insight_day_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_day_counts_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_counts'))
+    )
+    with op.batch_alter_table('insight_day_counts', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_counts_key', ['organisation_id', 'template_key', 'day'], unique=False)
+
+    op.create_table('insight_day_people',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('item_key', sa.String(length=64), nullable=False),
+    sa.Column('teacher_id', sa.Integer(), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('cell_teachers', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_day_people_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_people'))
+    )
+    with op.batch_alter_table('insight_day_people', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_people_small', ['organisation_id', 'template_key', 'cell_teachers', 'day', 'item_key', 'teacher_id'], unique=False)
+
+    op.create_table('insight_day_sums',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('visit_kind', sa.String(length=20), nullable=False),
+    sa.Column('item_key', sa.String(length=64), nullable=False),
+    sa.Column('item_type', sa.String(length=20), nullable=False),
+    sa.Column('choice', sa.String(length=64), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('numbers', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Float(), nullable=True),
+    sa.Column('squares', sa.Float(), nullable=True),
+    sa.Column('low', sa.Float(), nullable=True),
+    sa.Column('high', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_day_sums_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_sums'))
+    )
+    with op.batch_alter_table('insight_day_sums', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_sums_key', ['organisation_id', 'template_key', 'day', 'item_key'], unique=False)
+
     op.create_table('insight_stale',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
-    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_stale_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('organisation_id', 'template_key', 'month', name=op.f('pk_insight_stale'))
+    sa.PrimaryKeyConstraint('organisation_id', 'template_key', 'day', name=op.f('pk_insight_stale'))
     )
     op.create_table('schools',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -747,5 +813,21 @@ def downgrade():
 
     op.drop_table('schools')
     op.drop_table('insight_stale')
+    with op.batch_alter_table('insight_day_sums', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_day_sums_key')
+
+    op.drop_table('insight_day_sums')
+    with op.batch_alter_table('insight_day_people', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_day_people_small')
+
+    op.drop_table('insight_day_people')
+    with op.batch_alter_table('insight_day_counts', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_day_counts_key')
+
+    op.drop_table('insight_day_counts')
+    with op.batch_alter_table('insight_day_cells', schema=None) as batch_op:
+        batch_op.drop_index('ix_insight_day_cells_key')
+
+    op.drop_table('insight_day_cells')
     op.drop_table('organisations')
     # ### end Alembic commands ###
