@@ -183,7 +183,7 @@ HAND_SQL = {
         SELECT a.item_key, a.item_type, {month} AS month, a.choice, count(*), count(a.number),
                sum(a.number), sum(a.number * a.number), min(a.number), max(a.number)
         FROM observation_answers a
-        WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}
+        WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}{visits}
           AND (a.visit_kind != 'peer' OR (a.item_type IN ('counter', 'timed_log') AND EXISTS (
                SELECT 1 FROM observations o JOIN visits v ON v.id = o.visit_id
                WHERE o.id = a.observation_id AND v.summary_to_principal)))
@@ -192,7 +192,7 @@ HAND_SQL = {
         WITH per_teacher AS (
           SELECT a.item_key, {month} AS month, a.teacher_id, count(DISTINCT a.observation_id) AS n
           FROM observation_answers a
-          WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}
+          WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}{visits}
             AND (a.visit_kind != 'peer' OR (a.item_type IN ('counter', 'timed_log') AND EXISTS (
                  SELECT 1 FROM observations o JOIN visits v ON v.id = o.visit_id
                  WHERE o.id = a.observation_id AND v.summary_to_principal)))
@@ -203,15 +203,16 @@ HAND_SQL = {
     "count": """
         SELECT count(DISTINCT a.observation_id)
         FROM observation_answers a
-        WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}
+        WHERE a.school_id IN ({schools}) AND a.template_key = {p} AND a.observed_on BETWEEN {p} AND {p}{visits}
           AND (a.visit_kind != 'peer' OR (a.item_type IN ('counter', 'timed_log') AND EXISTS (
                SELECT 1 FROM observations o JOIN visits v ON v.id = o.visit_id
                WHERE o.id = a.observation_id AND v.summary_to_principal)))""",
 }
 
 
-def hand_sql(school_ids, template_key, start, end):
-    """The hand-written SQL on the driver's own connection (no SQLAlchemy in between)."""
+def hand_sql(school_ids, template_key, start, end, subject=None):
+    """The hand-written SQL on the driver's own connection (no SQLAlchemy in between); subject: only
+    the observations of visits in that subject."""
     connection = db.session.connection()
     raw = connection.connection.driver_connection
     schools = ",".join(str(int(i)) for i in school_ids)
@@ -220,9 +221,11 @@ def hand_sql(school_ids, template_key, start, end):
     else:
         syntax, values = {"month": "substr(a.observed_on, 1, 7)", "p": "?"}, (template_key, start.isoformat(),
                                                                              end.isoformat())
+    visits = ("" if subject is None else " AND a.observation_id IN (SELECT o.id FROM observations o JOIN visits v"
+              f" ON v.id = o.visit_id WHERE v.school_id IN ({schools}) AND v.subject = '{subject}')")
     out = {}
     for name, sql in HAND_SQL.items():
-        out[name] = raw.execute(sql.format(schools=schools, **syntax), values).fetchall()
+        out[name] = raw.execute(sql.format(schools=schools, visits=visits, **syntax), values).fetchall()
     return out
 
 
@@ -351,7 +354,7 @@ def _rollups_checked(info: dict, seconds: dict) -> tuple[dict, dict]:
 
 
 def cases(info: dict) -> list[tuple]:
-    """(label, schools, start, end, url, who) for each timed view."""
+    """(label, schools, start, end, url, who, prepare, subject) for each timed view."""
     from observe.insights import services
 
     today = dt.date.today()
@@ -366,16 +369,19 @@ def cases(info: dict) -> list[tuple]:
         return f"/insights/?template=planned&period=custom&start={a}&end={b}"
     return [
         ("principal, current term (default view)", info["school_ids"][:1], start, end,
-         "/insights/?template=planned", info["principal_email"], None),
+         "/insights/?template=planned", info["principal_email"], None, None),
         ("org leader, current term (default view)", info["school_ids"], start, end,
-         "/insights/?template=planned", info["leader_email"], None),
+         "/insights/?template=planned", info["leader_email"], None, None),
         ("org leader, the last 24 whole months", info["school_ids"], months_back, month_end,
-         custom(months_back, month_end), info["leader_email"], None),
+         custom(months_back, month_end), info["leader_email"], None, None),
         ("org leader, two years to today (cut months)", info["school_ids"], cut_start, today,
-         custom(cut_start, today), info["leader_email"], None),
+         custom(cut_start, today), info["leader_email"], None, None),
         # the same right after a write today: the view first brings the day (and its month) up to date
         ("  the same, right after a write today", info["school_ids"], cut_start, today,
-         custom(cut_start, today), info["leader_email"], written_today(info["organisation"])),
+         custom(cut_start, today), info["leader_email"], written_today(info["organisation"]), None),
+        # a filter on the visit (subject, year group, teacher group) reads the period's answer rows
+        ("org leader, current term, one subject", info["school_ids"], start, end,
+         "/insights/?template=planned&subject=Matematik", info["leader_email"], None, "Matematik"),
     ]
 
 
@@ -387,12 +393,14 @@ def views(app, info: dict) -> list[tuple[str, dict]]:
     with app.app_context():
         threshold = services.Threshold.for_organisation(db.session.get(Organisation, info["organisation"]))
     out, clients = [], {}
-    for label, school_ids, a, b, url, email, prepare in cases(info):
+    for label, school_ids, a, b, url, email, prepare, subject in cases(info):
         if email not in clients:
             clients[email] = logged_in(app, email)
-        filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned")
+        filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned",
+                                   subject=subject)
         out.append((label, view_runs(app, clients[email], lambda f=filters: services.dashboard(f, threshold),
-                                     lambda s=school_ids, a=a, b=b: hand_sql(s, "planned", a, b), url, prepare)))
+                                     lambda s=school_ids, a=a, b=b, c=subject: hand_sql(s, "planned", a, b, c), url,
+                                     prepare)))
     return out
 
 
