@@ -92,8 +92,10 @@ def plan_visit(user, school, *, teacher_id: int, scheduled_at: dt.datetime, temp
     teacher = member_of(school, teacher_id, Role.TEACHER)
     if teacher is None:
         errors["teacher_id"] = [_("Choose a teacher at this school.")]
-    version = db.session.get(TemplateVersion, template_version_id)
-    if version is None or version.school_id != school.id:
+    # The form offers these; the service holds the rule for any caller (not an archived template, another
+    # kind's or an older version).
+    version = next((v for v in template_versions_for(school, "planned") if v.id == template_version_id), None)
+    if version is None:
         errors["template_version_id"] = [_("Choose a template of this school.")]
     if purpose not in {p.value for p in Purpose}:
         errors["purpose"] = [_("Choose a purpose.")]

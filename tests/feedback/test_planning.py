@@ -223,3 +223,28 @@ def test_calendar_lines_fold_at_75_octets_without_splitting_characters():
         line.decode("utf-8")  # raises if a fold split a character
     unfolded = raw.replace("\r\n ", "")
     assert "DESCRIPTION:" + text_value.replace(",", "\\,").replace(";", "\\;") in unfolded
+
+
+def test_the_planning_service_refuses_a_template_the_form_would_not_offer(school, principal, teacher,
+                                                                          planned_version, peer_version):
+    """The rule lives in the service, not only in the form's list: a peer template or an archived one is
+    refused for a planned visit, whoever calls it, and nothing is saved."""
+    from observe.feedback import services as svc
+    from observe.templates_.models import TemplateStatus
+    from observe.errors import ValidationFailed
+
+    def plan(version):
+        return svc.plan_visit(principal, school, teacher_id=teacher.id, scheduled_at=utc(next_weekday(), 9),
+                              template_version_id=version.id, purpose="development")
+
+    with pytest.raises(ValidationFailed) as refused:
+        plan(peer_version)
+    assert refused.value.fields["template_version_id"] == ["Choose a template of this school."]
+    planned_version.template.status = TemplateStatus.ARCHIVED
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        plan(planned_version)
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+    planned_version.template.status = TemplateStatus.ACTIVE
+    db.session.commit()
+    assert plan(planned_version).template_version_id == planned_version.id
