@@ -223,3 +223,31 @@ def test_an_organisation_view_shows_a_visit_written_after_it_was_last_read(histo
     db.session.commit()
     assert after.observations == seen + 1
     assert db.session.query(rollups.InsightStale).count() == 0 and rollups.verify() == []
+
+
+def test_a_day_written_again_while_a_view_recomputes_it_stays_stale(history, school, monkeypatch):
+    """A write that lands between a view reading a stale day's counter and clearing it bumps the counter:
+    the day stays stale, so the next view recomputes it with that write."""
+    both = tuple(sorted(s.id for s in school.organisation.schools))
+    day = today().replace(day=1)
+    view = Filters(school_ids=both, start=day, end=_month_end(day), template_key="walk")
+    aggregates.with_rollups(view)  # the history's writes brought up to date
+    db.session.commit()
+    record_observation(make_template(school, number=2), None, day, {"C1": {"value": 3}})
+    stale = rollups.InsightStale.__table__
+    assert db.session.execute(db.select(stale.c.day, stale.c.version)).all() == [(day, 1)]
+    recompute = rollups._recompute_org
+
+    def written_meanwhile(connection, *args):
+        recompute(connection, *args)
+        _statements, mark_stale = rollups._refresh_statements(connection.dialect.name)
+        connection.execute(mark_stale, [{"organisation_id": school.organisation_id, "template_key": "walk",
+                                         "day": day, "version": 1}])
+    monkeypatch.setattr(rollups, "_recompute_org", written_meanwhile)
+    aggregates.with_rollups(view)
+    assert db.session.execute(db.select(stale.c.day, stale.c.version)).all() == [(day, 2)]
+    monkeypatch.setattr(rollups, "_recompute_org", recompute)
+    aggregates.with_rollups(view)
+    assert db.session.execute(db.select(stale.c.day)).all() == []
+    db.session.commit()
+    assert rollups.verify() == []
