@@ -406,8 +406,10 @@ class TimedLogItemSchema(BaseItemSchema):
 class IntervalItemSchema(BaseItemSchema):
     interval_minutes = fields.Integer(load_default=2, validate=validate.Range(1, 60))
     intervals = fields.Integer(load_default=10, validate=validate.Range(1, 60))
-    teacher_codes = fields.List(fields.Nested(CodeSchema), required=True, validate=validate.Length(1, 30))
-    student_codes = fields.List(fields.Nested(CodeSchema), required=True, validate=validate.Length(1, 30))
+    teacher_codes = fields.List(fields.Nested(CodeSchema), required=True,
+                                validate=validate.Length(1, 30, error=_l("Give between 1 and 30 codes.")))
+    student_codes = fields.List(fields.Nested(CodeSchema), required=True,
+                                validate=validate.Length(1, 30, error=_l("Give between 1 and 30 codes.")))
     # Both absent unless a template asks for them, so older documents keep their text and hash.
     interval_choices = fields.List(fields.Nested(IntervalChoiceSchema),
                                    validate=validate.Length(1, 3, error=_l("Give between 1 and 3 choice groups.")))
@@ -490,17 +492,21 @@ class WeightedSchema(_Strict):
     weight = Score(load_default=1, allow_nan=False, validate=validate.Range(0, 100, min_inclusive=False))
 
 
+_TERMS = validate.Length(1, 20, error=_l("Give between 1 and 20 items to count."))
+
+
 class MeasureSchema(_Strict):
     """A computed figure (docs/template-format.md, "Derived measures")."""
     key = fields.String(required=True, validate=_key)
     type = fields.String(required=True, validate=validate.OneOf(MEASURE_TYPES))
     label = Bilingual(required=True, max_length=200)
     help = Bilingual(need_text=False, max_length=2000)
-    part = fields.List(fields.Nested(TermSchema), validate=validate.Length(1, 20))  # share: counted ...
-    whole = fields.List(fields.Nested(TermSchema), validate=validate.Length(1, 20))  # ... out of these
-    count = fields.List(fields.Nested(TermSchema), validate=validate.Length(1, 20))  # rate: counted ...
+    part = fields.List(fields.Nested(TermSchema), validate=_TERMS)  # share: counted ...
+    whole = fields.List(fields.Nested(TermSchema), validate=_TERMS)  # ... out of these
+    count = fields.List(fields.Nested(TermSchema), validate=_TERMS)  # rate: counted ...
     minutes = fields.String(validate=_key)  # ... per minute of this item
-    items = fields.List(fields.Nested(WeightedSchema), validate=validate.Length(1, 50))  # average: these ...
+    items = fields.List(fields.Nested(WeightedSchema),  # average: these ...
+                        validate=validate.Length(1, 50, error=_l("Give between 1 and 50 items.")))
     section = fields.String(validate=_key)  # ... or every scored item of this section
 
     @validates_schema
@@ -600,7 +606,8 @@ class DocumentSchema(_Strict):
     sections = fields.List(fields.Nested(SectionSchema), required=True,
                            validate=validate.Length(1, 50, error=_l("A template needs 1 to 50 sections.")))
     # Computed figures (shares, rates per minute, averages); absent when there are none.
-    measures = fields.List(fields.Nested(MeasureSchema), validate=validate.Length(0, 30))
+    measures = fields.List(fields.Nested(MeasureSchema),
+                           validate=validate.Length(0, 30, error=_l("A template has at most 30 measures.")))
 
     @validates_schema
     def _unique_keys(self, data, **kwargs):

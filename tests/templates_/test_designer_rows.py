@@ -335,3 +335,16 @@ def test_an_imported_question_log_saved_in_the_editor_is_unchanged(login_as, pri
     save(client, tid, "Q1", fields)
     item = draft_item(tid)
     assert item == load_document(question_document())["sections"][0]["items"][0]
+
+
+def test_a_sheet_without_codes_is_refused_in_the_readers_language(login_as, principal):
+    """The designer says how many codes a side needs in Swedish too (the count came from marshmallow's
+    English before), and the draft keeps its codes."""
+    client, tid, key, fields = interval_sheet(login_as, principal)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    before = draft_item(tid)["student_codes"]
+    for name in [name for name in fields if name.startswith("student_code_rows-")]:
+        fields[name] = ""
+    page = re.sub(r"\s+", " ", save(client, tid, key, fields, status=422).get_data(as_text=True))
+    assert "Ange mellan 1 och 30 koder." in page and "Length must be between" not in page
+    assert draft_item(tid)["student_codes"] == before
