@@ -248,3 +248,14 @@ def test_the_planning_service_refuses_a_template_the_form_would_not_offer(school
     planned_version.template.status = TemplateStatus.ACTIVE
     db.session.commit()
     assert plan(planned_version).template_version_id == planned_version.id
+
+
+@pytest.mark.parametrize("typed", ["2207-03-04T09:15", "0207-03-04T09:15"])
+def test_a_mistyped_year_is_refused_as_the_api_refuses_it(client, principal, teacher, planned_version, typed):
+    """A date input takes any year up to 9999; the form holds the API's window (2000-2099) and says so."""
+    login(client, principal)
+    data = {"teacher_id": teacher.id, "scheduled_at": typed, "planned_minutes": "45",
+            "template_version_id": planned_version.id, "purpose": "development"}
+    response = post(client, "/planning/new", data, "/planning/new")
+    assert response.status_code == 422 and "Must be between 2000-01-01 and 2099-12-31." in text(response)
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
