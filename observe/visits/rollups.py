@@ -36,7 +36,7 @@ import datetime as dt
 from functools import lru_cache
 
 from sqlalchemy import (Date, Float, ForeignKey, Index, Integer, String, and_, bindparam, case, delete, distinct, event,
-                        func, insert, or_, select, text)
+                        func, insert, or_, select, text, union_all)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,6 +48,9 @@ from .models import Observation, ObservationAnswer, Visit
 # Peer observations reach leadership only as counts, and only when the observed teacher shared them.
 PEER_TYPES = ("counter", "timed_log")
 _MARKS = "observe.rollup_keys"  # Session.info: keys (school_id, template_key, day) whose rows changed
+# Session.info: {(school_id, template_key, "YYYY-MM"): observation ids} of rows inserted for observations
+# that had none (merged into the month's rollups), and the months whose rows changed otherwise (recomputed).
+_NEW, _CHANGED = "observe.rollup_new", "observe.rollup_changed"
 
 
 # The organisation rows' indexes hold those rows only: in an index over every row, organisation_id is
@@ -357,10 +360,23 @@ def _month(day: dt.date) -> str:
 
 
 def mark_rows(rows: list[dict]) -> None:
-    """Answer rows about to be written (dicts with school_id, template_key, observed_on)."""
-    if rows:
-        db.session.info.setdefault(_MARKS, set()).update(
-            _key(row["school_id"], row["template_key"], row["observed_on"]) for row in rows)
+    """Answer rows about to be inserted for observations that have none yet (dicts with observation_id,
+    school_id, template_key, observed_on): their months are merged, the rollups plus these rows.
+    Replacing an observation's rows calls mark_observations first, so its months are recomputed."""
+    if not rows:
+        return
+    info = db.session.info
+    days, new = info.setdefault(_MARKS, set()), info.setdefault(_NEW, {})
+    for row in rows:
+        key = _key(row["school_id"], row["template_key"], row["observed_on"])
+        days.add(key)
+        new.setdefault((key[0], key[1], _month(key[2])), set()).add(row["observation_id"])
+
+
+def _changed(session, keys) -> None:
+    keys = list(keys)
+    session.info.setdefault(_MARKS, set()).update(keys)
+    session.info.setdefault(_CHANGED, set()).update((s, t, _month(d)) for s, t, d in keys)
 
 
 def mark_observations(observation_ids) -> None:
@@ -371,29 +387,31 @@ def mark_observations(observation_ids) -> None:
     a = ANSWERS.c
     found = db.session.execute(select(a.school_id, a.template_key, a.observed_on)
                                .where(a.observation_id.in_(ids)).distinct()).all()
-    db.session.info.setdefault(_MARKS, set()).update(_key(*row) for row in found)
+    _changed(db.session, (_key(*row) for row in found))
 
 
 @event.listens_for(db.session, "after_flush")
 def _mark_orm_rows(session, _context) -> None:
     """ObservationAnswer objects added or deleted through the ORM (the demo, fixtures)."""
-    for obj in (*session.new, *session.deleted, *session.dirty):
-        if isinstance(obj, ObservationAnswer) and obj.observed_on is not None:
-            session.info.setdefault(_MARKS, set()).add(_key(obj.school_id, obj.template_key, obj.observed_on))
+    _changed(session, (_key(obj.school_id, obj.template_key, obj.observed_on)
+                       for obj in (*session.new, *session.deleted, *session.dirty)
+                       if isinstance(obj, ObservationAnswer) and obj.observed_on is not None))
 
 
 @event.listens_for(db.session, "before_commit")
 def _refresh_marked(session) -> None:
     session.flush()  # rows still pending mark their keys in after_flush
     keys = session.info.pop(_MARKS, None)
+    new, changed = session.info.pop(_NEW, {}), session.info.pop(_CHANGED, set())
     if keys:
-        refresh(keys, session)
+        refresh(keys, session, new={month: ids for month, ids in new.items() if month not in changed})
 
 
 @event.listens_for(db.session, "after_rollback")
 def _forget_marks(session) -> None:
     if not session.in_transaction():
-        session.info.pop(_MARKS, None)
+        for name in (_MARKS, _NEW, _CHANGED):
+            session.info.pop(name, None)
 
 
 # --- keeping and checking ---------------------------------------------------------------------
@@ -443,16 +461,77 @@ def _day_statements(dialect: str) -> tuple:
                  for table, source in zip(DAY_TABLES, day_sources(dialect, *where)))
 
 
-def refresh(keys, session=None) -> None:
-    """Recompute the rollups of the months of these (school, template, day) keys from their answer rows,
-    and mark their organisations' days stale."""
+@lru_cache(maxsize=4)
+def _merge_statements(dialect: str) -> tuple:
+    """Per table, in the order the merge runs them: (the key's largest row id, insert the key's rows
+    merged with the new observations' rows, delete the key's old rows). A merge reads the month's rollup
+    rows and the new answer rows, not the month's answer rows: a sync batch into a busy month costs the
+    same as into a quiet one."""
+    a = ANSWERS.c
+    new_rows = (a.school_id == bindparam("k_school"), a.template_key == bindparam("k_template"),
+                a.observed_on >= bindparam("k_first"), a.observed_on < bindparam("k_after"),
+                a.observation_id.in_(bindparam("k_new", expanding=True)))
+    new_sums, new_cells, new_people, new_counts = sources(dialect, *new_rows)
+    sums_t, cells_t, people_t, counts_t = TABLES
+
+    def key(table):
+        c = table.c
+        return (c.school_id == bindparam("k_school"), c.template_key == bindparam("k_template"),
+                c.month == bindparam("k_month"))
+
+    def union(table, new):
+        kept = select(*(table.c[name] for name in _columns(table))).where(*key(table))
+        return union_all(kept, new).subquery()
+
+    u = union(sums_t, new_sums).c
+    head = (u.school_id, u.template_key, u.month, u.visit_kind)
+    sums = (select(*head, u.item_key, u.item_type, u.choice, func.sum(u.rows), func.sum(u.numbers), func.sum(u.total),
+                   func.sum(u.squares), func.min(u.low), func.max(u.high))
+            .group_by(*head, u.item_key, u.item_type, u.choice))
+    u = union(counts_t, new_counts).c
+    counts = select(u.school_id, u.template_key, u.month, u.visit_kind, func.sum(u.observations)).group_by(
+        u.school_id, u.template_key, u.month, u.visit_kind)
+    u = union(people_t, new_people).c
+    cell = (u.school_id, u.template_key, u.month, u.visit_kind, u.item_key)
+    per_teacher = select(*cell, u.teacher_id, func.sum(u.observations).label("n")).group_by(*cell, u.teacher_id).subquery()
+    t = per_teacher.c
+    t_cell = (t.school_id, t.template_key, t.month, t.visit_kind, t.item_key)
+    people = select(*t_cell, t.teacher_id, t.n, func.count(t.teacher_id).over(partition_by=t_cell))
+    u = union(cells_t, new_cells).c
+    cell = (u.school_id, u.template_key, u.month, u.visit_kind, u.item_key)
+    p = people_t.alias("merged_people").c
+    teachers = (select(func.coalesce(func.max(p.cell_teachers), 0))  # the people rows, merged first
+                .where(p.school_id == u.school_id, p.template_key == u.template_key, p.month == u.month,
+                       p.visit_kind == u.visit_kind, p.item_key == u.item_key).scalar_subquery())
+    cells = select(*cell, func.sum(u.observations), teachers, func.sum(u.intervals)).group_by(*cell)
+    out = []
+    for table, merged in ((sums_t, sums), (counts_t, counts), (people_t, people), (cells_t, cells)):
+        out.append((select(func.max(table.c.id)).where(*key(table)),
+                    insert(table).from_select(_columns(table), merged),
+                    delete(table).where(*key(table), table.c.id <= bindparam("k_old"))))
+    return tuple(out)
+
+
+def refresh(keys, session=None, new: dict | None = None) -> None:
+    """Bring the rollups of the months of these (school, template, day) keys up to date, and mark their
+    organisations' days stale. A month in `new` ({month key: observation ids}) only gained those
+    observations' rows: merged into its rollups; any other month is recomputed from its answer rows."""
     connection = (session or db.session).connection()
     statements, mark_stale = _refresh_statements(connection.dialect.name)
+    new = new or {}
     for school_id, template_key, month in sorted({(s, t, _month(day)) for s, t, day in keys}):
         _lock(connection, f"rollup:{school_id}:{template_key}:{month}")
         first, after = _month_range(month)
         values = {"k_school": school_id, "k_template": template_key, "k_month": month, "k_first": first,
                   "k_after": after}
+        observations = new.get((school_id, template_key, month))
+        if observations:
+            for largest, add, remove in _merge_statements(connection.dialect.name):
+                old = connection.execute(largest, values).scalar()
+                connection.execute(add, {**values, "k_new": sorted(observations)})
+                if old is not None:
+                    connection.execute(remove, {**values, "k_old": old})
+            continue
         for remove, add in statements:
             connection.execute(remove, values)
             connection.execute(add, values)

@@ -251,3 +251,44 @@ def test_a_day_written_again_while_a_view_recomputes_it_stays_stale(history, sch
     assert db.session.execute(db.select(stale.c.day)).all() == []
     db.session.commit()
     assert rollups.verify() == []
+
+
+def test_observations_added_to_a_month_are_merged_into_its_rollups(history, school, make_user, monkeypatch):
+    """New observations' rows (the sync batch, the online form) are merged into their month's rollups
+    (the rollups plus the new rows) instead of the month being recomputed from all its rows; the result
+    is the same as recomputing: walkthroughs, anonymous ones, peer counts shared or not, interval sheets."""
+    from observe.visits import answer_rows
+    from observe.visits.models import Observation, Visit
+
+    version = make_template(school, number=2)
+    teachers = [make_user(email=f"m{n}@example.se") for n in range(3)] + [None]
+    month = today().replace(day=1)
+    recomputed, refresh = [], rollups.refresh
+
+    def noting(keys, session=None, new=None):
+        recomputed.extend({(s, t, d.strftime("%Y-%m")) for s, t, d in keys} - set(new or {}))
+        return refresh(keys, session, new)
+    monkeypatch.setattr(rollups, "refresh", noting)
+    rng = random.Random(9)
+    for n in range(12):
+        kind = ["spontaneous", "planned", "peer"][n % 3]
+        teacher = teachers[n % 4] if kind != "peer" else teachers[n % 3]
+        visit = Visit(school_id=school.id, kind=kind, status="completed", teacher_id=getattr(teacher, "id", None),
+                      template_version_id=version.id, summary_to_principal=n % 2 == 0,
+                      started_at=dt.datetime.combine(month + dt.timedelta(days=n % 5), dt.time(9),
+                                                     tzinfo=dt.timezone.utc))
+        db.session.add(visit)
+        db.session.flush()
+        answers = {"S1": {"value": rng.choice(["1", "2", "3", "4", "na"])}, "C1": {"value": rng.randint(0, 9)},
+                   "K1": {"value": rng.sample(["a", "b", "c"], rng.randint(1, 3))},
+                   "I1": {"value": [{"teacher": ["L"], "students": ["G"]} for _ in range(rng.randint(1, 4))]}}
+        observation = Observation(school_id=school.id, visit_id=visit.id, template_version_id=version.id,
+                                  answers=answers, status="complete")
+        db.session.add(observation)
+        db.session.flush()
+        answer_rows.write_answer_rows(observation, visit, answer_rows.FormVersion(version.id, version.document),
+                                      new=True)
+        db.session.commit()
+        assert rollups.verify() == []
+    assert recomputed == []  # every write was merged, none recomputed the month
+
