@@ -468,7 +468,10 @@ def _merge_statements(dialect: str) -> tuple:
     rows and the new answer rows, not the month's answer rows: a sync batch into a busy month costs the
     same as into a quiet one."""
     a = ANSWERS.c
-    new_rows = (a.school_id == bindparam("k_school"), a.template_key == bindparam("k_template"),
+    # The new observations' rows by their ids (one observation's rows share one key; the key's conditions
+    # only guard it). "school_id + 0" keeps both planners off the month's range of the dashboard index,
+    # which they chose on statistics from before the batch and then read the whole month.
+    new_rows = (a.school_id + 0 == bindparam("k_school"), a.template_key == bindparam("k_template"),
                 a.observed_on >= bindparam("k_first"), a.observed_on < bindparam("k_after"),
                 a.observation_id.in_(bindparam("k_new", expanding=True)))
     new_sums, new_cells, new_people, new_counts = sources(dialect, *new_rows)
