@@ -35,7 +35,9 @@ class Shape:
     template: bool
     item: bool
     kind: bool
-    rollup: bool  # the monthly rollups can answer (no filter needs the visit or the group of the day)
+    # the rollups can answer: no filter needs the visit or the group of the day, or (an organisation's view)
+    # one filter on the visit, subject or year group, which its day rows hold per value
+    rollup: bool
     organisation: bool = False  # ... from the organisation's rows rather than each school's
     cut: tuple[bool, bool] = (True, True)  # the period cuts its first / last month: those days are read as rows
 
@@ -43,7 +45,9 @@ class Shape:
     def of(cls, filters: Filters) -> "Shape":
         return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group)), bool(filters.group_id),
                    bool(filters.template_key), bool(filters.item_key), bool(filters.kind),
-                   not (filters.subject or filters.year_group or filters.group_id), bool(filters.organisation_id),
+                   not filters.group_id and (not (filters.subject or filters.year_group) or (
+                       bool(filters.organisation_id) and not (filters.subject and filters.year_group))),
+                   bool(filters.organisation_id),
                    cut_months(filters.start, filters.end))
 
 

@@ -15,7 +15,8 @@ and an organisation's days from its day rollups, so a view's cost follows the mo
 it shows, not the observations behind them. The rows read directly are those the rollups cannot
 answer: a school's days of a period's first and last month when the period cuts a month, and every
 row when a filter needs the visit or the teacher's group on the day (subject, year group, teacher
-group). Nothing is ever grouped or ordered by teacher.
+group) — except an organisation's view of one subject or one year group, read from its day rows for
+that value. Nothing is ever grouped or ordered by teacher.
 """
 from __future__ import annotations
 
@@ -112,13 +113,23 @@ def rollup_conditions(table, shape: Shape) -> list:
 
 
 def day_conditions(table, shape: Shape) -> list:
-    """WHERE clauses over an organisation's day table: its rows, the days of the period's cut months, the filters."""
+    """WHERE clauses over an organisation's day table: its rows for every visit, the days of the period's
+    cut months, the filters."""
     c = table.c
     ranges = [arm for arm, cut in zip((and_(c.day >= bindparam("start"), c.day < bindparam("whole_start")),
                                        and_(c.day > bindparam("whole_end"), c.day <= bindparam("end"))), shape.cut)
               if cut]
-    return [c.organisation_id == bindparam("organisation"), ranges[0] if len(ranges) == 1 else or_(*ranges),
-            *_kept_filters(c, shape)]
+    return [c.organisation_id == bindparam("organisation"), c.facet == "", c.value == "",
+            ranges[0] if len(ranges) == 1 else or_(*ranges), *_kept_filters(c, shape)]
+
+
+def facet_conditions(table, shape: Shape) -> list:
+    """WHERE clauses over an organisation's day table for a view filtered on one subject or one year group:
+    that value's rows, every day of the period, the other filters."""
+    c = table.c
+    facet = "subject" if shape.visit_level[0] else "year_group"
+    return [c.organisation_id == bindparam("organisation"), c.facet == facet, c.value == bindparam(facet),
+            c.day.between(bindparam("start"), bindparam("end")), *_kept_filters(c, shape)]
 
 
 def _kept_filters(c, shape: Shape) -> list:
@@ -206,7 +217,10 @@ def statements_for(shape: Shape) -> Statements:
     # day rows, so its views read no answer row either.
     rows = any(shape.cut) and not shape.organisation
     kept = [_kept(MONTH_TABLES, lambda t: rollup_conditions(t, shape), lambda t: t.c.month, shape)]
-    if shape.organisation and any(shape.cut):
+    if any(shape.visit_level):  # an organisation's view of one subject or year group: its day rows only
+        kept = [_kept(DAY_TABLES, lambda t: facet_conditions(t, shape), lambda t: month_of(t.c.day, shape.dialect),
+                      shape)]
+    elif shape.organisation and any(shape.cut):
         kept.append(_kept(DAY_TABLES, lambda t: day_conditions(t, shape), lambda t: month_of(t.c.day, shape.dialect),
                           shape))
     sums = _union(sums if rows else None, *(k.sums for k in kept))

@@ -16,7 +16,8 @@ ever written. Four tables hold them per *key* (school, template, month):
 An organisation leader's view covers every school of the organisation: the same tables also hold
 one row set per (organisation, template, month), summed from its schools' rows (school_id NULL,
 organisation_id set), and four day tables (insight_day_*) the same figures per (organisation,
-template, day), for the days of a period that cuts a month. A write only marks its organisation's
+template, day), for the days of a period that cuts a month — for every visit, and per the visits'
+subject and per their year group (`facet`), for a view filtered on one of those. A write only marks its organisation's
 days stale (insight_stale, with a counter); the first dashboard that reads the organisation brings
 them up to date (`bring_up_to_date`): each stale day's month from its schools' month rows, the day
 itself from that one day's answer rows. Writes so stay one school-month, and an organisation's view
@@ -36,7 +37,7 @@ import datetime as dt
 from functools import lru_cache
 
 from sqlalchemy import (Date, Float, ForeignKey, Index, Integer, String, and_, bindparam, case, delete, distinct, event,
-                        func, insert, or_, select, text, union_all)
+                        func, insert, inspect, literal_column, or_, select, text, union_all)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -138,11 +139,14 @@ class InsightDaySum(db.Model):
     """insight_sums of one organisation's day (columns in the order `sources` selects them)."""
 
     __tablename__ = "insight_day_sums"
-    __table_args__ = (Index("ix_insight_day_sums_key", "organisation_id", "template_key", "day", "item_key"),)
+    __table_args__ = (Index("ix_insight_day_sums_key", "organisation_id", "template_key", "facet", "value", "day",
+                            "item_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
+    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
+    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     item_key: Mapped[str] = mapped_column(String(64))
@@ -160,11 +164,14 @@ class InsightDayCell(db.Model):
     """insight_cells of one organisation's day."""
 
     __tablename__ = "insight_day_cells"
-    __table_args__ = (Index("ix_insight_day_cells_key", "organisation_id", "template_key", "day", "item_key"),)
+    __table_args__ = (Index("ix_insight_day_cells_key", "organisation_id", "template_key", "facet", "value", "day",
+                            "item_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
+    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
+    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     item_key: Mapped[str] = mapped_column(String(64))
@@ -177,12 +184,14 @@ class InsightDayPeople(db.Model):
     """insight_people of one organisation's day: named teachers of the cells with fewer than TEACHER_CAP."""
 
     __tablename__ = "insight_day_people"
-    __table_args__ = (Index("ix_insight_day_people_small", "organisation_id", "template_key", "cell_teachers", "day",
-                            "item_key", "teacher_id"),)
+    __table_args__ = (Index("ix_insight_day_people_small", "organisation_id", "template_key", "facet", "value",
+                            "cell_teachers", "day", "item_key", "teacher_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
+    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
+    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     item_key: Mapped[str] = mapped_column(String(64))
@@ -195,11 +204,13 @@ class InsightDayCount(db.Model):
     """insight_counts of one organisation's day."""
 
     __tablename__ = "insight_day_counts"
-    __table_args__ = (Index("ix_insight_day_counts_key", "organisation_id", "template_key", "day"),)
+    __table_args__ = (Index("ix_insight_day_counts_key", "organisation_id", "template_key", "facet", "value", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
+    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
+    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     observations: Mapped[int] = mapped_column(Integer)
@@ -251,43 +262,66 @@ def countable():
     return or_(a.visit_kind != "peer", and_(a.item_type.in_(PEER_TYPES), shared_peer_observation()))
 
 
-def sources(dialect: str, *where, by_day: bool = False) -> tuple:
+FACETS = ("", "subject", "year_group")  # the day tables' rows: every visit, and per subject and per year group
+
+
+def sources(dialect: str, *where, by_day: bool = False, facet: str = "") -> tuple:
     """The four rollups' rows computed from the answer rows matching `where` (one SELECT each,
     columns in the order of their tables' columns after id): per school and month, or (by_day)
-    per organisation and day for the day tables, whose teacher rows are kept only for cells with
-    fewer than TEACHER_CAP teachers, as the organisation's month rows."""
+    per organisation and day for the day tables — for every visit (facet "") or per the visits'
+    subject or year group — whose teacher rows are kept only for cells with fewer than TEACHER_CAP
+    teachers, as the organisation's month rows."""
     a = ANSWERS.c
-    owner = SCHOOLS.c.organisation_id if by_day else a.school_id
-    grain = a.observed_on if by_day else month_of(a.observed_on, dialect)
+    joined = ANSWERS
+    if by_day:
+        owner = SCHOOLS.c.organisation_id
+        joined = joined.join(SCHOOLS, SCHOOLS.c.id == a.school_id)
+        if facet:
+            # aliased: the peer rule's own subquery (countable) must not correlate with these
+            observation, visit = Observation.__table__.alias("facet_observation"), Visit.__table__.alias("facet_visit")
+            joined = (joined.join(observation, observation.c.id == a.observation_id)
+                      .join(visit, visit.c.id == observation.c.visit_id))
+            value = visit.c[facet]
+            where = (*where, value.is_not(None))
+        else:
+            value = literal_column("''", String)
+        grain = (literal_column(f"'{facet}'", String).label("facet"), value.label("value"), a.observed_on.label("grain"))
+        grouped = (value, a.observed_on) if facet else (a.observed_on,)  # a constant is not grouped by
+    else:
+        owner = a.school_id
+        grain = (month_of(a.observed_on, dialect).label("grain"),)
+        grouped = grain
     conds = (countable(), *where)
-    head = (owner.label("owner"), a.template_key, grain.label("grain"), a.visit_kind)
+    head = (owner.label("owner"), a.template_key, *grain, a.visit_kind)
+    keys = (owner, a.template_key, *grouped, a.visit_kind)
+    names = [column.name for column in grain]
 
     def rows(query):
-        return query.select_from(ANSWERS.join(SCHOOLS, SCHOOLS.c.id == a.school_id)) if by_day else query
+        return query.select_from(joined)
     sums = (rows(select(*head, a.item_key, a.item_type, a.choice, func.count(), func.count(a.number),
                         func.sum(a.number), func.sum(a.number * a.number), func.min(a.number), func.max(a.number)))
-            .where(*conds).group_by(*head, a.item_key, a.item_type, a.choice))
+            .where(*conds).group_by(*keys, a.item_key, a.item_type, a.choice))
     per_observation = (rows(select(*head, a.item_key, a.teacher_id,
                                    func.max(case((a.item_type == "interval", a.total))).label("seen")))
-                       .where(*conds).group_by(*head, a.item_key, a.teacher_id, a.observation_id).subquery())
+                       .where(*conds).group_by(*keys, a.item_key, a.teacher_id, a.observation_id).subquery())
     p = per_observation.c
-    cell = (p.owner, p.template_key, p.grain, p.visit_kind, p.item_key)
+    cell = (p.owner, p.template_key, *(p[name] for name in names), p.visit_kind, p.item_key)
     cells = select(*cell, func.count(), func.count(distinct(p.teacher_id)), func.sum(p.seen)).group_by(*cell)
     per_teacher = select(*cell, p.teacher_id, func.count().label("n")).group_by(*cell, p.teacher_id).subquery()
     t = per_teacher.c
-    people = select(t.owner, t.template_key, t.grain, t.visit_kind, t.item_key, t.teacher_id, t.n,
-                    func.count(t.teacher_id).over(partition_by=(t.owner, t.template_key, t.grain, t.visit_kind,
-                                                                t.item_key)).label("cell_teachers"))
+    t_cell = (t.owner, t.template_key, *(t[name] for name in names), t.visit_kind, t.item_key)
+    people = select(*t_cell, t.teacher_id, t.n, func.count(t.teacher_id).over(partition_by=t_cell).label("cell_teachers"))
     if by_day:
         counted = people.subquery()
         people = select(*counted.c).where(counted.c.teacher_id.is_not(None), counted.c.cell_teachers < TEACHER_CAP)
-    counts = rows(select(*head, func.count(distinct(a.observation_id)))).where(*conds).group_by(*head)
+    counts = rows(select(*head, func.count(distinct(a.observation_id)))).where(*conds).group_by(*keys)
     return sums, cells, people, counts
 
 
-def day_sources(dialect: str, *where) -> tuple:
-    """The day tables' rows from the answer rows matching `where` (of every organisation's schools)."""
-    return sources(dialect, SCHOOLS.c.organisation_id.is_not(None), *where, by_day=True)
+def day_sources(dialect: str, *where) -> list[tuple]:
+    """Per facet, the day tables' rows from the answer rows matching `where` (of every organisation's schools)."""
+    return [sources(dialect, SCHOOLS.c.organisation_id.is_not(None), *where, by_day=True, facet=facet)
+            for facet in FACETS]
 
 
 def _columns(table) -> list[str]:
@@ -398,6 +432,18 @@ def _mark_orm_rows(session, _context) -> None:
                        if isinstance(obj, ObservationAnswer) and obj.observed_on is not None))
 
 
+@event.listens_for(db.session, "after_flush")
+def _mark_visit_values(session, _context) -> None:
+    """A visit whose subject or year group changed moves its rows between the day tables' facets."""
+    changed = [obj.id for obj in session.dirty if isinstance(obj, Visit) and obj.id is not None and any(
+        inspect(obj).attrs[name].history.has_changes() for name in ("subject", "year_group"))]
+    if changed:
+        a, o = ANSWERS.c, Observation.__table__.c
+        found = session.connection().execute(select(a.school_id, a.template_key, a.observed_on).join(
+            Observation.__table__, o.id == a.observation_id).where(o.visit_id.in_(changed)).distinct()).all()
+        _changed(session, (_key(*row) for row in found))
+
+
 @event.listens_for(db.session, "before_commit")
 def _refresh_marked(session) -> None:
     session.flush()  # rows still pending mark their keys in after_flush
@@ -454,11 +500,12 @@ def _day_statements(dialect: str) -> tuple:
     a = ANSWERS.c
     where = (SCHOOLS.c.organisation_id == bindparam("k_org"), a.template_key == bindparam("k_template"),
              a.observed_on == bindparam("k_day"))
+    per_table = zip(DAY_TABLES, *day_sources(dialect, *where))  # (table, its source per facet)
     return tuple((delete(table).where(table.c.organisation_id == bindparam("k_org"),
                                       table.c.template_key == bindparam("k_template"),
                                       table.c.day == bindparam("k_day")),
-                  insert(table).from_select(_columns(table), source))
-                 for table, source in zip(DAY_TABLES, day_sources(dialect, *where)))
+                  *(insert(table).from_select(_columns(table), source) for source in facets))
+                 for table, *facets in per_table)
 
 
 @lru_cache(maxsize=4)
@@ -580,9 +627,10 @@ def bring_up_to_date(organisation_id: int) -> None:
         _recompute_org(connection, organisation_id, template_key, month)
         for day, version in seen:
             values = {"k_org": organisation_id, "k_template": template_key, "k_day": day}
-            for remove, add in day_statements:
+            for remove, *adds in day_statements:
                 connection.execute(remove, values)
-                connection.execute(add, values)
+                for add in adds:
+                    connection.execute(add, values)
             # A write that marked the day again since `seen` leaves it stale for the next reader.
             connection.execute(delete(InsightStale).where(
                 st.organisation_id == organisation_id, st.template_key == template_key, st.day == day,
@@ -608,9 +656,10 @@ def rebuild() -> None:
         connection.execute(insert(table).from_select(_columns(table), source))
     for table, source in zip(TABLES, org_sources()):
         connection.execute(insert(table).from_select(_org_columns(table), source))
-    for table, source in zip(DAY_TABLES, day_sources(dialect)):
+    for table, *facets in zip(DAY_TABLES, *day_sources(dialect)):
         connection.execute(delete(table))
-        connection.execute(insert(table).from_select(_columns(table), source))
+        for source in facets:
+            connection.execute(insert(table).from_select(_columns(table), source))
     connection.execute(delete(InsightStale))
     lesson_values.rebuild(connection)
 
@@ -643,11 +692,12 @@ def verify() -> list[str]:
         kept = connection.execute(select(*(table.c[name] for name in _org_columns(table)))
                                   .where(table.c.organisation_id.is_not(None))).all()
         problems += _differences(f"{table.name} (organisation)", fresh(kept), fresh(connection.execute(source).all()))
-    for table, source in zip(DAY_TABLES, day_sources(dialect)):
-        def fresh_days(rows):
-            return [row for row in rows if (row[0], row[1], row[2]) not in stale_days]
+    for table, *facets in zip(DAY_TABLES, *day_sources(dialect)):
+        def fresh_days(rows):  # (organisation, template, facet, value, day, ...)
+            return [row for row in rows if (row[0], row[1], row[4]) not in stale_days]
         kept = connection.execute(select(*(table.c[name] for name in _columns(table)))).all()
-        problems += _differences(table.name, fresh_days(kept), fresh_days(connection.execute(source).all()))
+        wanted = [row for source in facets for row in connection.execute(source).all()]
+        problems += _differences(table.name, fresh_days(kept), fresh_days(wanted))
     return problems + lesson_values.missing(connection)
 
 

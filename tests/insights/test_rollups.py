@@ -56,7 +56,8 @@ def _record_history(school, teachers, rng, start, count):
                    "I1": {"value": [{"teacher": rng.sample(["L", "Q"], rng.randint(0, 2)),
                                      "students": rng.sample(["Li", "G"], rng.randint(0, 2))}
                                     for _ in range(rng.randint(1, 10))]}}
-        record_observation(version, teacher, day, answers, kind=kind, summary_to_principal=rng.random() < 0.5)
+        record_observation(version, teacher, day, answers, kind=kind, summary_to_principal=rng.random() < 0.5,
+                           subject=rng.choice(["Matematik", "Svenska", None]), year_group=rng.choice(["3", "5", None]))
 
 
 @pytest.fixture
@@ -93,7 +94,9 @@ def test_figures_from_the_rollups_equal_those_from_the_answer_rows(history, scho
         for schools in ((school.id,), both):  # a principal's school; the whole organisation's rows
             base = Filters(school_ids=schools, start=first, end=last, template_key="walk")
             cases += [base, dataclasses.replace(base, kind="planned"), dataclasses.replace(base, item_key="K1"),
-                      dataclasses.replace(base, kind="peer")]
+                      dataclasses.replace(base, kind="peer"), dataclasses.replace(base, subject="Matematik"),
+                      dataclasses.replace(base, year_group="5", kind="spontaneous"),
+                      dataclasses.replace(base, subject="Svenska", item_key="K1")]
     with_rollups = [(_figures(aggregates.aggregate(f, threshold), threshold.min_teachers), aggregates_count(f)) for f in cases]
     assert any(figures for figures, _count in with_rollups)
     _raw_shape(monkeypatch)
@@ -194,6 +197,14 @@ def test_an_organisations_period_that_cuts_months_reads_no_answer_row(history, s
     for statement in (statements.sums, statements.people, statements.count, statements.intervals, statements.teachers):
         compiled = str(statement.compile())
         assert "observation_answers" not in compiled and "insight_day_sums" in str(statements.sums.compile())
+    # One subject or one year group: the organisation's day rows for that value, no answer row either.
+    for value in ({"subject": "Matematik"}, {"year_group": "5"}):
+        statements = statements_for(Shape.of(dataclasses.replace(filters, **value)))
+        assert "observation_answers" not in str(statements.sums.compile())
+        assert "observation_answers" not in str(statements.teachers.compile())
+    # Both, or a teacher group, read the answer rows.
+    assert "observation_answers" in str(statements_for(Shape.of(dataclasses.replace(
+        filters, subject="Matematik", year_group="5"))).sums.compile())
     # A principal's school still reads its cut days from the answer rows.
     one = Shape.of(Filters(school_ids=(school.id,), start=filters.start, end=filters.end, template_key="walk"))
     assert "observation_answers" in str(statements_for(one).sums.compile())
@@ -292,3 +303,22 @@ def test_observations_added_to_a_month_are_merged_into_its_rollups(history, scho
         assert rollups.verify() == []
     assert recomputed == []  # every write was merged, none recomputed the month
 
+
+
+def test_a_visit_whose_subject_changes_moves_to_that_subject_in_the_organisations_view(history, school):
+    both = tuple(sorted(s.id for s in school.organisation.schools))
+    month = today().replace(day=1)
+    visit = record_observation(make_template(school, number=2), None, month, {"C1": {"value": 3}}, subject="Bild")
+    threshold = Threshold(min_observations=1, min_teachers=0)
+
+    def counted(subject):
+        view = Filters(school_ids=both, start=month, end=_month_end(month), template_key="walk", subject=subject)
+        entry = aggregates.aggregate(view, threshold).get("C1")
+        db.session.commit()
+        return entry["total"].observations if entry else 0
+
+    assert (counted("Bild"), counted("Musik")) == (1, 0)
+    visit.subject = "Musik"
+    db.session.commit()
+    assert (counted("Bild"), counted("Musik")) == (0, 1)
+    assert rollups.verify() == []

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 93e90206fe81
+Revision ID: 78c3ea6cd62b
 Revises: 
-Create Date: 2026-12-05 00:27:52.886070
+Create Date: 2026-12-05 01:21:00.200532
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '93e90206fe81'
+revision = '78c3ea6cd62b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -31,6 +31,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('facet', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('item_key', sa.String(length=64), nullable=False),
@@ -41,12 +43,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_cells'))
     )
     with op.batch_alter_table('insight_day_cells', schema=None) as batch_op:
-        batch_op.create_index('ix_insight_day_cells_key', ['organisation_id', 'template_key', 'day', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_day_cells_key', ['organisation_id', 'template_key', 'facet', 'value', 'day', 'item_key'], unique=False)
 
     op.create_table('insight_day_counts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('facet', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('observations', sa.Integer(), nullable=False),
@@ -54,12 +58,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_counts'))
     )
     with op.batch_alter_table('insight_day_counts', schema=None) as batch_op:
-        batch_op.create_index('ix_insight_day_counts_key', ['organisation_id', 'template_key', 'day'], unique=False)
+        batch_op.create_index('ix_insight_day_counts_key', ['organisation_id', 'template_key', 'facet', 'value', 'day'], unique=False)
 
     op.create_table('insight_day_people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('facet', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('item_key', sa.String(length=64), nullable=False),
@@ -70,12 +76,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_people'))
     )
     with op.batch_alter_table('insight_day_people', schema=None) as batch_op:
-        batch_op.create_index('ix_insight_day_people_small', ['organisation_id', 'template_key', 'cell_teachers', 'day', 'item_key', 'teacher_id'], unique=False)
+        batch_op.create_index('ix_insight_day_people_small', ['organisation_id', 'template_key', 'facet', 'value', 'cell_teachers', 'day', 'item_key', 'teacher_id'], unique=False)
 
     op.create_table('insight_day_sums',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('facet', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('item_key', sa.String(length=64), nullable=False),
@@ -91,7 +99,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_sums'))
     )
     with op.batch_alter_table('insight_day_sums', schema=None) as batch_op:
-        batch_op.create_index('ix_insight_day_sums_key', ['organisation_id', 'template_key', 'day', 'item_key'], unique=False)
+        batch_op.create_index('ix_insight_day_sums_key', ['organisation_id', 'template_key', 'facet', 'value', 'day', 'item_key'], unique=False)
 
     op.create_table('insight_stale',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
