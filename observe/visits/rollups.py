@@ -139,7 +139,8 @@ class InsightDaySum(db.Model):
     """insight_sums of one organisation's day (columns in the order `sources` selects them)."""
 
     __tablename__ = "insight_day_sums"
-    __table_args__ = (Index("ix_insight_day_sums_key", "organisation_id", "template_key", "facet", "value", "day",
+    __table_args__ = (Index("ix_insight_day_sums_day", "organisation_id", "template_key", "day"),  # a recomputed day is deleted by these
+                      Index("ix_insight_day_sums_key", "organisation_id", "template_key", "facet", "value", "day",
                             "item_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,7 +165,8 @@ class InsightDayCell(db.Model):
     """insight_cells of one organisation's day."""
 
     __tablename__ = "insight_day_cells"
-    __table_args__ = (Index("ix_insight_day_cells_key", "organisation_id", "template_key", "facet", "value", "day",
+    __table_args__ = (Index("ix_insight_day_cells_day", "organisation_id", "template_key", "day"),  # a recomputed day is deleted by these
+                      Index("ix_insight_day_cells_key", "organisation_id", "template_key", "facet", "value", "day",
                             "item_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,7 +186,8 @@ class InsightDayPeople(db.Model):
     """insight_people of one organisation's day: named teachers of the cells with fewer than TEACHER_CAP."""
 
     __tablename__ = "insight_day_people"
-    __table_args__ = (Index("ix_insight_day_people_small", "organisation_id", "template_key", "facet", "value",
+    __table_args__ = (Index("ix_insight_day_people_day", "organisation_id", "template_key", "day"),  # a recomputed day is deleted by these
+                      Index("ix_insight_day_people_small", "organisation_id", "template_key", "facet", "value",
                             "cell_teachers", "day", "item_key", "teacher_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,7 +207,8 @@ class InsightDayCount(db.Model):
     """insight_counts of one organisation's day."""
 
     __tablename__ = "insight_day_counts"
-    __table_args__ = (Index("ix_insight_day_counts_key", "organisation_id", "template_key", "facet", "value", "day"),)
+    __table_args__ = (Index("ix_insight_day_counts_day", "organisation_id", "template_key", "day"),  # a recomputed day is deleted by these
+                      Index("ix_insight_day_counts_key", "organisation_id", "template_key", "facet", "value", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
@@ -265,12 +269,16 @@ def countable():
 FACETS = ("", "subject", "year_group")  # the day tables' rows: every visit, and per subject and per year group
 
 
-def sources(dialect: str, *where, by_day: bool = False, facet: str = "") -> tuple:
+def sources(dialect: str, *where, by_day: bool = False, facet: str = "", few: bool = False) -> tuple:
     """The four rollups' rows computed from the answer rows matching `where` (one SELECT each,
     columns in the order of their tables' columns after id): per school and month, or (by_day)
     per organisation and day for the day tables — for every visit (facet "") or per the visits'
     subject or year group — whose teacher rows are kept only for cells with fewer than TEACHER_CAP
-    teachers, as the organisation's month rows."""
+    teachers, as the organisation's month rows.
+
+    A facet's value comes from the row's visit: joined for every row (rebuild, verify), or, with
+    `few` (one day's rows), looked up row by row — a join there let PostgreSQL hash every observation
+    ever made to find one day's few thousand, so the first view after a write grew with history."""
     a = ANSWERS.c
     joined = ANSWERS
     if by_day:
@@ -279,10 +287,18 @@ def sources(dialect: str, *where, by_day: bool = False, facet: str = "") -> tupl
         if facet:
             # aliased: the peer rule's own subquery (countable) must not correlate with these
             observation, visit = Observation.__table__.alias("facet_observation"), Visit.__table__.alias("facet_visit")
-            joined = (joined.join(observation, observation.c.id == a.observation_id)
-                      .join(visit, visit.c.id == observation.c.visit_id))
-            value = visit.c[facet]
-            where = (*where, value.is_not(None))
+            if few:
+                value = (select(visit.c[facet]).join_from(observation, visit, visit.c.id == observation.c.visit_id)
+                         .where(observation.c.id == a.observation_id).scalar_subquery())
+                rows_of_day = (select(ANSWERS, owner.label("facet_owner"), value.label("facet_value"))
+                               .select_from(joined).where(countable(), *where).subquery("facet_rows"))
+                a, joined, owner = rows_of_day.c, rows_of_day, rows_of_day.c.facet_owner
+                value, where = a.facet_value, (a.facet_value.is_not(None),)
+            else:
+                joined = (joined.join(observation, observation.c.id == a.observation_id)
+                          .join(visit, visit.c.id == observation.c.visit_id))
+                value = visit.c[facet]
+                where = (*where, value.is_not(None))
         else:
             value = literal_column("''", String)
         grain = (literal_column(f"'{facet}'", String).label("facet"), value.label("value"), a.observed_on.label("grain"))
@@ -291,7 +307,7 @@ def sources(dialect: str, *where, by_day: bool = False, facet: str = "") -> tupl
         owner = a.school_id
         grain = (month_of(a.observed_on, dialect).label("grain"),)
         grouped = grain
-    conds = (countable(), *where)
+    conds = where if by_day and facet and few else (countable(), *where)  # `few` applied it to its rows
     head = (owner.label("owner"), a.template_key, *grain, a.visit_kind)
     keys = (owner, a.template_key, *grouped, a.visit_kind)
     names = [column.name for column in grain]
@@ -318,9 +334,10 @@ def sources(dialect: str, *where, by_day: bool = False, facet: str = "") -> tupl
     return sums, cells, people, counts
 
 
-def day_sources(dialect: str, *where) -> list[tuple]:
-    """Per facet, the day tables' rows from the answer rows matching `where` (of every organisation's schools)."""
-    return [sources(dialect, SCHOOLS.c.organisation_id.is_not(None), *where, by_day=True, facet=facet)
+def day_sources(dialect: str, *where, few: bool = False) -> list[tuple]:
+    """Per facet, the day tables' rows from the answer rows matching `where` (of every organisation's schools;
+    `few`: one day's, see sources)."""
+    return [sources(dialect, SCHOOLS.c.organisation_id.is_not(None), *where, by_day=True, facet=facet, few=few)
             for facet in FACETS]
 
 
@@ -500,7 +517,7 @@ def _day_statements(dialect: str) -> tuple:
     a = ANSWERS.c
     where = (SCHOOLS.c.organisation_id == bindparam("k_org"), a.template_key == bindparam("k_template"),
              a.observed_on == bindparam("k_day"))
-    per_table = zip(DAY_TABLES, *day_sources(dialect, *where))  # (table, its source per facet)
+    per_table = zip(DAY_TABLES, *day_sources(dialect, *where, few=True))  # (table, its source per facet)
     return tuple((delete(table).where(table.c.organisation_id == bindparam("k_org"),
                                       table.c.template_key == bindparam("k_template"),
                                       table.c.day == bindparam("k_day")),

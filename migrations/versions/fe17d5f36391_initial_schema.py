@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 78c3ea6cd62b
+Revision ID: fe17d5f36391
 Revises: 
-Create Date: 2026-12-05 01:21:00.200532
+Create Date: 2026-12-05 09:02:38.482792
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '78c3ea6cd62b'
+revision = 'fe17d5f36391'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -43,6 +43,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_cells'))
     )
     with op.batch_alter_table('insight_day_cells', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_cells_day', ['organisation_id', 'template_key', 'day'], unique=False)
         batch_op.create_index('ix_insight_day_cells_key', ['organisation_id', 'template_key', 'facet', 'value', 'day', 'item_key'], unique=False)
 
     op.create_table('insight_day_counts',
@@ -58,6 +59,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_counts'))
     )
     with op.batch_alter_table('insight_day_counts', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_counts_day', ['organisation_id', 'template_key', 'day'], unique=False)
         batch_op.create_index('ix_insight_day_counts_key', ['organisation_id', 'template_key', 'facet', 'value', 'day'], unique=False)
 
     op.create_table('insight_day_people',
@@ -76,6 +78,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_people'))
     )
     with op.batch_alter_table('insight_day_people', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_people_day', ['organisation_id', 'template_key', 'day'], unique=False)
         batch_op.create_index('ix_insight_day_people_small', ['organisation_id', 'template_key', 'facet', 'value', 'cell_teachers', 'day', 'item_key', 'teacher_id'], unique=False)
 
     op.create_table('insight_day_sums',
@@ -99,6 +102,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_day_sums'))
     )
     with op.batch_alter_table('insight_day_sums', schema=None) as batch_op:
+        batch_op.create_index('ix_insight_day_sums_day', ['organisation_id', 'template_key', 'day'], unique=False)
         batch_op.create_index('ix_insight_day_sums_key', ['organisation_id', 'template_key', 'facet', 'value', 'day', 'item_key'], unique=False)
 
     op.create_table('insight_stale',
@@ -823,18 +827,22 @@ def downgrade():
     op.drop_table('insight_stale')
     with op.batch_alter_table('insight_day_sums', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_day_sums_key')
+        batch_op.drop_index('ix_insight_day_sums_day')
 
     op.drop_table('insight_day_sums')
     with op.batch_alter_table('insight_day_people', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_day_people_small')
+        batch_op.drop_index('ix_insight_day_people_day')
 
     op.drop_table('insight_day_people')
     with op.batch_alter_table('insight_day_counts', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_day_counts_key')
+        batch_op.drop_index('ix_insight_day_counts_day')
 
     op.drop_table('insight_day_counts')
     with op.batch_alter_table('insight_day_cells', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_day_cells_key')
+        batch_op.drop_index('ix_insight_day_cells_day')
 
     op.drop_table('insight_day_cells')
     op.drop_table('organisations')
