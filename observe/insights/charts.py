@@ -369,6 +369,8 @@ def trend_svg(g: dict, id: str, title, fmt) -> Markup:
 def heatmap_svg(g: dict, title, hidden_text, id: str = "heat") -> Markup:
     """Items by month (geometry from heatmap()); · marks a cell with too few observations."""
     kind = "chart-heat-narrow" if g["narrow"] else "chart-heat"
+    if g["narrow"] and g["width"] <= NARROW_W:
+        kind += " chart-fit"  # scaled to its card, whatever the phone's width (drawn 1:1 it was cut by a few pixels)
     out = [_svg_open(kind, g, f"{id}-t", title, sized=True)]
     out.extend(f'<text class="chart-tick heat-year" x="{y["x"]}" y="14">{y["year"]}</text>' for y in g["years"])
     out.extend(f'<text class="chart-tick" x="{m["x"]}" y="{g["month_y"]}" text-anchor="middle">{escape(m["month"])}</text>'

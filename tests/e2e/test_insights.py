@@ -54,4 +54,9 @@ def test_principal_sees_charts_at_tablet_size(live_server, page, ctx, school, pr
     page.reload()
     assert page.locator("#item-S1 svg.chart-bars").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    # The term's heatmap fits the phone's card whole: its last month is not cut off at the edge.
+    heat, figure = page.locator("svg.chart-heat-narrow"), page.locator("figure.chart-wide")
+    assert heat.is_visible() and not page.locator("svg.chart-heat").is_visible()
+    assert heat.bounding_box()["x"] + heat.bounding_box()["width"] <= figure.bounding_box()["x"] + figure.bounding_box()["width"]
+    assert figure.evaluate("e => e.scrollWidth <= e.clientWidth")
     page.screenshot(path=str(SHOTS / "dashboard-390.png"), full_page=True)
