@@ -39,6 +39,7 @@ from _support import load  # noqa: E402  (bench/ is this script's directory)
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-1"
 ATTEMPTS = 5
+GOAL = 0.5  # sync observations/s over a minimal app's rows/s on the same machine (docs/performance.md)
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 MINIMAL_APP = '''
 import os
@@ -528,11 +529,13 @@ def main() -> int:
         ratios = [sync / limit for sync, limit in zip(sync_rates, limit_rates)]
         print(f"median of {args.rounds} rounds: sync {median(sync_rates):.0f} observations/s, minimal "
               f"{median(limit_rates):.0f} rows/s; ratio per round {' '.join(f'{r:.2f}' for r in ratios)}, "
-              f"median {median(ratios):.2f} (goal >= 0.5; {load()})")
+              f"median {median(ratios):.2f} (goal >= {GOAL}; {load()})")
         print(f"CPU per row (gunicorn + load generator): sync {cpu['sync'] * 1000:.2f} ms, minimal "
               f"{cpu['minimal'] * 1000:.2f} ms -> the ratio a CPU-bound machine allows: "
               f"{cpu['minimal'] / cpu['sync']:.2f}" if cpu["sync"] else "")
-        return 0 if len(sent) == stored == distinct and not errors else 1
+        if median(ratios) < GOAL:  # make bench reports a missed budget by the exit status (Makefile)
+            print(f"MISSED the goal: median ratio {median(ratios):.2f} < {GOAL}")
+        return 0 if len(sent) == stored == distinct and not errors and median(ratios) >= GOAL else 1
     finally:
         for server in servers:
             if server.process.poll() is None:
