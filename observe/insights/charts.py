@@ -223,10 +223,15 @@ def change(a: float | None, b: float | None, share: bool, decimals: str = "0") -
     return signed
 
 
-def comparison(board) -> dict:
-    """Paired bars per item: this period above, the comparison period below; and the change."""
+def comparison(board, narrow: bool = False) -> dict:
+    """Paired bars per item: this period above, the comparison period below; and the change.
+
+    `narrow` (a phone): each item's name on a line of its own above its bars, as the heatmap's, so
+    the picture is drawn at the card's width instead of the tablet's scaled down to half-size text."""
     other = {item.key: item for item in board.compare.items}
-    plot = WIDTH - LABEL_W - 70
+    label_w, width, cell_y = (0, NARROW_W, NARROW_LABEL_H) if narrow else (LABEL_W, WIDTH, 0)
+    plot = width - label_w - 70
+    length = 40 if narrow else 24
     rows = []
     for item in board.items:
         if headline(item.type, item.cell.stats) is None:
@@ -234,7 +239,7 @@ def comparison(board) -> dict:
         twin = other.get(item.key)
         a = item.headline if item.shown else None
         b = twin.headline if twin is not None and twin.shown else None
-        rows.append({"item": item, "twin": twin, "label": short(item.title, 24),
+        rows.append({"item": item, "twin": twin, "label": short(item.title, length),
                      "change": change(a, b, item.type in ("yes_no", "x_of_y"), "0"),
                      "a_w": round(plot * _norm(a, item.scale), 1) if a is not None else None,
                      "b_w": round(plot * _norm(b, item.scale), 1) if b is not None else None,
@@ -250,7 +255,7 @@ def comparison(board) -> dict:
         b = twin.value if twin is not None and twin.shown else None
         low, high = measure_scale(measure, board)
         scale = (low, max([high] + ([b] if b is not None and measure.measure["type"] == "rate" else [])))
-        rows.append({"item": measure, "twin": twin, "label": short(measure.label, 24), "measure": True,
+        rows.append({"item": measure, "twin": twin, "label": short(measure.label, length), "measure": True,
                      "change": change(a, b, measure.measure["type"] == "share", "0#"),
                      "a_w": round(plot * _norm(a, scale), 1) if a is not None else None,
                      "b_w": round(plot * _norm(b, scale), 1) if b is not None else None,
@@ -258,7 +263,7 @@ def comparison(board) -> dict:
                      "b_short": measure_short(measure, b) if b is not None else None,
                      "a": measure.display if a is not None else None,
                      "b": twin.display if b is not None else None})
-    step, headings = ROW_H * 1.6, []
+    step, headings = ROW_H * 1.6 + cell_y, []
     for i, row in enumerate(rows):
         row["y"] = i * step + (HEADING_H if i >= items else 0)
         row.setdefault("measure", False)
@@ -267,7 +272,8 @@ def comparison(board) -> dict:
     if len(rows) > items:
         headings.append({"y": items * step, "text": gettext("Derived measures")})
     height = max(len(rows), 1) * step + (HEADING_H if headings else 0)
-    return {"width": WIDTH, "height": height, "label_w": LABEL_W, "rows": rows, "headings": headings}
+    return {"width": width, "height": height, "label_w": label_w, "rows": rows, "headings": headings,
+            "narrow": narrow, "cell_y": cell_y}
 
 
 def interval_timeline(item: dict, value) -> dict:
@@ -397,25 +403,28 @@ def heatmap_svg(g: dict, title, hidden_text, id: str = "heat") -> Markup:
     return Markup("".join(out))
 
 
-def compare_svg(g: dict, title, label_a, label_b) -> Markup:
+def compare_svg(g: dict, title, label_a, label_b, id: str = "cmp") -> Markup:
     """Paired bars per item (geometry from comparison())."""
-    out = [_svg_open("chart-compare", g, "cmp-t", title, sized=True)]
-    x, label_x = g["label_w"], g["label_w"] - 8
+    kind = "chart-compare-narrow chart-fit" if g["narrow"] else "chart-compare"
+    out = [_svg_open(kind, g, f"{id}-t", title, sized=True)]
+    x, label_x, dy = g["label_w"], g["label_w"] - 8, g["cell_y"]
     label_a, label_b = escape(label_a), escape(label_b)
     out.extend(f'<text class="chart-heading" x="2" y="{h["y"] + 18}">{escape(h["text"])}</text>'
                for h in g.get("headings", []))
     for row in g["rows"]:
-        out.append(f'<g transform="translate(0 {row["y"]})"><text class="chart-label" x="{label_x}" y="22" '
-                   f'text-anchor="end"><title>{escape(row["item"].label)}</title>{escape(row["label"])}</text>')
+        label = ('<text class="chart-label" x="2" y="13">' if g["narrow"]
+                 else f'<text class="chart-label" x="{label_x}" y="22" text-anchor="end">')
+        out.append(f'<g transform="translate(0 {row["y"]})">{label}<title>{escape(row["item"].label)}</title>'
+                   f'{escape(row["label"])}</text>')
         if row["a_w"] is not None:
             a = escape(row["a"])
-            out.append(f'<rect class="chart-bar" x="{x}" y="4" width="{row["a_w"]}" height="16" rx="3"><title>'
-                       f'{label_a}: {a}</title></rect><text class="chart-value" x="{x + row["a_w"] + 6}" y="17">'
+            out.append(f'<rect class="chart-bar" x="{x}" y="{4 + dy}" width="{row["a_w"]}" height="16" rx="3"><title>'
+                       f'{label_a}: {a}</title></rect><text class="chart-value" x="{x + row["a_w"] + 6}" y="{17 + dy}">'
                        f'{escape(row["a_short"])}</text>')
         if row["b_w"] is not None:
             b = escape(row["b"])
-            out.append(f'<rect class="chart-bar-b" x="{x}" y="22" width="{row["b_w"]}" height="16" rx="3"><title>'
-                       f'{label_b}: {b}</title></rect><text class="chart-value" x="{x + row["b_w"] + 6}" y="35">'
+            out.append(f'<rect class="chart-bar-b" x="{x}" y="{22 + dy}" width="{row["b_w"]}" height="16" rx="3"><title>'
+                       f'{label_b}: {b}</title></rect><text class="chart-value" x="{x + row["b_w"] + 6}" y="{35 + dy}">'
                        f'{escape(row["b_short"])}</text>')
         out.append("</g>")
     out.append("</svg>")
