@@ -14,6 +14,8 @@ and prints medians. Run:
     # five school years) at 50,000 and at 500,000 observations, on SQLite or PostgreSQL
     .venv/bin/python bench/insights.py --growth 50000,500000
     .venv/bin/python bench/insights.py --growth 50000,500000 --database postgresql+psycopg://postgres@127.0.0.1:5432/
+    # only the history grows: as many observations a day (500,000's over five years), over half a year and a year
+    .venv/bin/python bench/insights.py --growth 50000,100000 --days 366 --history [--database …]
 """
 from __future__ import annotations
 
@@ -426,15 +428,18 @@ def _footer(app) -> str:
 
 
 def growth(sizes: list[int], database: str | None, repeat: int, keep: str | None = None,
-           reuse: bool = False, rebuild: bool = True) -> None:
+           reuse: bool = False, rebuild: bool = True, days: int = 5 * 365, history: bool = False) -> None:
     """Build each size in turn (same municipality: 150 schools, 33 teachers each, five school years), time
     each view at every size in the same turns, and print per view the page time at each size, the growth,
     and the hand SQL at the largest size.
     keep: a folder for the SQLite files (PostgreSQL: the databases are kept); reuse: time what keep holds
-    (the rollups are rebuilt and verified first, so changed code is measured on the same data)."""
+    (the rollups are rebuilt and verified first, so changed code is measured on the same data).
+    days: the history of the largest size; history: each size spreads over days in proportion to it,
+    so every size observes as much in a day and only the history grows (otherwise every size covers
+    `days`, and a larger size is a busier municipality)."""
     import shutil
 
-    shape = {"schools_n": 150, "teachers_n": 33, "days": 5 * 365}
+    shape = {"schools_n": 150, "teachers_n": 33}
     apps, timed = {}, {}
     for n in sizes:
         workdir = keep or tempfile.mkdtemp(prefix="observe-bench-")
@@ -447,7 +452,8 @@ def growth(sizes: list[int], database: str | None, repeat: int, keep: str | None
                 path.unlink()
             url = f"sqlite:///{path}"
         app = apps[n] = _open(url, workdir)
-        info, seconds = rebuilt(app, rebuild) if reuse else build(app, n, **shape)
+        span = max(1, round(days * n / sizes[-1])) if history else days
+        info, seconds = rebuilt(app, rebuild) if reuse else build(app, n, **shape, days=span)
         print(f"{n:,} observations, {info['answers']:,} answer rows: generated in {seconds['generate']:.0f} s, "
               f"rollups built in {seconds['rollups']:.1f} s, verified in {seconds['verify']:.1f} s "
               f"({info['differences']} differences)", flush=True)
@@ -493,6 +499,10 @@ def main() -> None:
                         help="verify the rollups only of sizes up to this many observations (verify reads every "
                              "answer row several times: half an hour at 500,000)")
     parser.add_argument("--growth", help="sizes to compare, e.g. 50000,500000 (the growth table)")
+    parser.add_argument("--days", type=int, default=5 * 365, help="with --growth: the days of history the largest "
+                        "size covers (default five years)")
+    parser.add_argument("--history", action="store_true", help="with --growth: every size observes as much a day, "
+                        "the larger over more days (history grows, the day's volume does not)")
     parser.add_argument("--database", help="a PostgreSQL URL ending in '/' (databases observe_bench_<size> are made)")
     parser.add_argument("--repeat", type=int, default=None, help=f"timed runs per figure (default {REPEAT}; 3 with --growth)")
     args = parser.parse_args()
@@ -502,7 +512,7 @@ def main() -> None:
     VERIFY_UP_TO = args.verify_up_to
     if args.growth:
         growth([int(n) for n in args.growth.split(",")], args.database, args.repeat or 3, args.keep, args.reuse,
-               not args.timing_only)
+               not args.timing_only, args.days, args.history)
         return
     workdir = tempfile.mkdtemp(prefix="observe-bench-")
     path = Path(args.keep) if args.keep else Path(workdir) / "insights.sqlite"
