@@ -263,13 +263,13 @@ def view_runs(app, client, service_fn, sql_fn, url, prepare=None) -> dict:
 
 def written_today(organisation_id: int):
     """What a write of one observation today leaves for the organisation's next view: its day marked
-    stale (the statement observe.visits.rollups.refresh runs), committed."""
+    stale, every part of it (the statement observe.visits.rollups.refresh runs), committed."""
     def mark():
         from observe.visits import rollups
 
-        _statements, mark_stale = rollups._refresh_statements(db.engine.dialect.name)
-        db.session.execute(mark_stale, [{"organisation_id": organisation_id, "template_key": "planned",
-                                         "day": dt.date.today(), "version": 1}])
+        db.session.execute(rollups._mark_statement(db.engine.dialect.name),
+                           [{"organisation_id": organisation_id, "template_key": "planned",
+                             "day": dt.date.today(), "part": part, "version": 1} for part in rollups.PARTS])
         db.session.commit()
     return mark
 
@@ -385,9 +385,13 @@ def cases(info: dict) -> list[tuple]:
         # the same right after a write today: the view first brings the day (and its month) up to date
         ("  the same, right after a write today", info["school_ids"], cut_start, today,
          custom(cut_start, today), info["leader_email"], written_today(info["organisation"]), None),
-        # a filter on the visit (subject, year group, teacher group) reads the period's answer rows
+        # one subject (or one year group) reads that value's day rows of the organisation
         ("org leader, current term, one subject", info["school_ids"], start, end,
          "/insights/?template=planned&subject=Matematik", info["leader_email"], None, "Matematik"),
+        # ... right after a write today: it brings up to date only that facet's rows of the day
+        ("  the same, right after a write today", info["school_ids"], start, end,
+         "/insights/?template=planned&subject=Matematik", info["leader_email"], written_today(info["organisation"]),
+         "Matematik"),
     ]
 
 

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from ..visits import rollups
-from .filters import Filters, Shape
+from .filters import Filters, Shape, whole_months
 from .statements import run, statements_for
 from .thresholds import Threshold
 
@@ -68,11 +68,13 @@ class Cell:
 
 def with_rollups(filters: Filters) -> Filters:
     """The filters to run: an organisation leader's view (every school of one organisation) reads the
-    organisation's rollup rows, brought up to date first (observe.visits.rollups)."""
-    organisation_id = rollups.whole_organisation(filters.school_ids)
-    if organisation_id is not None:
-        rollups.bring_up_to_date(organisation_id)
-    return replace(filters, organisation_id=organisation_id)
+    organisation's rollup rows, what it reads of them brought up to date first (observe.visits.rollups)."""
+    filters = replace(filters, organisation_id=rollups.whole_organisation(filters.school_ids))
+    if filters.organisation_id is not None and Shape.of(filters).rollup:  # else it reads only answer rows
+        facet = "subject" if filters.subject else "year_group" if filters.year_group else ""
+        rollups.bring_up_to_date(filters.organisation_id, filters.start, filters.end,
+                                 whole_months(filters.start, filters.end), facet, filters.template_key)
+    return filters
 
 
 def aggregate(filters: Filters, threshold: Threshold) -> dict[str, dict]:

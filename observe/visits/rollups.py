@@ -17,11 +17,12 @@ An organisation leader's view covers every school of the organisation: the same 
 one row set per (organisation, template, month), summed from its schools' rows (school_id NULL,
 organisation_id set), and four day tables (insight_day_*) the same figures per (organisation,
 template, day), for the days of a period that cuts a month — for every visit, and per the visits'
-subject and per their year group (`facet`), for a view filtered on one of those. A write only marks its organisation's
-days stale (insight_stale, with a counter); the first dashboard that reads the organisation brings
-them up to date (`bring_up_to_date`): each stale day's month from its schools' month rows, the day
-itself from that one day's answer rows. Writes so stay one school-month, and an organisation's view
-reads months (and cut days) x items x answers, whatever the history.
+subject and per their year group (`facet`), for a view filtered on one of those. A write only marks its
+organisation's days stale (insight_stale, a counter per day and part: its month rows, its day rows per
+facet; a changed subject or year group marks only the facets); a dashboard that reads the organisation
+first brings up to date the stale parts it reads (`bring_up_to_date`): a month from its schools' month
+rows, a day from that one day's answer rows. Writes so stay one school-month, and an organisation's
+view reads months (and cut days) x items x answers, whatever the history.
 
 Any write that changes an observation's answer rows marks its keys (`mark_rows`, `mark_observations`,
 and every ORM-added or deleted ObservationAnswer by itself); before the transaction commits, each
@@ -52,6 +53,9 @@ _MARKS = "observe.rollup_keys"  # Session.info: keys (school_id, template_key, d
 # Session.info: {(school_id, template_key, "YYYY-MM"): observation ids} of rows inserted for observations
 # that had none (merged into the month's rollups), and the months whose rows changed otherwise (recomputed).
 _NEW, _CHANGED = "observe.rollup_new", "observe.rollup_changed"
+# Session.info: keys (school_id, template_key, day) of visits whose subject or year group changed: only
+# their organisations' facet day rows change (the month rows know neither).
+_FACET_MARKS = "observe.rollup_facet_keys"
 
 
 # The organisation rows' indexes hold those rows only: in an index over every row, organisation_id is
@@ -220,8 +224,13 @@ class InsightDayCount(db.Model):
     observations: Mapped[int] = mapped_column(Integer)
 
 
+# What of an organisation's day can lag behind its schools' rows: the rows of its month ("month") and its
+# day rows per facet ("" every visit, "subject", "year_group"). A view brings up to date only the parts it reads.
+PARTS = ("month", "", "subject", "year_group")
+
+
 class InsightStale(db.Model):
-    """An organisation's day whose rows (and its month's) lag behind its schools' (version: bumped by
+    """A part (PARTS) of an organisation's day whose rows lag behind its schools' (version: bumped by
     every write)."""
 
     __tablename__ = "insight_stale"
@@ -230,6 +239,7 @@ class InsightStale(db.Model):
                                                  primary_key=True)
     template_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    part: Mapped[str] = mapped_column(String(20), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -451,14 +461,15 @@ def _mark_orm_rows(session, _context) -> None:
 
 @event.listens_for(db.session, "after_flush")
 def _mark_visit_values(session, _context) -> None:
-    """A visit whose subject or year group changed moves its rows between the day tables' facets."""
+    """A visit whose subject or year group changed moves its rows between the day tables' facets
+    (and changes no month rollup)."""
     changed = [obj.id for obj in session.dirty if isinstance(obj, Visit) and obj.id is not None and any(
         inspect(obj).attrs[name].history.has_changes() for name in ("subject", "year_group"))]
     if changed:
         a, o = ANSWERS.c, Observation.__table__.c
         found = session.connection().execute(select(a.school_id, a.template_key, a.observed_on).join(
             Observation.__table__, o.id == a.observation_id).where(o.visit_id.in_(changed)).distinct()).all()
-        _changed(session, (_key(*row) for row in found))
+        session.info.setdefault(_FACET_MARKS, set()).update(_key(*row) for row in found)
 
 
 @event.listens_for(db.session, "before_commit")
@@ -468,12 +479,15 @@ def _refresh_marked(session) -> None:
     new, changed = session.info.pop(_NEW, {}), session.info.pop(_CHANGED, set())
     if keys:
         refresh(keys, session, new={month: ids for month, ids in new.items() if month not in changed})
+    facet_keys = session.info.pop(_FACET_MARKS, None)
+    if facet_keys:
+        mark_days_stale(session.connection(), facet_keys, ("subject", "year_group"))
 
 
 @event.listens_for(db.session, "after_rollback")
 def _forget_marks(session) -> None:
     if not session.in_transaction():
-        for name in (_MARKS, _NEW, _CHANGED):
+        for name in (_MARKS, _NEW, _CHANGED, _FACET_MARKS):
             session.info.pop(name, None)
 
 
@@ -505,24 +519,46 @@ def _refresh_statements(dialect: str) -> tuple:
                                                c.template_key == bindparam("k_template"),
                                                c.month == bindparam("k_month")),
                            insert(table).from_select(_columns(table), source)))
+    return tuple(statements)
+
+
+@lru_cache(maxsize=4)
+def _mark_statement(dialect: str):
+    """Mark a part of an organisation's day stale, or bump its version (an executemany of such rows)."""
     upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InsightStale)
-    mark_stale = upsert.on_conflict_do_update(index_elements=["organisation_id", "template_key", "day"],
-                                              set_={"version": InsightStale.version + 1})
-    return tuple(statements), mark_stale
+    return upsert.on_conflict_do_update(index_elements=["organisation_id", "template_key", "day", "part"],
+                                        set_={"version": InsightStale.version + 1})
+
+
+def mark_days_stale(connection, keys, parts=PARTS) -> None:
+    """Mark these parts of the days of these (school, template, day) keys stale in the schools'
+    organisations (a school outside any organisation has none)."""
+    keys = list(keys)
+    organisations = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
+                                            .where(SCHOOLS.c.id.in_(bindparam("ids", expanding=True))),
+                                            {"ids": sorted({key[0] for key in keys})}).all())
+    stale = sorted({(organisations[school_id], template_key, day) for school_id, template_key, day in keys
+                    if organisations.get(school_id) is not None})
+    if stale:
+        connection.execute(_mark_statement(connection.dialect.name),
+                           [{"organisation_id": o, "template_key": t, "day": d, "part": part, "version": 1}
+                            for o, t, d in stale for part in parts])
 
 
 @lru_cache(maxsize=4)
 def _day_statements(dialect: str) -> tuple:
-    """Per day table: (delete an organisation's day, insert it from that day's answer rows of its schools)."""
+    """{facet: per day table (delete an organisation's day rows of the facet, insert them from that day's
+    answer rows of its schools)}."""
     a = ANSWERS.c
     where = (SCHOOLS.c.organisation_id == bindparam("k_org"), a.template_key == bindparam("k_template"),
              a.observed_on == bindparam("k_day"))
-    per_table = zip(DAY_TABLES, *day_sources(dialect, *where, few=True))  # (table, its source per facet)
-    return tuple((delete(table).where(table.c.organisation_id == bindparam("k_org"),
-                                      table.c.template_key == bindparam("k_template"),
-                                      table.c.day == bindparam("k_day")),
-                  *(insert(table).from_select(_columns(table), source) for source in facets))
-                 for table, *facets in per_table)
+    per_facet = day_sources(dialect, *where, few=True)  # per facet, a source per day table
+    return {facet: tuple((delete(table).where(table.c.organisation_id == bindparam("k_org"),
+                                              table.c.template_key == bindparam("k_template"),
+                                              table.c.day == bindparam("k_day"), table.c.facet == facet),
+                          insert(table).from_select(_columns(table), source))
+                         for table, source in zip(DAY_TABLES, facet_sources))
+            for facet, facet_sources in zip(FACETS, per_facet)}
 
 
 @lru_cache(maxsize=4)
@@ -584,7 +620,7 @@ def refresh(keys, session=None, new: dict | None = None) -> None:
     organisations' days stale. A month in `new` ({month key: observation ids}) only gained those
     observations' rows: merged into its rollups; any other month is recomputed from its answer rows."""
     connection = (session or db.session).connection()
-    statements, mark_stale = _refresh_statements(connection.dialect.name)
+    statements = _refresh_statements(connection.dialect.name)
     new = new or {}
     for school_id, template_key, month in sorted({(s, t, _month(day)) for s, t, day in keys}):
         _lock(connection, f"rollup:{school_id}:{template_key}:{month}")
@@ -602,14 +638,7 @@ def refresh(keys, session=None, new: dict | None = None) -> None:
         for remove, add in statements:
             connection.execute(remove, values)
             connection.execute(add, values)
-    organisations = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
-                                            .where(SCHOOLS.c.id.in_(bindparam("ids", expanding=True))),
-                                            {"ids": sorted({key[0] for key in keys})}).all())
-    stale = sorted({(organisations[school_id], template_key, day) for school_id, template_key, day in keys
-                    if organisations.get(school_id) is not None})
-    if stale:
-        connection.execute(mark_stale, [{"organisation_id": o, "template_key": t, "day": d, "version": 1}
-                                        for o, t, d in stale])
+    mark_days_stale(connection, keys)
 
 
 def whole_organisation(school_ids) -> int | None:
@@ -625,33 +654,44 @@ def whole_organisation(school_ids) -> int | None:
     return None
 
 
-def bring_up_to_date(organisation_id: int) -> None:
-    """Recompute the organisation's stale days, and their months, from its schools' rows (the dashboard,
-    before reading): a month from the schools' month rows, a day from that day's answer rows."""
+def bring_up_to_date(organisation_id: int, start: dt.date, end: dt.date, whole: tuple[dt.date, dt.date] | None,
+                     facet: str = "", template_key: str | None = None) -> None:
+    """Recompute, from its schools' rows, the stale parts an organisation view of start..end reads (the
+    dashboard, before reading; what it does not read stays stale for the view that does): with a facet,
+    that facet's day rows of the period's stale days; otherwise the month rows of the stale months within
+    `whole` (the period's whole months, or None) and the day rows of the stale days outside them.
+    A month comes from the schools' month rows, a day from that day's answer rows."""
     connection = db.session.connection()
     st = InsightStale.__table__.c
-    months = sorted({(template_key, _month(day)) for template_key, day in connection.execute(
-        select(st.template_key, st.day).where(st.organisation_id == organisation_id)).all()})
+    if facet:
+        wanted = and_(st.part == facet, st.day.between(start, end))
+    elif whole is None:
+        wanted = and_(st.part == "", st.day.between(start, end))
+    else:
+        cut = or_(and_(st.day >= start, st.day < whole[0]), and_(st.day > whole[1], st.day <= end))
+        wanted = or_(and_(st.part == "", cut), and_(st.part == "month", st.day.between(*whole)))
+    conds = (st.organisation_id == organisation_id, wanted,
+             *((st.template_key == template_key,) if template_key else ()))
+    months = sorted({(template, _month(day)) for template, day in connection.execute(
+        select(st.template_key, st.day).where(*conds).distinct()).all()})
     day_statements = _day_statements(connection.dialect.name)
-    for template_key, month in months:
-        _lock(connection, f"rollup-org:{organisation_id}:{template_key}:{month}")
+    for template, month in months:
+        _lock(connection, f"rollup-org:{organisation_id}:{template}:{month}")
         first, after = _month_range(month)
-        seen = connection.execute(select(st.day, st.version).where(
-            st.organisation_id == organisation_id, st.template_key == template_key, st.day >= first,
-            st.day < after)).all()
-        if not seen:  # another request brought it up to date meanwhile
-            continue
-        _recompute_org(connection, organisation_id, template_key, month)
-        for day, version in seen:
-            values = {"k_org": organisation_id, "k_template": template_key, "k_day": day}
-            for remove, *adds in day_statements:
-                connection.execute(remove, values)
-                for add in adds:
+        seen = connection.execute(select(st.day, st.part, st.version).where(
+            *conds, st.template_key == template, st.day >= first, st.day < after)).all()
+        if any(part == "month" for _day, part, _version in seen):
+            _recompute_org(connection, organisation_id, template, month)
+        for day, part, version in seen:  # none: another request brought them up to date meanwhile
+            if part != "month":
+                values = {"k_org": organisation_id, "k_template": template, "k_day": day}
+                for remove, add in day_statements[part]:
+                    connection.execute(remove, values)
                     connection.execute(add, values)
-            # A write that marked the day again since `seen` leaves it stale for the next reader.
+            # A write that marked the part again since `seen` leaves it stale for the next reader.
             connection.execute(delete(InsightStale).where(
-                st.organisation_id == organisation_id, st.template_key == template_key, st.day == day,
-                st.version == version))
+                st.organisation_id == organisation_id, st.template_key == template, st.day == day,
+                st.part == part, st.version == version))
 
 
 def _recompute_org(connection, organisation_id: int, template_key: str, month: str) -> None:
@@ -692,13 +732,15 @@ def _normalised(rows) -> dict:
 
 def verify() -> list[str]:
     """Every difference between the rollups and what the answer rows give (empty when they agree).
-    An organisation's day marked stale, and its month, are left out: the next dashboard recomputes them."""
+    The stale parts of an organisation's days (its months, its day rows of a facet) are left out: the
+    next dashboard that reads them recomputes them."""
     connection = db.session.connection()
     dialect = connection.dialect.name
     problems = []
     st = InsightStale.__table__.c
-    stale_days = {tuple(row) for row in connection.execute(select(st.organisation_id, st.template_key, st.day))}
-    stale_months = {(o, t, _month(d)) for o, t, d in stale_days}
+    stale_days = {tuple(row) for row in connection.execute(
+        select(st.organisation_id, st.template_key, st.part, st.day))}  # a day row's part is its facet
+    stale_months = {(o, t, _month(d)) for o, t, part, d in stale_days if part == "month"}
     for table, source in zip(TABLES, sources(dialect)):
         kept = connection.execute(select(*(table.c[name] for name in _columns(table)))
                                   .where(table.c.school_id.is_not(None))).all()
@@ -711,7 +753,7 @@ def verify() -> list[str]:
         problems += _differences(f"{table.name} (organisation)", fresh(kept), fresh(connection.execute(source).all()))
     for table, *facets in zip(DAY_TABLES, *day_sources(dialect)):
         def fresh_days(rows):  # (organisation, template, facet, value, day, ...)
-            return [row for row in rows if (row[0], row[1], row[4]) not in stale_days]
+            return [row for row in rows if (row[0], row[1], row[2], row[4]) not in stale_days]
         kept = connection.execute(select(*(table.c[name] for name in _columns(table)))).all()
         wanted = [row for source in facets for row in connection.execute(source).all()]
         problems += _differences(table.name, fresh_days(kept), fresh_days(wanted))

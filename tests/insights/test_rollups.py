@@ -216,7 +216,8 @@ def _month_end(month: dt.date) -> dt.date:
 
 @pytest.mark.parametrize("period", ["whole month", "cut days"])
 def test_an_organisation_view_shows_a_visit_written_after_it_was_last_read(history, school, period):
-    """A write marks the organisation's day stale; the next organisation view recomputes the day and its month."""
+    """A write marks the organisation's day stale; the next organisation view recomputes what it reads of it:
+    the day's month rows for a period of whole months, the day's rows for a period that cuts it."""
     both = tuple(sorted(s.id for s in school.organisation.schools))
     month = today().replace(day=1)
     # "cut days": from the middle of last month to the 28th of this one (no whole month: all days).
@@ -229,11 +230,18 @@ def test_an_organisation_view_shows_a_visit_written_after_it_was_last_read(histo
     db.session.commit()
     seen = before["total"].observations if before else 0
     record_observation(make_template(school, number=2), None, month, {"C1": {"value": 3}})
-    assert db.session.query(rollups.InsightStale).count() >= 1
+    assert _stale_parts(month) == set(rollups.PARTS)
     after = aggregates.aggregate(period, threshold)["C1"]["total"]
     db.session.commit()
     assert after.observations == seen + 1
-    assert db.session.query(rollups.InsightStale).count() == 0 and rollups.verify() == []
+    read = "month" if period.start == month else ""
+    assert _stale_parts(month) == set(rollups.PARTS) - {read} and rollups.verify() == []
+
+
+def _stale_parts(day: dt.date) -> set[str]:
+    """The parts of the organisation's day that are stale."""
+    stale = rollups.InsightStale.__table__
+    return set(db.session.execute(db.select(stale.c.part).where(stale.c.day == day)).scalars())
 
 
 def test_a_day_written_again_while_a_view_recomputes_it_stays_stale(history, school, monkeypatch):
@@ -246,20 +254,19 @@ def test_a_day_written_again_while_a_view_recomputes_it_stays_stale(history, sch
     db.session.commit()
     record_observation(make_template(school, number=2), None, day, {"C1": {"value": 3}})
     stale = rollups.InsightStale.__table__
-    assert db.session.execute(db.select(stale.c.day, stale.c.version)).all() == [(day, 1)]
+    month_part = db.select(stale.c.day, stale.c.version).where(stale.c.part == "month", stale.c.day >= day)
+    assert db.session.execute(month_part).all() == [(day, 1)]
     recompute = rollups._recompute_org
 
     def written_meanwhile(connection, *args):
         recompute(connection, *args)
-        _statements, mark_stale = rollups._refresh_statements(connection.dialect.name)
-        connection.execute(mark_stale, [{"organisation_id": school.organisation_id, "template_key": "walk",
-                                         "day": day, "version": 1}])
+        rollups.mark_days_stale(connection, [(school.id, "walk", day)])
     monkeypatch.setattr(rollups, "_recompute_org", written_meanwhile)
     aggregates.with_rollups(view)
-    assert db.session.execute(db.select(stale.c.day, stale.c.version)).all() == [(day, 2)]
+    assert db.session.execute(month_part).all() == [(day, 2)]
     monkeypatch.setattr(rollups, "_recompute_org", recompute)
     aggregates.with_rollups(view)
-    assert db.session.execute(db.select(stale.c.day)).all() == []
+    assert db.session.execute(month_part).all() == []
     db.session.commit()
     assert rollups.verify() == []
 
@@ -305,7 +312,7 @@ def test_observations_added_to_a_month_are_merged_into_its_rollups(history, scho
 
 
 
-def test_a_visit_whose_subject_changes_moves_to_that_subject_in_the_organisations_view(history, school):
+def test_a_visit_whose_subject_changes_moves_to_that_subject_in_the_organisations_view(history, school, monkeypatch):
     both = tuple(sorted(s.id for s in school.organisation.schools))
     month = today().replace(day=1)
     visit = record_observation(make_template(school, number=2), None, month, {"C1": {"value": 3}}, subject="Bild")
@@ -318,7 +325,48 @@ def test_a_visit_whose_subject_changes_moves_to_that_subject_in_the_organisation
         return entry["total"].observations if entry else 0
 
     assert (counted("Bild"), counted("Musik")) == (1, 0)
+    rollups.rebuild()  # nothing stale
+    db.session.commit()
+    refreshed = []
+    monkeypatch.setattr(rollups, "refresh", lambda *args, **kwargs: refreshed.append(args))
     visit.subject = "Musik"
     db.session.commit()
+    # Only the facets' day rows follow a visit's subject: no school month is recomputed, no month row is stale.
+    assert refreshed == [] and _stale_parts(month) == {"subject", "year_group"}
+    assert rollups.verify() == []
     assert (counted("Bild"), counted("Musik")) == (0, 1)
     assert rollups.verify() == []
+
+
+def test_a_view_brings_up_to_date_only_what_it_reads(history, school, make_user):
+    """After a write, each kind of organisation view recomputes only the stale parts it reads, shows the
+    write, and leaves the rest stale for the views that read them; a view that reads only answer rows
+    (a teacher group) or a period without the day leaves them all."""
+    both = tuple(sorted(s.id for s in school.organisation.schools))
+    month = today().replace(day=1)
+    day = month + dt.timedelta(days=3)
+    threshold = Threshold(min_observations=1, min_teachers=0)
+    rollups.rebuild()
+    db.session.commit()
+    record_observation(make_template(school, number=2), make_user(email="new@example.se"), day,
+                       {"C1": {"value": 3}}, subject="Bild", year_group="7")
+
+    def observed(**view):
+        filters = Filters(school_ids=both, template_key="walk", **view)
+        entry = aggregates.aggregate(filters, threshold).get("C1")
+        db.session.commit()
+        return entry["total"].observations if entry else 0
+
+    whole, cut = {"start": month, "end": _month_end(month)}, {"start": day, "end": day + dt.timedelta(days=2)}
+    before = month - dt.timedelta(days=40)
+    assert observed(start=before, end=month - dt.timedelta(days=1)) >= 0
+    assert observed(**whole, group_id=1) == 0
+    assert _stale_parts(day) == set(rollups.PARTS)
+    assert observed(**whole) >= 1
+    assert _stale_parts(day) == {"", "subject", "year_group"}
+    assert observed(**whole, subject="Bild") == 1
+    assert _stale_parts(day) == {"", "year_group"}
+    assert observed(**cut) >= 1
+    assert _stale_parts(day) == {"year_group"} and rollups.verify() == []
+    assert observed(**cut, year_group="7") == 1
+    assert _stale_parts(day) == set() and rollups.verify() == []

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fe17d5f36391
+Revision ID: 095053e8771a
 Revises: 
-Create Date: 2026-12-05 09:02:38.482792
+Create Date: 2026-12-05 17:23:38.221962
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = 'fe17d5f36391'
+revision = '095053e8771a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -109,9 +109,10 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('part', sa.String(length=20), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_stale_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('organisation_id', 'template_key', 'day', name=op.f('pk_insight_stale'))
+    sa.PrimaryKeyConstraint('organisation_id', 'template_key', 'day', 'part', name=op.f('pk_insight_stale'))
     )
     op.create_table('schools',
     sa.Column('id', sa.Integer(), nullable=False),
