@@ -45,13 +45,17 @@ TEACHERS = (
 GROUPS = (("Arbetslag F–3", 0, (0, 1, 2)), ("Arbetslag 4–6", 0, (3, 4, 5)))
 PRINCIPALS = (("rektor@demo.observe", "Karin Ek", 0), ("rektor2@demo.observe", "Per Åkesson", 1))
 ADMIN = ("admin@demo.observe", "Lena Strand")
+# The municipality's head of schools (skolchef): an organisation leader with no school role, who sees
+# Analys for every school and no individual visit.
+ORG_LEADER = ("skolchef@demo.observe", "Maria Lund")
 
 
 def demo_accounts() -> list[tuple[str, str, str, str]]:
     """Every account `flask demo` creates, for the login page of a demo: (e-mail, name, role, school)."""
     return ([(email, name, Role.PRINCIPAL.value, SCHOOLS[i][0]) for email, name, i in PRINCIPALS]
             + [(email, name, Role.TEACHER.value, SCHOOLS[i][0]) for email, name, i, *_ in TEACHERS]
-            + [(ADMIN[0], ADMIN[1], Role.ADMIN.value, ", ".join(s[0] for s in SCHOOLS))])
+            + [(ADMIN[0], ADMIN[1], Role.ADMIN.value, ", ".join(s[0] for s in SCHOOLS)),
+               (ORG_LEADER[0], ORG_LEADER[1], "org_leader", ORGANISATION)])
 
 QUOTES = (
     "Läraren: ”Hur vet du att svaret är rimligt?” – eleven visade med tiokamrater.",
@@ -241,6 +245,7 @@ def load_demo(today: dt.date | None = None) -> bool:
         schools.append(school)
 
     _user(ADMIN[0], ADMIN[1], org, password_hash, [(s, Role.ADMIN) for s in schools])
+    _user(ORG_LEADER[0], ORG_LEADER[1], org, password_hash, []).is_org_leader = True
     principals = [_user(email, name, org, password_hash, [(schools[i], Role.PRINCIPAL)])
                   for email, name, i in PRINCIPALS]
     teachers = [_user(email, name, org, password_hash, [(schools[i], Role.TEACHER)])

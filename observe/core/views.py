@@ -20,6 +20,8 @@ def home():
     roles = current_roles()
     school = current_school()
     if school is None:
+        if current_user.is_org_leader:  # e.g. the head of schools: Analys of every school is their page
+            return redirect(url_for("insights.dashboard"))
         return render_template("core/no_school.html")
     context = visit_home.context_for(current_user, school, roles)
     # The same list (and count) as the feedback page, the menu badge and the reminder e-mails.

@@ -1,6 +1,8 @@
 """The demo: loaded once, consistent with the templates, and shown on the login page only in demo mode."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from observe.auth.models import User
@@ -26,7 +28,7 @@ def test_demo_command_creates_the_demo_once(runner, ctx):
     db.session.expire_all()
     assert _count(Organisation, Organisation.name == "Demo kommun") == 1
     emails = set(db.session.scalars(select(User.email)))
-    expected = {"admin@demo.observe", "rektor@demo.observe", "rektor2@demo.observe",
+    expected = {"admin@demo.observe", "skolchef@demo.observe", "rektor@demo.observe", "rektor2@demo.observe",
                 *(f"larare{n}@demo.observe" for n in range(1, 9))}
     assert emails == expected
     assert _count(Visit) > 40
@@ -61,6 +63,26 @@ def test_demo_principal_logs_in_and_sees_a_full_home_page(client, ctx):
     assert "Erik Johansson" in today  # the planned visit later today
     recent = html.split('id="h-recent"')[1].split("</section>")[0]
     assert recent.count('class="visit-row"') == 6
+
+
+def test_demo_head_of_schools_lands_on_analys_of_every_school(client, ctx):
+    """The demo's organisation leader has no school role: her start page is Analys for all schools, and
+    her menu offers nothing that needs a school (those pages answer 404 without one)."""
+    from observe.demo import load_demo
+
+    load_demo()
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": "skolchef@demo.observe", "password": "demo1234", "csrf_token": token})
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/insights/")
+    html = client.get("/insights/").get_data(as_text=True)
+    schools = html.split('name="school"')[1].split("</select>")[0]
+    assert "Björkdalsskolan" in schools and "Lindängsskolan" in schools
+    assert 'selected value=""' in schools or 'value="" selected' in schools  # all schools
+    counted = re.search(r"(\d+) (?:genomförda observationer|completed observations?)", html)
+    assert counted and int(counted.group(1)) > 0, "Analys opens on figures, not on an empty view"
+    nav = html.split('class="mainnav"')[1].split("</nav>")[0]
+    assert "/insights/" in nav and "/visits/" not in nav and "/templates/" not in nav
 
 
 def test_login_page_lists_every_demo_account_only_in_demo_mode(client, app, ctx, monkeypatch):
