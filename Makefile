@@ -40,7 +40,7 @@ run: install
 	@echo
 	@echo "  Observe is running on http://$(HOST):$(PORT)"
 	@echo "  Demo accounts (password demo1234): rektor@demo.observe, rektor2@demo.observe,"
-	@echo "  larare1@demo.observe ... larare8@demo.observe, admin@demo.observe"
+	@echo "  larare1@demo.observe ... larare8@demo.observe, admin@demo.observe, skolchef@demo.observe"
 	@echo
 	OBSERVE_DEMO=1 $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
 
