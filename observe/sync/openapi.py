@@ -11,7 +11,9 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from ..errors import RETRY_AFTER_SECONDS
 from .records import RECORD_TYPES
+from .schemas import ErrorSchema
 
 API_PREFIX = "/api/v1"
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -52,6 +54,12 @@ def _operation(spec: APISpec, doc: dict, path_params: list[str]) -> dict:
         if schema is not None:
             response["content"] = {"application/json": {"schema": _ref(spec, schema)}}
         operation["responses"][str(status)] = response
+    # Any route, whatever it declares: the app answers 503 while the database cannot be reached
+    # (observe/errors.py), before the view runs.
+    operation["responses"].setdefault("503", {
+        "description": _DESCRIPTIONS[503], "content": {"application/json": {"schema": _ref(spec, ErrorSchema)}},
+        "headers": {"Retry-After": {"description": "Seconds to wait before repeating the request.",
+                                    "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS}}}})
     return operation
 
 
@@ -62,6 +70,8 @@ _DESCRIPTIONS = {
     415: "Send Content-Type: application/json.", 422: "Unknown client_schema_version: update the app; "
     "or, for a single record, its field messages.", 429: "Too many requests: honour Retry-After.",
     500: "Server error: retry with backoff.",
+    503: "The database cannot be reached (\"error\": \"unavailable\"): nothing was processed; repeat after "
+    "Retry-After.",
 }
 
 

@@ -48,3 +48,15 @@ def test_openapi_shapes_follow_the_marshmallow_schemas(client):
     assert {"200", "401", "403", "415", "422"} <= set(sync["responses"])
     resolve = document["paths"]["/api/v1/conflicts/{conflict_id}/resolve"]["post"]
     assert {"200", "400", "401", "403", "404", "409", "413", "415", "422"} <= set(resolve["responses"])
+
+
+def test_every_api_route_documents_the_503_it_answers_while_the_database_is_down(client):
+    """observe/errors.py answers 503 with Retry-After on any route while the database cannot be reached;
+    a client generated from the document must expect it everywhere."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            unavailable = operation["responses"].get("503")
+            assert unavailable, (method, path)
+            assert "Retry-After" in unavailable["headers"]
+            assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
