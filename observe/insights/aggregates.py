@@ -70,10 +70,10 @@ def with_rollups(filters: Filters) -> Filters:
     """The filters to run: an organisation leader's view (every school of one organisation) reads the
     organisation's rollup rows, what it reads of them brought up to date first (observe.visits.rollups)."""
     filters = replace(filters, organisation_id=rollups.whole_organisation(filters.school_ids))
-    if filters.organisation_id is not None and Shape.of(filters).rollup:  # else it reads only answer rows
-        facet = "subject" if filters.subject else "year_group" if filters.year_group else ""
+    shape = Shape.of(filters)
+    if filters.organisation_id is not None and shape.rollup:  # else it reads only answer rows
         rollups.bring_up_to_date(filters.organisation_id, filters.start, filters.end,
-                                 whole_months(filters.start, filters.end), facet, filters.template_key)
+                                 whole_months(filters.start, filters.end), shape.facet, filters.template_key)
     return filters
 
 

@@ -41,6 +41,11 @@ class Shape:
     organisation: bool = False  # ... from the organisation's rows rather than each school's
     cut: tuple[bool, bool] = (True, True)  # the period cuts its first / last month: those days are read as rows
 
+    @property
+    def facet(self) -> str:
+        """The organisation's day rows a view of one subject or one year group reads ("" for every visit)."""
+        return "subject" if self.visit_level[0] else "year_group" if self.visit_level[1] else ""
+
     @classmethod
     def of(cls, filters: Filters) -> "Shape":
         return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group)), bool(filters.group_id),

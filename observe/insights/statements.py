@@ -127,8 +127,7 @@ def facet_conditions(table, shape: Shape) -> list:
     """WHERE clauses over an organisation's day table for a view filtered on one subject or one year group:
     that value's rows, every day of the period, the other filters."""
     c = table.c
-    facet = "subject" if shape.visit_level[0] else "year_group"
-    return [c.organisation_id == bindparam("organisation"), c.facet == facet, c.value == bindparam(facet),
+    return [c.organisation_id == bindparam("organisation"), c.facet == shape.facet, c.value == bindparam(shape.facet),
             c.day.between(bindparam("start"), bindparam("end")), *_kept_filters(c, shape)]
 
 
