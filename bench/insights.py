@@ -73,7 +73,7 @@ def generate(n_observations: int, seed: int = 7, schools_n: int = SCHOOLS, teach
              days: int = DAYS) -> dict:
     """Fill the database (in chunks of CHUNK observations); returns the ids the timings need."""
     from observe.auth.models import Membership, Role, User
-    from observe.schools.models import Organisation, School
+    from observe.schools.models import GroupMembership, Organisation, School, TeacherGroup
     from observe.templates_.items import answer_rows
     from observe.templates_.services import install_defaults
     from observe.visits.models import Observation, ObservationAnswer, Visit
@@ -107,6 +107,10 @@ def generate(n_observations: int, seed: int = 7, schools_n: int = SCHOOLS, teach
             staff.append(teacher)
         db.session.flush()
         teachers[school.id] = [t.id for t in staff]
+        # two arbetslag, half the teachers each, members from the group's start
+        for name, members in (("Arbetslag F–3", staff[:teachers_n // 2]), ("Arbetslag 4–6", staff[teachers_n // 2:])):
+            db.session.add(TeacherGroup(school_id=school.id, name=name, members=members,
+                                        memberships=[GroupMembership(user_id=t.id) for t in members]))
         schools.append(school)
     db.session.commit()
     principal_ids = [p.id for p in principals]
@@ -148,7 +152,7 @@ def generate(n_observations: int, seed: int = 7, schools_n: int = SCHOOLS, teach
         _insert_answers(ObservationAnswer.__table__, answers)
         db.session.commit()
         n_answers += len(answers)
-    return {"school_ids": tuple(s.id for s in schools), "answers": n_answers,
+    return {"school_ids": tuple(s.id for s in schools), "answers": n_answers, "group": _first_group(),
             "principal_email": principals[0].email, "leader_email": leader.email,
             "organisation": org}
 
@@ -171,13 +175,20 @@ def analyze() -> None:
     db.session.commit()
 
 
+def _first_group() -> int:
+    """The first school's first teacher group (the teacher-group view's filter)."""
+    from observe.schools.models import TeacherGroup
+
+    return db.session.execute(db.select(TeacherGroup.id).order_by(TeacherGroup.id).limit(1)).scalar_one()
+
+
 def existing() -> dict:
     from observe.schools.models import Organisation, School
 
     org = db.session.execute(db.select(Organisation)).scalar_one()
     ids = tuple(db.session.execute(db.select(School.id).order_by(School.id)).scalars())
     return {"school_ids": ids, "principal_email": "rektor0@bench.se", "leader_email": "leader@bench.se",
-            "organisation": org}
+            "organisation": org, "group": _first_group()}
 
 
 HAND_SQL = {
@@ -213,19 +224,27 @@ HAND_SQL = {
 }
 
 
-def hand_sql(school_ids, template_key, start, end, subject=None):
-    """The hand-written SQL on the driver's own connection (no SQLAlchemy in between); subject: only
-    the observations of visits in that subject."""
+def hand_sql(school_ids, template_key, start, end, subject=None, year_group=None, group_id=None):
+    """The hand-written SQL on the driver's own connection (no SQLAlchemy in between); subject, year_group:
+    only the observations of visits with those values; group_id: only rows whose teacher was in that teacher
+    group on the day, of the group's school (a teacher group is one school's team)."""
     connection = db.session.connection()
     raw = connection.connection.driver_connection
+    if group_id is not None:
+        school_ids = (db.session.execute(db.text("SELECT school_id FROM teacher_groups WHERE id = :g"),
+                                         {"g": group_id}).scalar_one(),)
     schools = ",".join(str(int(i)) for i in school_ids)
     if connection.dialect.name == "postgresql":
         syntax, values = {"month": "to_char(a.observed_on, 'YYYY-MM')", "p": "%s"}, (template_key, start, end)
     else:
         syntax, values = {"month": "substr(a.observed_on, 1, 7)", "p": "?"}, (template_key, start.isoformat(),
                                                                              end.isoformat())
-    visits = ("" if subject is None else " AND a.observation_id IN (SELECT o.id FROM observations o JOIN visits v"
-              f" ON v.id = o.visit_id WHERE v.school_id IN ({schools}) AND v.subject = '{subject}')")
+    visit = " AND ".join([f"v.subject = '{subject}'"] * bool(subject) + [f"v.year_group = '{year_group}'"] * bool(year_group))
+    visits = ("" if not visit else " AND a.observation_id IN (SELECT o.id FROM observations o JOIN visits v"
+              f" ON v.id = o.visit_id WHERE v.school_id IN ({schools}) AND {visit})")
+    if group_id is not None:
+        visits += (f" AND a.teacher_id IN (SELECT m.user_id FROM group_memberships m WHERE m.group_id = {int(group_id)}"
+                   " AND (m.since IS NULL OR m.since <= a.observed_on) AND (m.until IS NULL OR m.until > a.observed_on))")
     out = {}
     for name, sql in HAND_SQL.items():
         out[name] = raw.execute(sql.format(schools=schools, visits=visits, **syntax), values).fetchall()
@@ -360,7 +379,8 @@ def _rollups_checked(info: dict, seconds: dict) -> tuple[dict, dict]:
 
 
 def cases(info: dict) -> list[tuple]:
-    """(label, schools, start, end, url, who, prepare, subject) for each timed view."""
+    """(label, schools, start, end, url, who, prepare, filters) for each timed view (filters: the visit and
+    teacher-group filters, as services.Filters takes them)."""
     from observe.insights import services
 
     today = dt.date.today()
@@ -375,23 +395,31 @@ def cases(info: dict) -> list[tuple]:
         return f"/insights/?template=planned&period=custom&start={a}&end={b}"
     return [
         ("principal, current term (default view)", info["school_ids"][:1], start, end,
-         "/insights/?template=planned", info["principal_email"], None, None),
+         "/insights/?template=planned", info["principal_email"], None, {}),
         ("org leader, current term (default view)", info["school_ids"], start, end,
-         "/insights/?template=planned", info["leader_email"], None, None),
+         "/insights/?template=planned", info["leader_email"], None, {}),
         ("org leader, the last 24 whole months", info["school_ids"], months_back, month_end,
-         custom(months_back, month_end), info["leader_email"], None, None),
+         custom(months_back, month_end), info["leader_email"], None, {}),
         ("org leader, two years to today (cut months)", info["school_ids"], cut_start, today,
-         custom(cut_start, today), info["leader_email"], None, None),
+         custom(cut_start, today), info["leader_email"], None, {}),
         # the same right after a write today: the view first brings the day (and its month) up to date
         ("  the same, right after a write today", info["school_ids"], cut_start, today,
-         custom(cut_start, today), info["leader_email"], written_today(info["organisation"]), None),
+         custom(cut_start, today), info["leader_email"], written_today(info["organisation"]), {}),
         # one subject (or one year group) reads that value's day rows of the organisation
         ("org leader, current term, one subject", info["school_ids"], start, end,
-         "/insights/?template=planned&subject=Matematik", info["leader_email"], None, "Matematik"),
+         "/insights/?template=planned&subject=Matematik", info["leader_email"], None, {"subject": "Matematik"}),
         # ... right after a write today: it brings up to date only that facet's rows of the day
         ("  the same, right after a write today", info["school_ids"], start, end,
          "/insights/?template=planned&subject=Matematik", info["leader_email"], written_today(info["organisation"]),
-         "Matematik"),
+         {"subject": "Matematik"}),
+        # subject and year group together: no rollup holds both, the period's rows are read
+        ("org leader, term, subject and year group", info["school_ids"], start, end,
+         "/insights/?template=planned&subject=Matematik&year_group=5", info["leader_email"], None,
+         {"subject": "Matematik", "year_group": "5"}),
+        # one teacher group (one school's team): its school's rows of the period, teacher by teacher
+        ("org leader, current term, one teacher group", info["school_ids"], start, end,
+         f"/insights/?template=planned&group={info['group']}", info["leader_email"], None,
+         {"group_id": info["group"]}),
     ]
 
 
@@ -403,13 +431,12 @@ def views(app, info: dict) -> list[tuple[str, dict]]:
     with app.app_context():
         threshold = services.Threshold.for_organisation(db.session.get(Organisation, info["organisation"]))
     out, clients = [], {}
-    for label, school_ids, a, b, url, email, prepare, subject in cases(info):
+    for label, school_ids, a, b, url, email, prepare, chosen in cases(info):
         if email not in clients:
             clients[email] = logged_in(app, email)
-        filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned",
-                                   subject=subject)
+        filters = services.Filters(school_ids=tuple(school_ids), start=a, end=b, template_key="planned", **chosen)
         out.append((label, view_runs(app, clients[email], lambda f=filters: services.dashboard(f, threshold),
-                                     lambda s=school_ids, a=a, b=b, c=subject: hand_sql(s, "planned", a, b, c), url,
+                                     lambda s=school_ids, a=a, b=b, c=chosen: hand_sql(s, "planned", a, b, **c), url,
                                      prepare)))
     return out
 
