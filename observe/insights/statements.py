@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, distinct, false, func, null, or_, select, union_all
 
 from ..extensions import db
-from ..schools.models import GroupMembership
+from ..schools.models import GroupMembership, TeacherGroup
 from ..visits.models import Observation, ObservationAnswer as A, Visit
 from ..visits.rollups import DAY_TABLES, TABLES as MONTH_TABLES, countable, month_of
 from .filters import Filters, Shape, parameters
@@ -35,7 +35,7 @@ from .filters import Filters, Shape, parameters
 # Core tables, not ORM entities: the dashboard's statements are plain SELECTs, and Core
 # execution skips the ORM's per-statement compile-state work.
 ANSWERS, OBSERVATIONS, VISITS = A.__table__, Observation.__table__, Visit.__table__
-MEMBERSHIPS = GroupMembership.__table__
+MEMBERSHIPS, GROUPS = GroupMembership.__table__, TeacherGroup.__table__
 SCHOOLS = bindparam("schools", expanding=True)  # every statement here is limited to the viewer's schools
 
 
@@ -51,14 +51,18 @@ def visit_filtered(visit_level: tuple[bool, bool]):
 
 
 def in_group():
-    """True for an answer row whose observed teacher was in the chosen teacher group on the day of the
-    visit (dated membership, observe.schools.models.GroupMembership); a teacher in two groups counts in
-    both. Anonymous and de-identified rows name no teacher, so they belong to no group."""
-    a, m = ANSWERS.c, MEMBERSHIPS.c
-    return (select(m.id).where(m.group_id == bindparam("group_id"), m.user_id == a.teacher_id,
-                               or_(m.since.is_(None), m.since <= a.observed_on),
-                               or_(m.until.is_(None), m.until > a.observed_on))
-            .exists())
+    """True for an answer row of the chosen teacher group's school whose observed teacher was in the group
+    on the day of the visit (dated membership, observe.schools.models.GroupMembership); a teacher in two
+    groups counts in both. A teacher group is one school's team: its figures are that school's visits, the
+    same for its principal and for the organisation's leaders (a member also observed at another school
+    counts there only for that school's groups), and only that school's rows are read. Anonymous and
+    de-identified rows name no teacher, so they belong to no group."""
+    a, m, g = ANSWERS.c, MEMBERSHIPS.c, GROUPS.c
+    member = (select(m.id).where(m.group_id == bindparam("group_id"), m.user_id == a.teacher_id,
+                                 or_(m.since.is_(None), m.since <= a.observed_on),
+                                 or_(m.until.is_(None), m.until > a.observed_on))
+              .exists())
+    return and_(a.school_id == select(g.school_id).where(g.id == bindparam("group_id")).scalar_subquery(), member)
 
 
 def group_filtered():

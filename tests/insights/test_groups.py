@@ -7,7 +7,7 @@ import re
 import time_machine
 from sqlalchemy import select
 
-from observe.auth.models import Role
+from observe.auth.models import Membership, Role
 from observe.extensions import db
 from observe.insights import services
 from observe.schools.models import TeacherGroup
@@ -91,3 +91,31 @@ def test_group_membership_is_dated_and_a_teacher_may_be_in_two(ctx, school, make
     assert observed(lower) == 4
     # b is in both groups: b's visits count for each.
     assert observed(maths) == 4
+
+
+def test_a_teacher_group_counts_its_own_schools_visits_for_principal_and_organisation_alike(
+        ctx, school, make_school, make_user, template):
+    """A teacher who works at two schools is in a team at one: a visit at the other school is that school's,
+    so the team's figures are the same whether its principal or the organisation's leader looks."""
+    from tests.insights.conftest import make_template
+
+    other = make_school("Lindskolan", organisation=school.organisation)
+    other_template = make_template(other)
+    shared, colleague = make_user(Role.TEACHER), make_user(Role.TEACHER)
+    shared.memberships.append(Membership(school_id=other.id, role=str(Role.TEACHER)))
+    db.session.commit()
+    team = save_group(school, None, "Arbetslag 4–6", [shared.id, colleague.id])
+    db.session.commit()
+    day = dt.date(2026, 10, 12)
+    for teacher in (shared, colleague):
+        record_observation(template, teacher, day, simple())
+    record_observation(other_template, shared, day, simple())  # the other school's visit of the same teacher
+
+    def observed(school_ids):
+        filters = services.Filters(school_ids=school_ids, start=dt.date(2026, 8, 1), end=dt.date(2026, 12, 31),
+                                   template_key="walk", group_id=team.id)
+        return services.dashboard(filters, services.Threshold.for_organisation(school.organisation)).observations
+
+    assert observed((school.id,)) == 2  # its principal
+    assert observed((school.id, other.id)) == 2  # the organisation's leader, every school
+    assert observed((other.id,)) == 0  # a school the team is not part of
