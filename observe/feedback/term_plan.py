@@ -63,7 +63,7 @@ def rounds_due(term, today: dt.date, weeks: int) -> int:
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100)} %"
+    return "–" if value is None else f"{round(value * 100)}\u00a0%"  # no-break space, as insights' PERCENT
 
 
 def against_plan(plan: TermPlan | None, m: dict, school, term, today: dt.date) -> list[Against]:

@@ -3,7 +3,7 @@ CSV text (observe.insights.views) or as an Excel workbook (observe.insights.work
 
 CSV dialect (for tools): UTF-8 with a byte-order mark, comma-separated, fields quoted when needed
 (RFC 4180, Python's "excel" dialect, CRLF line ends); English column names; values exactly as the
-page shows them in the reader's language ("62 %", "1,3"). The workbook holds the same rows with
+page shows them in the reader's language ("62 %" with a no-break space, "1,3"). The workbook holds the same rows with
 headers in the reader's language and the values as numbers.
 """
 from __future__ import annotations

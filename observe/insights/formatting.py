@@ -44,10 +44,14 @@ def page_language() -> str:
     return _page().language
 
 
+# "62 %" with a no-break space, as Swedish writes it: a narrow table cell never puts the sign on a line of its own.
+PERCENT = "#,##0\u00a0%"
+
+
 def fmt_share(value: float | None) -> str:
     if value is None:
         return ""
-    return _plain_number(value, 0, percent=True) or format_percent(value, format="#,##0 %")
+    return _plain_number(value, 0, percent=True) or format_percent(value, format=PERCENT)
 
 
 def fmt_number(value: float | None) -> str:
@@ -65,7 +69,7 @@ _QUANTUM = {0: Decimal(1), 1: Decimal("0.1")}
 
 
 def _plain_number(value: float, decimals: int, percent: bool = False) -> str | None:
-    """What Babel's "#,##0.0" / "#,##0 %" patterns give for a finite non-negative number, without
+    """What Babel's "#,##0.0" / PERCENT patterns give for a finite non-negative number, without
     re-parsing the pattern and looking up the locale's symbols for each of the page's few hundred
     numbers; the same half-even rounding of the same decimal. None: let Babel do it."""
     number = Decimal(str(value))
@@ -74,7 +78,7 @@ def _plain_number(value: float, decimals: int, percent: bool = False) -> str | N
     if not number.is_finite() or number.is_signed():
         return None
     text = f"{number.quantize(_QUANTUM[decimals]):,f}".translate(_page().separators)
-    return text + " %" if percent else text  # the pattern's literal suffix, as Babel writes it
+    return text + "\u00a0%" if percent else text  # the pattern's literal suffix, as Babel writes it
 
 
 def label_text(value) -> str:

@@ -10,6 +10,7 @@ import datetime as dt
 from flask_babel import format_decimal, format_percent, get_timezone
 from flask_babel import gettext as _
 
+from ..insights.formatting import PERCENT
 from ..templates_ import measures
 from ..templates_.items import levels_for
 from ..templates_.schemas import hidden_items, items_of
@@ -136,7 +137,7 @@ def measure_display(measure: dict, value: float | None) -> str:
     if value is None:
         return ""
     if measure["type"] == "share":
-        return format_percent(value, format="#,##0 %")
+        return format_percent(value, format=PERCENT)
     if measure["type"] == "rate":
         return _("%(n)s per minute", n=format_decimal(value, format="#,##0.0#"))
     return format_decimal(value, format="#,##0.0#")

@@ -111,8 +111,8 @@ def test_csv_export_matches_the_page(en, login_as, principal, template, make_use
         checked += 1
     assert checked >= 20
     values = {(r["item_key"], r["category"]): r["value"] for r in rows}
-    assert values[("S1", "Level 2")] == "50 %" and values[("S1", "Mean")] == "3.0"
-    assert values[("C1", "Mean")] == "5.0" and values[("Y1", "Mean")] == "50 %"
+    assert values[("S1", "Level 2")] == "50\u00a0%" and values[("S1", "Mean")] == "3.0"
+    assert values[("C1", "Mean")] == "5.0" and values[("Y1", "Mean")] == "50\u00a0%"
 
 
 def test_csv_says_when_an_item_is_hidden(en, login_as, principal, template, make_user):

@@ -86,11 +86,11 @@ def test_the_heatmap_has_a_row_per_measure_hidden_below_the_minimum(client, logi
     table = heat[heat.index("<table"):]
     assert heading in table
     assert table.index({"en": "Open questions", "sv": "Öppna frågor"}[lang]) < table.index(heading) < table.index(open_label)
-    assert _row(heat, "heat-measure-open_share") == [open_label, hidden, "60 %", "39 %"]
+    assert _row(heat, "heat-measure-open_share") == [open_label, hidden, "60\u00a0%", "39\u00a0%"]
     assert _row(heat, "heat-measure-per_minute") == [rate_label, hidden, f"0{comma}5 {per_minute}",
                                                      f"0{comma}55 {per_minute}"]
     assert _row(heat, "heat-measure-talk_share") == [{"en": "Share of lessons with pair talk",
-                                                      "sv": "Andel lektioner med parsamtal"}[lang], hidden, "100 %", "60 %"]
+                                                      "sv": "Andel lektioner med parsamtal"}[lang], hidden, "100\u00a0%", "60\u00a0%"]
     # The items' own cells of the earliest month are hidden too: nothing in it rests on enough lessons.
     assert heat.count(hidden) >= 4 + 4  # four measures, and at least the four counters of that month
     # The chart: a row named by the measure, a shaded cell per shown month with the number it has room
@@ -98,13 +98,13 @@ def test_the_heatmap_has_a_row_per_measure_hidden_below_the_minimum(client, logi
     svg = heat[heat.index('<svg class="chart chart-heat"'):heat.index("</svg>")]
     assert f'<text class="chart-heading" x="2"' in svg and f">{heading}</text>" in svg
     assert f"<title>{open_label}</title>" in svg
-    assert f"<title>{open_label} · {months['this']}: 39 %</title>" in svg
+    assert f"<title>{open_label} · {months['this']}: 39\u00a0%</title>" in svg
     assert f"<title>{rate_label} · {months['this']}: 0{comma}55 {per_minute}</title>" in svg
     rate_cell = svg[svg.index(f"<title>{rate_label} · {months['this']}"):]
     assert re.match(r'.*?<rect class="heat heat-shown heat-\d[^"]*".*?>0' + comma + r"55</text>", rate_cell, re.S)
     earlier = svg[svg.index(f"<title>{open_label} · {months['earlier']}: {hidden}</title>"):]
     assert re.match(r'.*?<rect class="heat heat-hidden".*?>·</text>', earlier, re.S)
-    assert "90 %" not in heat  # the hidden month's share (9 of 10) is nowhere on the page's heatmap
+    assert "90\u00a0%" not in heat  # the hidden month's share (9 of 10) is nowhere on the page's heatmap
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])
@@ -119,16 +119,16 @@ def test_the_comparison_sets_each_measure_beside_the_previous_period(client, log
     open_label = "Andel öppna frågor" if lang == "sv" else "Share of open questions"
     points = "procentenheter" if lang == "sv" else "percentage points"
     # This month beside the month before: the share of open questions fell from 60 % to 39 %.
-    assert _row(compared, "cmp-measure-open_share") == [open_label, "39 %", "60 %", f"{MINUS[lang]}21 {points}"]
+    assert _row(compared, "cmp-measure-open_share") == [open_label, "39\u00a0%", "60\u00a0%", f"{MINUS[lang]}21 {points}"]
     assert _row(compared, "cmp-measure-per_minute")[1:] == [f"0{comma}55 {per_minute}", f"0{comma}5 {per_minute}",
                                                             f"+0{comma}05"]
-    assert _row(compared, "cmp-measure-wait_share")[1:] == ["43 %", "30 %", f"+13 {points}"]
+    assert _row(compared, "cmp-measure-wait_share")[1:] == ["43\u00a0%", "30\u00a0%", f"+13 {points}"]
     svg = compared[compared.index('<svg class="chart chart-compare"'):compared.index("</svg>")]
     assert ">Beräknade mått</text>" in svg if lang == "sv" else ">Derived measures</text>" in svg
     bars = re.search(rf"<title>{re.escape(open_label)}</title>.*?</g>", svg, re.S).group(0)
     a, b = (float(w) for w in re.findall(r'class="chart-bar(?:-b)?" x="[\d.]+" y="\d+" width="([\d.]+)"', bars))
     assert a < b and round(a / b, 2) == round((32 / 82) / 0.6, 2)  # both drawn on 0-100 %
-    assert ": 39 %</title>" in bars and ": 60 %</title>" in bars
+    assert ": 39\u00a0%</title>" in bars and ": 60\u00a0%</title>" in bars
 
 
 def test_a_measure_of_a_period_below_the_minimum_is_hidden_in_the_comparison(client, login_as, principal, lessons):
@@ -137,12 +137,12 @@ def test_a_measure_of_a_period_below_the_minimum_is_hidden_in_the_comparison(cli
     login_as(principal)
     page = client.get(f"/insights/?template=fragetally&period=month&month={months['last']}&compare=previous")
     compared = _section(page.get_data(as_text=True), "cmp-h")
-    assert _row(compared, "cmp-measure-open_share") == ["Share of open questions", "60 %", "too few observations to show",
+    assert _row(compared, "cmp-measure-open_share") == ["Share of open questions", "60\u00a0%", "too few observations to show",
                                                         "–"]  # no change to tell
     svg = compared[compared.index('<svg class="chart chart-compare"'):compared.index("</svg>")]
     bars = re.search(r"<title>Share of open questions</title>.*?</g>", svg, re.S).group(0)
     assert 'class="chart-bar"' in bars and 'class="chart-bar-b"' not in bars  # no bar, no figure for it
-    assert "90 %" not in compared
+    assert "90\u00a0%" not in compared
 
 
 def test_the_workbook_and_the_csv_carry_the_measures_rows_of_the_heatmap_and_the_comparison(
@@ -154,7 +154,7 @@ def test_the_workbook_and_the_csv_carry_the_measures_rows_of_the_heatmap_and_the
     export = client.get(f"/insights/export.csv?{query}").get_data(as_text=True).lstrip("\ufeff")
     by_month = {row["category"]: row["value"] for row in csv.DictReader(io.StringIO(export))
                 if row["section"] == "month" and row["item_key"] == "open_share"}
-    assert by_month == {months["earlier"]: HIDDEN_TEXT["sv"], months["last"]: "60 %", months["this"]: "39 %"}
+    assert by_month == {months["earlier"]: HIDDEN_TEXT["sv"], months["last"]: "60\u00a0%", months["this"]: "39\u00a0%"}
 
     response = client.get(f"/insights/export.xlsx?template=fragetally&period=month&month={months['this']}"
                           "&compare=previous")

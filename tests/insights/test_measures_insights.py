@@ -50,8 +50,8 @@ def test_a_tally_with_derived_shares_round_trips_to_the_visit_page_and_analys(cl
     assert response.status_code == 302, response.get_data(as_text=True)
     visit_page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "Derived measures" in visit_page
-    for label, shown in [("Share of open questions", "33 %"), ("Share with ≥ 3 s wait time", "50 %"),
-                         ("Questions per minute", "0.9 per minute"), ("Share of lessons with pair talk", "100 %")]:
+    for label, shown in [("Share of open questions", "33\u00a0%"), ("Share with ≥ 3 s wait time", "50\u00a0%"),
+                         ("Questions per minute", "0.9 per minute"), ("Share of lessons with pair talk", "100\u00a0%")]:
         assert re.search(rf"{re.escape(label)}</dt>\s*<dd><span class=\"answer-part\">{re.escape(shown)}</span>",
                          visit_page), (label, shown)
 
@@ -67,13 +67,13 @@ def test_a_tally_with_derived_shares_round_trips_to_the_visit_page_and_analys(cl
     board = _measures_table(client.get(f"/insights/?template={template.key}").get_data(as_text=True))
     opened, asked, minutes = 6 + 10 + 2 + 0 + 12, 18 + 20 + 10 + 10 + 12, 20 + 40 + 20 + 30 + 30
     assert re.search(rf'id="measure-open_share"><th scope="row">Share of open questions</th>\s*<td><strong>'
-                     rf'{round(100 * opened / asked)} %</strong>', board), board
+                     rf'{round(100 * opened / asked)}\u00a0%</strong>', board), board
     assert f"{asked / minutes:.1f} per minute" in board
-    assert re.search(r'id="measure-talk_share">.*?<strong>20 %</strong>', board, re.S)  # 1 of 5 lessons
+    assert re.search(r'id="measure-talk_share">.*?<strong>20\u00a0%</strong>', board, re.S)  # 1 of 5 lessons
     # The CSV export carries the same figures, as the page writes them.
     export = client.get(f"/insights/export.csv?template={template.key}").get_data(as_text=True).lstrip("\ufeff")
     measures = {row["item_key"]: row for row in csv.DictReader(io.StringIO(export)) if row["section"] == "measure"}
-    assert measures["open_share"]["value"] == f"{round(100 * opened / asked)} %"
+    assert measures["open_share"]["value"] == f"{round(100 * opened / asked)}\u00a0%"
     assert measures["open_share"]["item"] == "Share of open questions" and measures["open_share"]["observations"] == "5"
     assert measures["per_minute"]["value"] == f"{asked / minutes:.1f}" and measures["per_minute"]["category"] == "Per minute"
     workbook = client.get(f"/insights/export.xlsx?template={template.key}")
