@@ -3,7 +3,9 @@
 A date input takes any year up to 9999: a mistyped "0225" or "2225" was stored from a form where
 the API refused it, and a time near year 1 or 9999 cannot be shown in the school's time zone. Every
 form that stores a date imports its date fields from here, so a person gets the API's field message,
-in their language. (Analys's period fields store nothing: a far-off period shows no figures.)
+in their language, and the browser's date picker offers only the window's dates (min and max).
+Analys's period fields store nothing but use the same window: a mistyped year must not ask for
+a century of months.
 """
 from __future__ import annotations
 
@@ -27,8 +29,11 @@ def in_window(_form, field) -> None:
 
 
 class _InWindow:
-    def __init__(self, *args, validators=None, **kwargs):
-        super().__init__(*args, validators=[*(validators or ()), in_window], **kwargs)
+    bounds = (FIRST_DATE.isoformat(), LAST_DATE.isoformat())  # the input's min and max, in its own format
+
+    def __init__(self, *args, validators=None, render_kw=None, **kwargs):
+        render_kw = {"min": self.bounds[0], "max": self.bounds[1], **(render_kw or {})}
+        super().__init__(*args, validators=[*(validators or ()), in_window], render_kw=render_kw, **kwargs)
 
 
 class DateField(_InWindow, fields.DateField):
@@ -36,5 +41,9 @@ class DateField(_InWindow, fields.DateField):
 
 
 class DateTimeLocalField(_InWindow, fields.DateTimeLocalField):
-    pass
+    bounds = (f"{FIRST_DATE.isoformat()}T00:00", f"{LAST_DATE.isoformat()}T23:59")
+
+
+class MonthField(_InWindow, fields.MonthField):
+    bounds = (FIRST_DATE.strftime("%Y-%m"), LAST_DATE.strftime("%Y-%m"))
 

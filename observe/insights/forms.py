@@ -5,12 +5,16 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectField
-from wtforms.fields import DateField, MonthField
 from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import Select
 
+from ..form_dates import DateField, MonthField
+
+# The longest custom period or comparison: a column per month, ten school years at most (the
+# retention job keeps five), so a mistyped year cannot ask for a page of a thousand months.
+LONGEST_PERIOD = dt.timedelta(days=3653)
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -49,6 +53,14 @@ KINDS = choices([("", _l("All visit kinds")), ("spontaneous", _l("Walkthroughs")
                  ("peer", _l("Peer observations (counts only)"))])
 
 
+def _not_longer_than_ten_years(first_field: str):
+    def check(form, field) -> None:
+        first = form[first_field].data
+        if first and field.data and not form[first_field].errors and abs(field.data - first) > LONGEST_PERIOD:
+            raise ValidationError(_l("A period can be at most ten years."))
+    return check
+
+
 class FilterForm(Form):
     """Filters read from the query string; choices are filled in from what the viewer may see."""
 
@@ -60,7 +72,7 @@ class FilterForm(Form):
     term = _SelectField(_l("Term"), validate_choice=False)
     month = MonthField(_l("Month"), validators=[Optional()])
     start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional(), _not_longer_than_ten_years("start")])
     template = _SelectField(_l("Template"), validate_choice=False)
     item = _SelectField(_l("Item"), validate_choice=False, default="")
     kind = _SelectField(_l("Visit kind"), choices=KINDS, default="")
@@ -69,7 +81,7 @@ class FilterForm(Form):
     group = _SelectField(_l("Teacher group"), validate_choice=False, default="")
     compare = _SelectField(_l("Compare with"), choices=COMPARE, default="")
     compare_start = DateField(_l("Compare from"), validators=[Optional()])
-    compare_end = DateField(_l("Compare to"), validators=[Optional()])
+    compare_end = DateField(_l("Compare to"), validators=[Optional(), _not_longer_than_ten_years("compare_start")])
     # "Another group": the second column uses these instead of the visit filters above.
     compare_kind = _SelectField(_l("Compare: visit kind"), choices=KINDS, default="")
     compare_subject = _SelectField(_l("Compare: subject"), validate_choice=False, default="")
@@ -78,9 +90,18 @@ class FilterForm(Form):
     q = SearchField(_l("Search evidence notes"), validators=[Optional(), Length(max=100)])
 
     def period_range(self, today: dt.date, term_range, month_range) -> tuple[dt.date, dt.date]:
-        """The chosen period as (start, end); a half-filled custom range falls back to the term."""
-        if self.period.data == "month" and self.month.data:
+        """The chosen period as (start, end); a half-filled or refused one falls back to the term (the
+        refused field says why, and the page's heading states the period it shows)."""
+        if self.period.data == "month" and self.month.data and self.month.validate(self):
             return month_range(self.month.data.strftime("%Y-%m"))
-        if self.period.data == "custom" and self.start.data and self.end.data:
+        if (self.period.data == "custom" and self.start.data and self.end.data
+                and self.start.validate(self) and self.end.validate(self)):
             return tuple(sorted((self.start.data, self.end.data)))
         return term_range(self.term.data)
+
+    def comparison_dates(self) -> tuple[dt.date, dt.date] | None:
+        """The "other dates" of the comparison, in order; None when half-filled or refused."""
+        if self.compare_start.data and self.compare_end.data and not (self.compare_start.errors or
+                                                                      self.compare_end.errors):
+            return tuple(sorted((self.compare_start.data, self.compare_end.data)))
+        return None

@@ -88,8 +88,8 @@ def _board():
     if form.compare.data == "previous":
         first, last = services.previous_period(start, end, form.period.data)
         services.with_comparison(board, start=first, end=last)
-    elif form.compare.data == "custom" and form.compare_start.data and form.compare_end.data:
-        first, last = sorted((form.compare_start.data, form.compare_end.data))
+    elif form.compare.data == "custom" and form.comparison_dates():
+        first, last = form.comparison_dates()
         services.with_comparison(board, start=first, end=last)
     elif form.compare.data == "group":
         changes = {"kind": form.compare_kind.data or None, "subject": form.compare_subject.data or None,

@@ -342,3 +342,37 @@ def test_a_rubric_item_card_says_what_each_level_means(client, login_as, princip
     assert "Vad nivåerna betyder" in block and "Eleverna kan själva säga syftet." in block
     assert "Syftet nämns inte." in block and "Students can say" not in block
     assert "Vad nivåerna betyder" not in item_block(page(client), "Y1")  # no descriptors, no list
+
+
+@pytest.mark.parametrize("query, field", [
+    ("&period=custom&start=0001-01-01&end=9999-12-31", "start"),  # was a server error
+    ("&period=month&month=0001-01", "month"),  # was a server error
+    ("&period=custom&start=1900-01-01&end=2100-12-31", "start"),  # was a 10 MB page of 2,412 months
+    (f"&period=custom&start={DAY.replace(year=DAY.year - 11)}&end={DAY}", "end"),  # eleven years
+    (f"&compare=custom&compare_start={DAY.replace(year=DAY.year - 20)}&compare_end={DAY}", "compare_end"),
+])
+def test_a_mistyped_period_says_why_and_shows_the_term(en, login_as, principal, template, make_user, query, field):
+    """A year typed wrong in a period field gets the field's message, and the page shows the current term,
+    saying so, instead of failing or drawing a century of months."""
+    from observe.insights import services
+
+    fill(template, [make_user() for _ in range(3)], 5)
+    login_as(principal)
+    text = page(en, query)
+    assert f'aria-describedby="{field}-error" aria-invalid="true"' in text  # the message at its field
+    window, length = "Must be between 2000-01-01 and 2099-12-31.", "A period can be at most ten years."
+    # a year out of the window says so (and not also that the period is too long); a long period says that
+    assert (window in text and length not in text) if field in ("start", "month") else (length in text)
+    start, end = services.term_range(services.term_of(DAY))
+    scope = text[text.index('class="insights-scope"'):]
+    assert f"{start:%-d %b %Y}" in scope[:scope.index("</p>")]  # the term it shows instead
+    assert "5 completed observations" in text
+    assert len(text) < 400_000
+
+
+def test_period_fields_offer_only_the_window_in_the_date_picker(en, login_as, principal, template):
+    login_as(principal)
+    text = page(en)
+    for name in ("start", "end", "compare_start", "compare_end"):
+        assert f'<input id="{name}" max="2099-12-31" min="2000-01-01" name="{name}" type="date"' in text
+    assert '<input id="month" max="2099-12" min="2000-01" name="month" type="month"' in text
