@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..audit.services import record
 from ..auth.permissions import insights_schools, may_view_insights
@@ -68,9 +69,13 @@ def _board():
     form.year_group.choices = choices([("", _l("All year groups"))] + [(v, v) for v in year_groups])
     # One query, not one per school (an organisation leader sees every school).
     groups = db.session.execute(select(TeacherGroup).join(School, School.id == TeacherGroup.school_id)
+                                .options(contains_eager(TeacherGroup.school))
                                 .where(TeacherGroup.school_id.in_(school_ids))
                                 .order_by(School.name, TeacherGroup.name)).scalars().all()
-    form.group.choices = choices([("", _l("All teacher groups"))] + [(str(g.id), g.name) for g in groups])
+    # An organisation's schools each have their "Arbetslag F–3": name the school when groups of several are offered.
+    several = len({g.school_id for g in groups}) > 1
+    form.group.choices = choices([("", _l("All teacher groups"))] + [
+        (str(g.id), f"{g.school.name} · {g.name}" if several else g.name) for g in groups])
     form.compare_subject.choices = form.subject.choices
     form.compare_year_group.choices = form.year_group.choices
     form.compare_group.choices = form.group.choices

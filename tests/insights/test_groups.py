@@ -119,3 +119,30 @@ def test_a_teacher_group_counts_its_own_schools_visits_for_principal_and_organis
     assert observed((school.id,)) == 2  # its principal
     assert observed((school.id, other.id)) == 2  # the organisation's leader, every school
     assert observed((other.id,)) == 0  # a school the team is not part of
+
+
+def test_an_organisation_leader_tells_the_schools_teams_apart(client, ctx, school, make_school, make_user, template):
+    """Every school has its "Arbetslag F–3": with all schools shown, the filter, the report's facts and the
+    comparison name the school; one school shown, the group's name alone."""
+    from tests.conftest import login
+    from tests.insights.conftest import make_template
+
+    other = make_school("Lindskolan", organisation=school.organisation)
+    make_template(other)
+    ours = save_group(school, None, "Arbetslag F–3", [make_user(Role.TEACHER).id])
+    theirs = save_group(other, None, "Arbetslag F–3", [make_user(Role.TEACHER, school=other).id])
+    db.session.commit()
+    leader = make_user(Role.TEACHER)
+    leader.is_org_leader = True
+    db.session.commit()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert login(client, leader).status_code == 302
+
+    text = client.get(f"/insights/?template=walk&group={theirs.id}").get_data(as_text=True)
+    options = re.findall(r'<option (?:selected )?value="(\d+)">([^<]*)</option>',
+                         text[text.index('id="group"'):text.index("</select>", text.index('id="group"'))])
+    assert sorted(label for _v, label in options) == [f"{school.name} · Arbetslag F–3", "Lindskolan · Arbetslag F–3"]
+    scope = text[text.index('class="insights-scope"'):text.index("</dl>", text.index('class="insights-scope"'))]
+    assert "Lindskolan · Arbetslag F–3" in scope
+    text = client.get(f"/insights/?template=walk&school={school.id}&group={ours.id}").get_data(as_text=True)
+    assert '<option selected value="%d">Arbetslag F–3</option>' % ours.id in text
