@@ -13,10 +13,11 @@ Every figure is a SQL GROUP BY; Python only combines the few hundred groups the 
 Whole months come from the rollups kept as observations are written (observe.visits.rollups),
 and an organisation's days from its day rollups, so a view's cost follows the months, days and cells
 it shows, not the observations behind them. The rows read directly are those the rollups cannot
-answer: a school's days of a period's first and last month when the period cuts a month, and every
-row when a filter needs the visit or the teacher's group on the day (subject, year group, teacher
-group) — except an organisation's view of one subject or one year group, read from its day rows for
-that value. Nothing is ever grouped or ordered by teacher.
+answer: a school's days of a period's first and last month when the period cuts a month, and the
+period's rows when a filter needs the visit or the teacher's group on the day (subject, year group,
+teacher group) — except an organisation's view of one subject or one year group, read from its day
+rows for that value, and a teacher group's, read from its own school's rows only. Nothing is ever
+grouped or ordered by teacher.
 """
 from __future__ import annotations
 
