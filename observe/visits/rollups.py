@@ -733,31 +733,74 @@ def _normalised(rows) -> dict:
 def verify() -> list[str]:
     """Every difference between the rollups and what the answer rows give (empty when they agree).
     The stale parts of an organisation's days (its months, its day rows of a facet) are left out: the
-    next dashboard that reads them recomputes them."""
+    next dashboard that reads them recomputes them.
+
+    Compared a piece at a time — a school's month rows, an organisation's month rows, an organisation's
+    day rows of one template and month — so its memory follows the largest piece, not the history (the
+    whole tables at once took 18 GB at 500,000 observations). Each piece reads its answer rows through
+    the (school, template, day) index."""
     connection = db.session.connection()
     dialect = connection.dialect.name
+    by_school, by_organisation, by_day = _verify_statements(dialect)
     problems = []
     st = InsightStale.__table__.c
     stale_days = {tuple(row) for row in connection.execute(
         select(st.organisation_id, st.template_key, st.part, st.day))}  # a day row's part is its facet
     stale_months = {(o, t, _month(d)) for o, t, part, d in stale_days if part == "month"}
-    for table, source in zip(TABLES, sources(dialect)):
-        kept = connection.execute(select(*(table.c[name] for name in _columns(table)))
-                                  .where(table.c.school_id.is_not(None))).all()
-        problems += _differences(table.name, kept, connection.execute(source).all())
-    for table, source in zip(TABLES, org_sources()):
-        def fresh(rows):
-            return [row for row in rows if (row[-1], row[0], row[1]) not in stale_months]
-        kept = connection.execute(select(*(table.c[name] for name in _org_columns(table)))
-                                  .where(table.c.organisation_id.is_not(None))).all()
-        problems += _differences(f"{table.name} (organisation)", fresh(kept), fresh(connection.execute(source).all()))
-    for table, *facets in zip(DAY_TABLES, *day_sources(dialect)):
-        def fresh_days(rows):  # (organisation, template, facet, value, day, ...)
-            return [row for row in rows if (row[0], row[1], row[2], row[4]) not in stale_days]
-        kept = connection.execute(select(*(table.c[name] for name in _columns(table)))).all()
-        wanted = [row for source in facets for row in connection.execute(source).all()]
-        problems += _differences(table.name, fresh_days(kept), fresh_days(wanted))
+    schools = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)).all())
+
+    def compare(name, pairs, values, keep=lambda rows: rows):
+        for label, (kept, *wanted) in zip(name, pairs):
+            problems.extend(_differences(label, keep(connection.execute(kept, values).all()),
+                                         keep([row for source in wanted for row in connection.execute(source, values)])))
+    owners = {column: {o for table in TABLES for o in connection.execute(select(table.c[column]).distinct()).scalars()}
+              for column in ("school_id", "organisation_id")}
+    for school_id in sorted((schools.keys() | owners["school_id"]) - {None}):
+        compare([t.name for t in TABLES], by_school, {"school": school_id})
+    for organisation_id in sorted((set(schools.values()) | owners["organisation_id"]) - {None}):
+        compare([f"{t.name} (organisation)" for t in TABLES], by_organisation, {"organisation": organisation_id},
+                lambda rows: [row for row in rows if (row[-1], row[0], row[1]) not in stale_months])
+    for organisation_id, template_key, month in _day_pieces(connection, dialect):
+        first, after = _month_range(month)
+        members = [s for s, o in schools.items() if o == organisation_id]
+        compare([t.name for t in DAY_TABLES], by_day,  # rows: (organisation, template, facet, value, day, ...)
+                {"organisation": organisation_id, "template": template_key, "first": first, "after": after,
+                 "members": members},
+                lambda rows: [row for row in rows if (row[0], row[1], row[2], row[4]) not in stale_days])
     return problems + lesson_values.missing(connection)
+
+
+@lru_cache(maxsize=4)
+def _verify_statements(dialect: str) -> tuple:
+    """verify's statements per piece, with bound parameters: per table (kept rows, *their sources)."""
+    a = ANSWERS.c
+    school, organisation = bindparam("school"), bindparam("organisation")
+    by_school = [(select(*(t.c[name] for name in _columns(t))).where(t.c.school_id == school), source)
+                 for t, source in zip(TABLES, sources(dialect, a.school_id == school))]
+    by_organisation = [(select(*(t.c[name] for name in _org_columns(t))).where(t.c.organisation_id == organisation),
+                        source)
+                       for t, source in zip(TABLES, org_sources(lambda x: SCHOOLS.c.organisation_id == organisation))]
+    first, after = bindparam("first"), bindparam("after")
+    where = (a.school_id.in_(bindparam("members", expanding=True)), a.template_key == bindparam("template"),
+             a.observed_on >= first, a.observed_on < after)
+    by_day = [(select(*(t.c[name] for name in _columns(t))).where(
+                   t.c.organisation_id == organisation, t.c.template_key == bindparam("template"), t.c.day >= first,
+                   t.c.day < after), *facets)
+              for t, *facets in zip(DAY_TABLES, *day_sources(dialect, *where, few=True))]
+    return by_school, by_organisation, by_day
+
+
+def _day_pieces(connection, dialect: str) -> list[tuple[int, str, str]]:
+    """(organisation, template, month) of every organisation day row kept or to be kept."""
+    a = ANSWERS.c
+    wanted = (select(SCHOOLS.c.organisation_id, a.template_key, month_of(a.observed_on, dialect))
+              .join_from(ANSWERS, SCHOOLS, SCHOOLS.c.id == a.school_id)
+              .where(SCHOOLS.c.organisation_id.is_not(None)).distinct())
+    pieces = {tuple(row) for row in connection.execute(wanted)}
+    for table in DAY_TABLES:
+        pieces |= {tuple(row) for row in connection.execute(
+            select(table.c.organisation_id, table.c.template_key, month_of(table.c.day, dialect)).distinct())}
+    return sorted(pieces)
 
 
 def _differences(name: str, kept_rows, wanted_rows) -> list[str]:

@@ -132,6 +132,29 @@ def test_whole_months_of_a_period():
     assert whole_months(dt.date(2026, 2, 3), dt.date(2026, 3, 20)) is None
 
 
+@pytest.mark.parametrize("table", [t.name for t in (*rollups.TABLES, *rollups.DAY_TABLES)])
+def test_verify_compares_every_rollup_piece_by_piece(history, table):
+    """verify compares a school, an organisation, an organisation's template and month at a time (its
+    memory must not follow the history): a wrong row in any of them, school or organisation, is named."""
+    t = next(t for t in (*rollups.TABLES, *rollups.DAY_TABLES) if t.name == table)
+    count = next(c for c in ("rows", "observations") if c in t.c)
+    rollups.rebuild()  # every part up to date, the organisation's day rows included
+    db.session.commit()
+    for owner in ("school_id", "organisation_id"):
+        if owner not in t.c:
+            continue
+        assert rollups.verify() == []
+        changed = db.session.execute(update(t).where(t.c.id == db.session.query(t.c.id).filter(t.c[owner].is_not(None))
+                                           .order_by(t.c.id.desc()).limit(1).scalar_subquery())
+                           .values({count: t.c[count] + 1})).rowcount
+        problems = rollups.verify()
+        assert changed == 1
+        assert problems and all(p.startswith(table) for p in problems), (owner, problems)
+        rollups.rebuild()
+        db.session.commit()
+    assert rollups.verify() == []
+
+
 def test_verify_names_a_rollup_that_disagrees_and_rebuild_mends_it(history, app):
     assert rollups.verify() == []
     db.session.execute(update(InsightSum).where(InsightSum.id == db.session.query(InsightSum.id).limit(1)
