@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..extensions import db
+from ..visits.rollups import pair_value
 
 
 @dataclass(frozen=True)
@@ -36,22 +37,23 @@ class Shape:
     item: bool
     kind: bool
     # the rollups can answer: no filter needs the visit or the group of the day, or (an organisation's view)
-    # one filter on the visit, subject or year group, which its day rows hold per value
+    # the filters on the visit, subject, year group or both, which its day rows hold per value
     rollup: bool
     organisation: bool = False  # ... from the organisation's rows rather than each school's
     cut: tuple[bool, bool] = (True, True)  # the period cuts its first / last month: those days are read as rows
 
     @property
     def facet(self) -> str:
-        """The organisation's day rows a view of one subject or one year group reads ("" for every visit)."""
-        return "subject" if self.visit_level[0] else "year_group" if self.visit_level[1] else ""
+        """The organisation's day rows a view of a subject, a year group or both reads ("" for every visit:
+        observe.visits.rollups.FACETS)."""
+        return {(True, True): "subject_year_group", (True, False): "subject", (False, True): "year_group"}.get(
+            self.visit_level, "")
 
     @classmethod
     def of(cls, filters: Filters) -> "Shape":
         return cls(db.engine.dialect.name, (bool(filters.subject), bool(filters.year_group)), bool(filters.group_id),
                    bool(filters.template_key), bool(filters.item_key), bool(filters.kind),
-                   not filters.group_id and (not (filters.subject or filters.year_group) or (
-                       bool(filters.organisation_id) and not (filters.subject and filters.year_group))),
+                   not filters.group_id and (not (filters.subject or filters.year_group) or bool(filters.organisation_id)),
                    bool(filters.organisation_id),
                    cut_months(filters.start, filters.end))
 
@@ -84,4 +86,6 @@ def parameters(filters: Filters) -> dict:
                         "month_to": whole[1].strftime("%Y-%m")}
     return {**whole_values, "organisation": filters.organisation_id, "schools": list(filters.school_ids), "start": filters.start, "end": filters.end,
             "template": filters.template_key, "item": filters.item_key, "kind": filters.kind,
-            "subject": filters.subject, "year_group": filters.year_group, "group_id": filters.group_id}
+            "subject": filters.subject, "year_group": filters.year_group, "group_id": filters.group_id,
+            "subject_year_group": pair_value(filters.subject, filters.year_group)
+            if filters.subject and filters.year_group else None}

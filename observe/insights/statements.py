@@ -15,7 +15,7 @@ and an organisation's days from its day rollups, so a view's cost follows the mo
 it shows, not the observations behind them. The rows read directly are those the rollups cannot
 answer: a school's days of a period's first and last month when the period cuts a month, and the
 period's rows when a filter needs the visit or the teacher's group on the day (subject, year group,
-teacher group) — except an organisation's view of one subject or one year group, read from its day
+teacher group) — except an organisation's view of a subject, a year group or both, read from its day
 rows for that value, and a teacher group's, read from its own school's rows only. Nothing is ever
 grouped or ordered by teacher.
 """
@@ -129,7 +129,7 @@ def day_conditions(table, shape: Shape) -> list:
 
 
 def facet_conditions(table, shape: Shape) -> list:
-    """WHERE clauses over an organisation's day table for a view filtered on one subject or one year group:
+    """WHERE clauses over an organisation's day table for a view filtered on a subject, a year group or both:
     that value's rows, every day of the period, the other filters."""
     c = table.c
     return [c.organisation_id == bindparam("organisation"), c.facet == shape.facet, c.value == bindparam(shape.facet),
@@ -221,7 +221,7 @@ def statements_for(shape: Shape) -> Statements:
     # day rows, so its views read no answer row either.
     rows = any(shape.cut) and not shape.organisation
     kept = [_kept(MONTH_TABLES, lambda t: rollup_conditions(t, shape), lambda t: t.c.month, shape)]
-    if any(shape.visit_level):  # an organisation's view of one subject or year group: its day rows only
+    if any(shape.visit_level):  # an organisation's view of a subject, a year group or both: its day rows only
         kept = [_kept(DAY_TABLES, lambda t: facet_conditions(t, shape), lambda t: month_of(t.c.day, shape.dialect),
                       shape)]
     elif shape.organisation and any(shape.cut):

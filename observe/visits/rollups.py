@@ -17,9 +17,9 @@ An organisation leader's view covers every school of the organisation: the same 
 one row set per (organisation, template, month), summed from its schools' rows (school_id NULL,
 organisation_id set), and four day tables (insight_day_*) the same figures per (organisation,
 template, day), for the days of a period that cuts a month — for every visit, and per the visits'
-subject and per their year group (`facet`), for a view filtered on one of those. A write only marks its
-organisation's days stale (insight_stale, a counter per day and part: its month rows, its day rows per
-facet; a changed subject or year group marks only the facets); a dashboard that reads the organisation
+subject, per their year group and per the pair of both (`facet`), for a view filtered on those. A write
+only marks its organisation's days stale (insight_stale, a counter per day and part: its month rows, its
+day rows per facet; a changed subject or year group marks only the facets); a dashboard that reads the organisation
 first brings up to date the stale parts it reads (`bring_up_to_date`): a month from its schools' month
 rows, a day from that one day's answer rows. Writes so stay one school-month, and an organisation's
 view reads months (and cut days) x items x answers, whatever the history.
@@ -38,7 +38,7 @@ import datetime as dt
 from functools import lru_cache
 
 from sqlalchemy import (Date, Float, ForeignKey, Index, Integer, String, and_, bindparam, case, delete, distinct, event,
-                        func, insert, inspect, literal_column, or_, select, text, union_all)
+                        func, insert, inspect, literal, literal_column, or_, select, text, union_all)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -150,8 +150,8 @@ class InsightDaySum(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
-    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
-    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
+    facet: Mapped[str] = mapped_column(String(20))  # FACETS: "" (every visit), "subject", "year_group", both
+    value: Mapped[str] = mapped_column(String(160))  # the visits' value in the facet ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     item_key: Mapped[str] = mapped_column(String(64))
@@ -176,8 +176,8 @@ class InsightDayCell(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
-    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
-    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
+    facet: Mapped[str] = mapped_column(String(20))  # FACETS: "" (every visit), "subject", "year_group", both
+    value: Mapped[str] = mapped_column(String(160))  # the visits' value in the facet ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     item_key: Mapped[str] = mapped_column(String(64))
@@ -197,8 +197,8 @@ class InsightDayPeople(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
-    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
-    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
+    facet: Mapped[str] = mapped_column(String(20))  # FACETS: "" (every visit), "subject", "year_group", both
+    value: Mapped[str] = mapped_column(String(160))  # the visits' value in the facet ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     item_key: Mapped[str] = mapped_column(String(64))
@@ -217,16 +217,13 @@ class InsightDayCount(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     template_key: Mapped[str] = mapped_column(String(64))
-    facet: Mapped[str] = mapped_column(String(20))  # "" (every visit), "subject" or "year_group"
-    value: Mapped[str] = mapped_column(String(100))  # the visits' subject or year group ("" for every visit)
+    facet: Mapped[str] = mapped_column(String(20))  # FACETS: "" (every visit), "subject", "year_group", both
+    value: Mapped[str] = mapped_column(String(160))  # the visits' value in the facet ("" for every visit)
     day: Mapped[dt.date] = mapped_column(Date)
     visit_kind: Mapped[str] = mapped_column(String(20))
     observations: Mapped[int] = mapped_column(Integer)
 
 
-# What of an organisation's day can lag behind its schools' rows: the rows of its month ("month") and its
-# day rows per facet ("" every visit, "subject", "year_group"). A view brings up to date only the parts it reads.
-PARTS = ("month", "", "subject", "year_group")
 
 
 class InsightStale(db.Model):
@@ -276,7 +273,27 @@ def countable():
     return or_(a.visit_kind != "peer", and_(a.item_type.in_(PEER_TYPES), shared_peer_observation()))
 
 
-FACETS = ("", "subject", "year_group")  # the day tables' rows: every visit, and per subject and per year group
+# The day tables' rows: every visit, per subject, per year group, and per subject and year group together.
+FACETS = ("", "subject", "year_group", "subject_year_group")
+# A pair's value: subject, this separator, year group (a control character no one types into either).
+PAIR_SEPARATOR = "\x1f"
+
+
+def facet_value(visit, facet: str):
+    """The value a visit's rows have in a facet's day rows (NULL: the visit has none, and is in no row)."""
+    if facet == "subject_year_group":  # NULL when either is NULL, in both databases
+        return visit.c.subject + literal(PAIR_SEPARATOR, String) + visit.c.year_group
+    return visit.c[facet]
+
+
+def pair_value(subject: str, year_group: str) -> str:
+    """The value of a subject and a year group in the facet "subject_year_group" (see facet_value)."""
+    return f"{subject}{PAIR_SEPARATOR}{year_group}"
+
+
+# What of an organisation's day can lag behind its schools' rows: the rows of its month ("month") and its
+# day rows per facet. A view brings up to date only the parts it reads.
+PARTS = ("month", *FACETS)
 
 
 def sources(dialect: str, *where, by_day: bool = False, facet: str = "", few: bool = False) -> tuple:
@@ -298,7 +315,7 @@ def sources(dialect: str, *where, by_day: bool = False, facet: str = "", few: bo
             # aliased: the peer rule's own subquery (countable) must not correlate with these
             observation, visit = Observation.__table__.alias("facet_observation"), Visit.__table__.alias("facet_visit")
             if few:
-                value = (select(visit.c[facet]).join_from(observation, visit, visit.c.id == observation.c.visit_id)
+                value = (select(facet_value(visit, facet)).join_from(observation, visit, visit.c.id == observation.c.visit_id)
                          .where(observation.c.id == a.observation_id).scalar_subquery())
                 rows_of_day = (select(ANSWERS, owner.label("facet_owner"), value.label("facet_value"))
                                .select_from(joined).where(countable(), *where).subquery("facet_rows"))
@@ -307,7 +324,7 @@ def sources(dialect: str, *where, by_day: bool = False, facet: str = "", few: bo
             else:
                 joined = (joined.join(observation, observation.c.id == a.observation_id)
                           .join(visit, visit.c.id == observation.c.visit_id))
-                value = visit.c[facet]
+                value = facet_value(visit, facet)
                 where = (*where, value.is_not(None))
         else:
             value = literal_column("''", String)
@@ -481,7 +498,7 @@ def _refresh_marked(session) -> None:
         refresh(keys, session, new={month: ids for month, ids in new.items() if month not in changed})
     facet_keys = session.info.pop(_FACET_MARKS, None)
     if facet_keys:
-        mark_days_stale(session.connection(), facet_keys, ("subject", "year_group"))
+        mark_days_stale(session.connection(), facet_keys, FACETS[1:])
 
 
 @event.listens_for(db.session, "after_rollback")

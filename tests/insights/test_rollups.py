@@ -96,7 +96,9 @@ def test_figures_from_the_rollups_equal_those_from_the_answer_rows(history, scho
             cases += [base, dataclasses.replace(base, kind="planned"), dataclasses.replace(base, item_key="K1"),
                       dataclasses.replace(base, kind="peer"), dataclasses.replace(base, subject="Matematik"),
                       dataclasses.replace(base, year_group="5", kind="spontaneous"),
-                      dataclasses.replace(base, subject="Svenska", item_key="K1")]
+                      dataclasses.replace(base, subject="Svenska", item_key="K1"),
+                      dataclasses.replace(base, subject="Matematik", year_group="5"),
+                      dataclasses.replace(base, subject="Svenska", year_group="3", kind="planned")]
     with_rollups = [(_figures(aggregates.aggregate(f, threshold), threshold.min_teachers), aggregates_count(f)) for f in cases]
     assert any(figures for figures, _count in with_rollups)
     _raw_shape(monkeypatch)
@@ -220,14 +222,14 @@ def test_an_organisations_period_that_cuts_months_reads_no_answer_row(history, s
     for statement in (statements.sums, statements.people, statements.count, statements.intervals, statements.teachers):
         compiled = str(statement.compile())
         assert "observation_answers" not in compiled and "insight_day_sums" in str(statements.sums.compile())
-    # One subject or one year group: the organisation's day rows for that value, no answer row either.
-    for value in ({"subject": "Matematik"}, {"year_group": "5"}):
+    # A subject, a year group or both: the organisation's day rows for that value, no answer row either.
+    for value in ({"subject": "Matematik"}, {"year_group": "5"}, {"subject": "Matematik", "year_group": "5"}):
         statements = statements_for(Shape.of(dataclasses.replace(filters, **value)))
         assert "observation_answers" not in str(statements.sums.compile())
         assert "observation_answers" not in str(statements.teachers.compile())
-    # Both, or a teacher group, read the answer rows.
+    # A teacher group reads the answer rows (membership on the day).
     assert "observation_answers" in str(statements_for(Shape.of(dataclasses.replace(
-        filters, subject="Matematik", year_group="5"))).sums.compile())
+        filters, group_id=1))).sums.compile())
     # A principal's school still reads its cut days from the answer rows.
     one = Shape.of(Filters(school_ids=(school.id,), start=filters.start, end=filters.end, template_key="walk"))
     assert "observation_answers" in str(statements_for(one).sums.compile())
@@ -338,16 +340,18 @@ def test_observations_added_to_a_month_are_merged_into_its_rollups(history, scho
 def test_a_visit_whose_subject_changes_moves_to_that_subject_in_the_organisations_view(history, school, monkeypatch):
     both = tuple(sorted(s.id for s in school.organisation.schools))
     month = today().replace(day=1)
-    visit = record_observation(make_template(school, number=2), None, month, {"C1": {"value": 3}}, subject="Bild")
+    visit = record_observation(make_template(school, number=2), None, month, {"C1": {"value": 3}}, subject="Bild",
+                               year_group="4")
     threshold = Threshold(min_observations=1, min_teachers=0)
 
-    def counted(subject):
-        view = Filters(school_ids=both, start=month, end=_month_end(month), template_key="walk", subject=subject)
+    def counted(subject, year_group=None):
+        view = Filters(school_ids=both, start=month, end=_month_end(month), template_key="walk", subject=subject,
+                       year_group=year_group)
         entry = aggregates.aggregate(view, threshold).get("C1")
         db.session.commit()
         return entry["total"].observations if entry else 0
 
-    assert (counted("Bild"), counted("Musik")) == (1, 0)
+    assert (counted("Bild"), counted("Musik"), counted("Bild", "4"), counted("Musik", "4")) == (1, 0, 1, 0)
     rollups.rebuild()  # nothing stale
     db.session.commit()
     refreshed = []
@@ -355,9 +359,9 @@ def test_a_visit_whose_subject_changes_moves_to_that_subject_in_the_organisation
     visit.subject = "Musik"
     db.session.commit()
     # Only the facets' day rows follow a visit's subject: no school month is recomputed, no month row is stale.
-    assert refreshed == [] and _stale_parts(month) == {"subject", "year_group"}
+    assert refreshed == [] and _stale_parts(month) == {"subject", "year_group", "subject_year_group"}
     assert rollups.verify() == []
-    assert (counted("Bild"), counted("Musik")) == (0, 1)
+    assert (counted("Bild"), counted("Musik"), counted("Bild", "4"), counted("Musik", "4")) == (0, 1, 0, 1)
     assert rollups.verify() == []
 
 
@@ -386,10 +390,12 @@ def test_a_view_brings_up_to_date_only_what_it_reads(history, school, make_user)
     assert observed(**whole, group_id=1) == 0
     assert _stale_parts(day) == set(rollups.PARTS)
     assert observed(**whole) >= 1
-    assert _stale_parts(day) == {"", "subject", "year_group"}
+    assert _stale_parts(day) == {"", "subject", "year_group", "subject_year_group"}
     assert observed(**whole, subject="Bild") == 1
-    assert _stale_parts(day) == {"", "year_group"}
+    assert _stale_parts(day) == {"", "year_group", "subject_year_group"}
     assert observed(**cut) >= 1
-    assert _stale_parts(day) == {"year_group"} and rollups.verify() == []
+    assert _stale_parts(day) == {"year_group", "subject_year_group"} and rollups.verify() == []
     assert observed(**cut, year_group="7") == 1
+    assert _stale_parts(day) == {"subject_year_group"} and rollups.verify() == []
+    assert (observed(**cut, subject="Bild", year_group="7"), observed(**cut, subject="Bild", year_group="8")) == (1, 0)
     assert _stale_parts(day) == set() and rollups.verify() == []

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 095053e8771a
+Revision ID: d28f30765444
 Revises: 
-Create Date: 2026-12-05 17:23:38.221962
+Create Date: 2026-12-05 23:14:12.491029
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '095053e8771a'
+revision = 'd28f30765444'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('facet', sa.String(length=20), nullable=False),
-    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.String(length=160), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('item_key', sa.String(length=64), nullable=False),
@@ -51,7 +51,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('facet', sa.String(length=20), nullable=False),
-    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.String(length=160), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('observations', sa.Integer(), nullable=False),
@@ -67,7 +67,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('facet', sa.String(length=20), nullable=False),
-    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.String(length=160), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('item_key', sa.String(length=64), nullable=False),
@@ -86,7 +86,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
     sa.Column('facet', sa.String(length=20), nullable=False),
-    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.String(length=160), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('visit_kind', sa.String(length=20), nullable=False),
     sa.Column('item_key', sa.String(length=64), nullable=False),
