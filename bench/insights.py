@@ -412,7 +412,7 @@ def cases(info: dict) -> list[tuple]:
         ("  the same, right after a write today", info["school_ids"], start, end,
          "/insights/?template=planned&subject=Matematik", info["leader_email"], written_today(info["organisation"]),
          {"subject": "Matematik"}),
-        # subject and year group together: no rollup holds both, the period's rows are read
+        # subject and year group together: the organisation's day rows of that pair
         ("org leader, term, subject and year group", info["school_ids"], start, end,
          "/insights/?template=planned&subject=Matematik&year_group=5", info["leader_email"], None,
          {"subject": "Matematik", "year_group": "5"}),

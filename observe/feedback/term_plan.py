@@ -10,11 +10,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from flask_babel import gettext as _, ngettext
+from flask_babel import format_percent, gettext as _, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..insights.formatting import PERCENT
 from ..visits.models import PeerGroup, Visit, VisitKind, VisitStatus
 from .models import TermPlan
 from .services import utc_to_local
@@ -63,7 +64,7 @@ def rounds_due(term, today: dt.date, weeks: int) -> int:
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100)}\u00a0%"  # no-break space, as insights' PERCENT
+    return "–" if value is None else format_percent(value, format=PERCENT)
 
 
 def against_plan(plan: TermPlan | None, m: dict, school, term, today: dt.date) -> list[Against]:

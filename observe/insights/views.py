@@ -93,9 +93,8 @@ def _board():
     if form.compare.data == "previous":
         first, last = services.previous_period(start, end, form.period.data)
         services.with_comparison(board, start=first, end=last)
-    elif form.compare.data == "custom" and form.comparison_dates():
-        first, last = form.comparison_dates()
-        services.with_comparison(board, start=first, end=last)
+    elif form.compare.data == "custom" and (dates := form.comparison_dates()):
+        services.with_comparison(board, start=dates[0], end=dates[1])
     elif form.compare.data == "group":
         changes = {"kind": form.compare_kind.data or None, "subject": form.compare_subject.data or None,
                    "year_group": form.compare_year_group.data or None,

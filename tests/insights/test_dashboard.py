@@ -360,6 +360,9 @@ def test_a_mistyped_period_says_why_and_shows_the_term(en, login_as, principal, 
     login_as(principal)
     text = page(en, query)
     assert f'aria-describedby="{field}-error" aria-invalid="true"' in text  # the message at its field
+    head = text[text.index('<header class="insights-head">'):]
+    head = head[:head.index("</header>")]
+    assert "These filters could not be used" in head and f'<a href="#{field}">' in head  # and by the heading
     window, length = "Must be between 2000-01-01 and 2099-12-31.", "A period can be at most ten years."
     # a year out of the window says so (and not also that the period is too long); a long period says that
     assert (window in text and length not in text) if field in ("start", "month") else (length in text)
@@ -368,6 +371,11 @@ def test_a_mistyped_period_says_why_and_shows_the_term(en, login_as, principal, 
     assert f"{start:%-d %b %Y}" in scope[:scope.index("</p>")]  # the term it shows instead
     assert "5 completed observations" in text
     assert len(text) < 400_000
+
+
+def test_a_page_with_every_filter_usable_has_no_refusal_note(en, login_as, principal, template):
+    login_as(principal)
+    assert "These filters could not be used" not in page(en, f"&period=custom&start={DAY.replace(day=1)}&end={DAY}")
 
 
 def test_period_fields_offer_only_the_window_in_the_date_picker(en, login_as, principal, template):
