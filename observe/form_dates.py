@@ -24,12 +24,13 @@ def in_window(_form, field) -> None:
         return
     day = value.date() if isinstance(value, dt.datetime) else value
     if not FIRST_DATE <= day <= LAST_DATE:
-        raise ValidationError(_l("Must be between %(first)s and %(last)s.", first=FIRST_DATE.isoformat(),
-                                 last=LAST_DATE.isoformat()))
+        first, last = field.shown
+        raise ValidationError(_l("Must be between %(first)s and %(last)s.", first=first, last=last))
 
 
 class _InWindow:
     bounds = (FIRST_DATE.isoformat(), LAST_DATE.isoformat())  # the input's min and max, in its own format
+    shown = bounds  # the window as its message writes it (a month field: months)
 
     def __init__(self, *args, validators=None, render_kw=None, **kwargs):
         render_kw = {"min": self.bounds[0], "max": self.bounds[1], **(render_kw or {})}
@@ -45,5 +46,5 @@ class DateTimeLocalField(_InWindow, fields.DateTimeLocalField):
 
 
 class MonthField(_InWindow, fields.MonthField):
-    bounds = (FIRST_DATE.strftime("%Y-%m"), LAST_DATE.strftime("%Y-%m"))
+    bounds = shown = (FIRST_DATE.strftime("%Y-%m"), LAST_DATE.strftime("%Y-%m"))
 
