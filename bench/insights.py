@@ -282,13 +282,23 @@ def view_runs(app, client, service_fn, sql_fn, url, prepare=None) -> dict:
 
 def written_today(organisation_id: int):
     """What a write of one observation today leaves for the organisation's next view: its day marked
-    stale, every part of it (the statement observe.visits.rollups.refresh runs), committed."""
-    def mark():
-        from observe.visits import rollups
+    stale, every part of it (the statement observe.visits.rollups.refresh runs), committed.
 
+    "Today" is the last day the data has observations on: timed after midnight, or with --reuse on a
+    later day, the calendar's today has none, and the view would recompute an empty day."""
+    last_day = []
+
+    def mark():
+        from sqlalchemy import func, select
+
+        from observe.visits import rollups
+        from observe.visits.models import ObservationAnswer
+
+        if not last_day:  # looked up once, untimed (the warm-up run prepares first)
+            last_day.append(db.session.execute(select(func.max(ObservationAnswer.observed_on))).scalar())
         db.session.execute(rollups._mark_statement(db.engine.dialect.name),
                            [{"organisation_id": organisation_id, "template_key": "planned",
-                             "day": dt.date.today(), "part": part, "version": 1} for part in rollups.PARTS])
+                             "day": last_day[0], "part": part, "version": 1} for part in rollups.PARTS])
         db.session.commit()
     return mark
 
