@@ -35,6 +35,7 @@ shared them). `verify` recomputes every key from the rows and lists the differen
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 
 from sqlalchemy import (Date, Float, ForeignKey, Index, Integer, String, and_, bindparam, case, delete, distinct, event,
@@ -739,12 +740,37 @@ def rebuild() -> None:
 
 
 def _normalised(rows) -> dict:
-    """Rows as a multiset {row: times}, floats rounded (sums in another order differ in the last bits)."""
+    """Rows as a multiset {row: times}, floats rounded to 6 decimals, so that most sums added in another
+    order meet here; the few either side of a rounding boundary meet in `_unpaired`."""
     out: dict = {}
     for row in rows:
         row = tuple(round(v, 6) if isinstance(v, float) else v for v in row)
         out[row] = out.get(row, 0) + 1
     return out
+
+
+def _close(a, b) -> bool:
+    """A rounded value kept and one recomputed agree: equal, or floats one unit of the sixth decimal apart
+    (plus a relative 1e-9). A float sum's last bits depend on the order it was added in: at 500,000
+    observations a sum of squares of 2.2790625 was kept as 2.279062 and recomputed as 2.279063."""
+    if a == b:
+        return True
+    floats = isinstance(a, float) or isinstance(b, float)
+    numbers = isinstance(a, (int, float)) and isinstance(b, (int, float))
+    return floats and numbers and abs(a - b) <= 1.5e-6 + 1e-9 * max(abs(a), abs(b))
+
+
+def _unpaired(kept: dict, wanted: dict) -> tuple[dict, dict]:
+    """The rows each multiset has and the other lacks, once rows equal up to `_close` are paired off."""
+    extra = {row: n - wanted.get(row, 0) for row, n in kept.items() if n > wanted.get(row, 0)}
+    missing = {row: n - kept.get(row, 0) for row, n in wanted.items() if n > kept.get(row, 0)}
+    for row in sorted(extra, key=repr):
+        for other in sorted(missing, key=repr):
+            if extra[row] and missing[other] and len(row) == len(other) and all(map(_close, row, other)):
+                common = min(extra[row], missing[other])
+                extra[row] -= common
+                missing[other] -= common
+    return ({row: n for row, n in extra.items() if n}, {row: n for row, n in missing.items() if n})
 
 
 def verify() -> list[str]:
@@ -822,5 +848,6 @@ def _day_pieces(connection, dialect: str) -> list[tuple[int, str, str]]:
 
 def _differences(name: str, kept_rows, wanted_rows) -> list[str]:
     kept, wanted = _normalised(kept_rows), _normalised(wanted_rows)
+    extra, missing = _unpaired(kept, wanted)
     return [f"{name}: {row} kept {kept.get(row, 0)}x, the rows give {wanted.get(row, 0)}x"
-            for row in sorted(set(kept) | set(wanted), key=repr) if kept.get(row, 0) != wanted.get(row, 0)]
+            for row in sorted(set(extra) | set(missing), key=repr)]

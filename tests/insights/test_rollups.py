@@ -173,6 +173,30 @@ def test_verify_names_a_rollup_that_disagrees_and_rebuild_mends_it(history, app)
     assert rollups.verify() == []
 
 
+def test_verify_lets_a_float_sum_differ_in_its_last_bits_but_names_a_real_difference(history):
+    """A sum of squares added in another order differs in its last bits; at 500,000 observations one lay on
+    verify's rounding boundary (2.2790625 kept as 2.279062, recomputed as 2.279063) and was reported as a
+    difference. That is no disagreement; a sum off by a thousandth, or a count off by one, is."""
+    assert rollups._differences("t", [(1, "a", 2.2790624999999)], [(1, "a", 2.2790625000001)]) == []
+    assert rollups._differences("t", [(1, "a", 1e9 + 1e-3)], [(1, "a", 1e9)]) == []
+    assert rollups._differences("t", [(1, "a", 2.279)], [(1, "a", 2.280)]) != []
+    assert rollups._differences("t", [(1, "a", 2.0)], [(2, "a", 2.0)]) != []
+    assert rollups._differences("t", [(1, "a", 2.0), (1, "a", 2.0)], [(1, "a", 2.0)]) != []
+    assert rollups._differences("t", [(1, None)], [(1, 0.0)]) != []
+
+    row = db.session.query(InsightSum).filter(InsightSum.squares > 0).order_by(InsightSum.id).first()
+    squares = row.squares
+    row.squares = squares * (1 + 1e-12)
+    db.session.commit()
+    assert rollups.verify() == []
+    row.squares = squares + 0.001
+    db.session.commit()
+    problems = rollups.verify()
+    assert problems and all(p.startswith("insight_sums:") for p in problems)
+    row.squares = squares
+    db.session.commit()
+
+
 def test_a_peer_count_reaches_the_rollups_only_while_the_teacher_shares_it(ctx, school, make_user):
     from observe.feedback import peer
 
