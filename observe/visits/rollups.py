@@ -19,10 +19,12 @@ organisation_id set), and four day tables (insight_day_*) the same figures per (
 template, day), for the days of a period that cuts a month — for every visit, and per the visits'
 subject, per their year group and per the pair of both (`facet`), for a view filtered on those. A write
 only marks its organisation's days stale (insight_stale, a counter per day and part: its month rows, its
-day rows per facet; a changed subject or year group marks only the facets); a dashboard that reads the organisation
-first brings up to date the stale parts it reads (`bring_up_to_date`): a month from its schools' month
-rows, a day from that one day's answer rows. Writes so stay one school-month, and an organisation's
-view reads months (and cut days) x items x answers, whatever the history.
+day rows per facet; a changed subject or year group marks only the facets), or, for new observations,
+leaves them pending for the day rows (insight_pending); a dashboard that reads the organisation first
+brings up to date the parts it reads (`bring_up_to_date`): a month from its schools' month rows, a stale
+day from that one day's answer rows, a day with new observations by adding their rows to its own
+(`_merge_day`). Writes so stay one school-month, and an organisation's view reads months (and cut days)
+x items x answers, whatever the history.
 
 Any write that changes an observation's answer rows marks its keys (`mark_rows`, `mark_observations`,
 and every ORM-added or deleted ObservationAnswer by itself); before the transaction commits, each
@@ -51,8 +53,9 @@ from .models import Observation, ObservationAnswer, Visit
 # Peer observations reach leadership only as counts, and only when the observed teacher shared them.
 PEER_TYPES = ("counter", "timed_log")
 _MARKS = "observe.rollup_keys"  # Session.info: keys (school_id, template_key, day) whose rows changed
-# Session.info: {(school_id, template_key, "YYYY-MM"): observation ids} of rows inserted for observations
-# that had none (merged into the month's rollups), and the months whose rows changed otherwise (recomputed).
+# Session.info: {(school_id, template_key, day): observation ids} of rows inserted for observations that
+# had none (merged into the month's rollups and their organisation's day rows), and the months whose rows
+# changed otherwise (recomputed).
 _NEW, _CHANGED = "observe.rollup_new", "observe.rollup_changed"
 # Session.info: keys (school_id, template_key, day) of visits whose subject or year group changed: only
 # their organisations' facet day rows change (the month rows know neither).
@@ -241,6 +244,20 @@ class InsightStale(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class InsightPending(db.Model):
+    """A new observation not yet merged into a part (FACETS) of its organisation's day rows: the next view
+    that reads the part adds its rows to the day's (`_merge_day`) instead of recomputing the day."""
+
+    __tablename__ = "insight_pending"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    part: Mapped[str] = mapped_column(String(20), primary_key=True)
+    observation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 ANSWERS = ObservationAnswer.__table__
 SCHOOLS = School.__table__
 # The largest minimum number of teachers an organisation may set (observe/admin/forms.py): an
@@ -297,12 +314,13 @@ def pair_value(subject: str, year_group: str) -> str:
 PARTS = ("month", *FACETS)
 
 
-def sources(dialect: str, *where, by_day: bool = False, facet: str = "", few: bool = False) -> tuple:
+def sources(dialect: str, *where, by_day: bool = False, facet: str = "", few: bool = False,
+            capped: bool = True) -> tuple:
     """The four rollups' rows computed from the answer rows matching `where` (one SELECT each,
     columns in the order of their tables' columns after id): per school and month, or (by_day)
     per organisation and day for the day tables — for every visit (facet "") or per the visits'
-    subject or year group — whose teacher rows are kept only for cells with fewer than TEACHER_CAP
-    teachers, as the organisation's month rows.
+    subject or year group — whose cells count their teachers up to TEACHER_CAP and keep teacher rows
+    only below it (all of them unless `capped`: new rows to merge, `_merge_day`).
 
     A facet's value comes from the row's visit: joined for every row (rebuild, verify), or, with
     `few` (one day's rows), looked up row by row — a join there let PostgreSQL hash every observation
@@ -350,14 +368,18 @@ def sources(dialect: str, *where, by_day: bool = False, facet: str = "", few: bo
                        .where(*conds).group_by(*keys, a.item_key, a.teacher_id, a.observation_id).subquery())
     p = per_observation.c
     cell = (p.owner, p.template_key, *(p[name] for name in names), p.visit_kind, p.item_key)
-    cells = select(*cell, func.count(), func.count(distinct(p.teacher_id)), func.sum(p.seen)).group_by(*cell)
+    teachers = func.count(distinct(p.teacher_id))
+    if by_day:  # a day cell at the cap stays there whatever is merged into it (_merge_day)
+        teachers = case((teachers >= TEACHER_CAP, TEACHER_CAP), else_=teachers)
+    cells = select(*cell, func.count(), teachers, func.sum(p.seen)).group_by(*cell)
     per_teacher = select(*cell, p.teacher_id, func.count().label("n")).group_by(*cell, p.teacher_id).subquery()
     t = per_teacher.c
     t_cell = (t.owner, t.template_key, *(t[name] for name in names), t.visit_kind, t.item_key)
     people = select(*t_cell, t.teacher_id, t.n, func.count(t.teacher_id).over(partition_by=t_cell).label("cell_teachers"))
     if by_day:
         counted = people.subquery()
-        people = select(*counted.c).where(counted.c.teacher_id.is_not(None), counted.c.cell_teachers < TEACHER_CAP)
+        people = select(*counted.c).where(counted.c.teacher_id.is_not(None),
+                                          *((counted.c.cell_teachers < TEACHER_CAP,) if capped else ()))
     counts = rows(select(*head, func.count(distinct(a.observation_id)))).where(*conds).group_by(*keys)
     return sums, cells, people, counts
 
@@ -409,8 +431,10 @@ def org_sources(*where) -> tuple:
     key = (t.organisation_id, t.template_key, t.month, t.visit_kind, t.item_key)
     teachers = select(*key, func.count().label("teachers")).group_by(*key).subquery()
     m, n = summed.c, teachers.c
+    # capped as a day cell's: an organisation's month has new observations merged into it (_merge_month)
     cells = (select(m.template_key, m.month, m.visit_kind, m.item_key, m.observations,
-                    func.coalesce(n.teachers, 0), m.intervals, m.organisation_id)
+                    case((n.teachers >= TEACHER_CAP, TEACHER_CAP), else_=func.coalesce(n.teachers, 0)),
+                    m.intervals, m.organisation_id)
              .select_from(summed.outerjoin(teachers, and_(
                  n.organisation_id == m.organisation_id, n.template_key == m.template_key, n.month == m.month,
                  n.visit_kind == m.visit_kind, n.item_key == m.item_key))))
@@ -449,7 +473,7 @@ def mark_rows(rows: list[dict]) -> None:
     for row in rows:
         key = _key(row["school_id"], row["template_key"], row["observed_on"])
         days.add(key)
-        new.setdefault((key[0], key[1], _month(key[2])), set()).add(row["observation_id"])
+        new.setdefault(key, set()).add(row["observation_id"])
 
 
 def _changed(session, keys) -> None:
@@ -496,7 +520,7 @@ def _refresh_marked(session) -> None:
     keys = session.info.pop(_MARKS, None)
     new, changed = session.info.pop(_NEW, {}), session.info.pop(_CHANGED, set())
     if keys:
-        refresh(keys, session, new={month: ids for month, ids in new.items() if month not in changed})
+        refresh(keys, session, new={(s, t, d): ids for (s, t, d), ids in new.items() if (s, t, _month(d)) not in changed})
     facet_keys = session.info.pop(_FACET_MARKS, None)
     if facet_keys:
         mark_days_stale(session.connection(), facet_keys, FACETS[1:])
@@ -561,6 +585,28 @@ def mark_days_stale(connection, keys, parts=PARTS) -> None:
         connection.execute(_mark_statement(connection.dialect.name),
                            [{"organisation_id": o, "template_key": t, "day": d, "part": part, "version": 1}
                             for o, t, d in stale for part in parts])
+
+
+def mark_days_pending(connection, new: dict) -> None:
+    """New observations ({(school, template, day): ids}) left pending in every part of their organisations'
+    days (the month rows and the day rows per facet), to be merged by the next view that reads the part.
+
+    Under the organisation's lock, as a view that merges: a view that read the pending ids before this
+    write commits cannot see its answer rows either, so no observation is merged twice or lost."""
+    if not new:
+        return
+    organisations = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
+                                            .where(SCHOOLS.c.id.in_(bindparam("ids", expanding=True))),
+                                            {"ids": sorted({key[0] for key in new})}).all())
+    rows = sorted({(organisations[s], t, d, part, observation_id) for (s, t, d), ids in new.items()
+                   if organisations.get(s) is not None for observation_id in ids for part in PARTS})
+    for organisation_id, template_key, month in sorted({(o, t, _month(d)) for o, t, d, _p, _i in rows}):
+        _lock(connection, f"rollup-org:{organisation_id}:{template_key}:{month}")
+    if rows:
+        insert_ = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(InsightPending)
+        connection.execute(insert_.on_conflict_do_nothing(), [
+            {"organisation_id": o, "template_key": t, "day": d, "part": part, "observation_id": i}
+            for o, t, d, part, i in rows])
 
 
 @lru_cache(maxsize=4)
@@ -634,18 +680,22 @@ def _merge_statements(dialect: str) -> tuple:
 
 
 def refresh(keys, session=None, new: dict | None = None) -> None:
-    """Bring the rollups of the months of these (school, template, day) keys up to date, and mark their
-    organisations' days stale. A month in `new` ({month key: observation ids}) only gained those
-    observations' rows: merged into its rollups; any other month is recomputed from its answer rows."""
+    """Bring the rollups of the months of these (school, template, day) keys up to date, and their
+    organisations' days. `new` ({key: observation ids}) holds the keys of months that only gained those
+    observations' rows: merged into the month's rollups, and left pending for the organisation's day rows
+    (`mark_days_pending`); any other month is recomputed from its answer rows and its days marked stale."""
     connection = (session or db.session).connection()
     statements = _refresh_statements(connection.dialect.name)
     new = new or {}
+    added: dict = {}
+    for (school_id, template_key, day), ids in new.items():
+        added.setdefault((school_id, template_key, _month(day)), set()).update(ids)
     for school_id, template_key, month in sorted({(s, t, _month(day)) for s, t, day in keys}):
         _lock(connection, f"rollup:{school_id}:{template_key}:{month}")
         first, after = _month_range(month)
         values = {"k_school": school_id, "k_template": template_key, "k_month": month, "k_first": first,
                   "k_after": after}
-        observations = new.get((school_id, template_key, month))
+        observations = added.get((school_id, template_key, month))
         if observations:
             for largest, add, remove in _merge_statements(connection.dialect.name):
                 old = connection.execute(largest, values).scalar()
@@ -656,7 +706,9 @@ def refresh(keys, session=None, new: dict | None = None) -> None:
         for remove, add in statements:
             connection.execute(remove, values)
             connection.execute(add, values)
-    mark_days_stale(connection, keys)
+    merged = {key for key in keys if key in new}
+    mark_days_stale(connection, [key for key in keys if key not in merged])
+    mark_days_pending(connection, {key: new[key] for key in merged})
 
 
 def whole_organisation(school_ids) -> int | None:
@@ -674,42 +726,171 @@ def whole_organisation(school_ids) -> int | None:
 
 def bring_up_to_date(organisation_id: int, start: dt.date, end: dt.date, whole: tuple[dt.date, dt.date] | None,
                      facet: str = "", template_key: str | None = None) -> None:
-    """Recompute, from its schools' rows, the stale parts an organisation view of start..end reads (the
-    dashboard, before reading; what it does not read stays stale for the view that does): with a facet,
-    that facet's day rows of the period's stale days; otherwise the month rows of the stale months within
-    `whole` (the period's whole months, or None) and the day rows of the stale days outside them.
-    A month comes from the schools' month rows, a day from that day's answer rows."""
+    """Bring up to date, from its schools' rows, the parts an organisation view of start..end reads (the
+    dashboard, before reading; what it does not read waits for the view that does): with a facet, that
+    facet's day rows of the period's days; otherwise the month rows of the stale months within `whole` (the
+    period's whole months, or None) and the day rows of the days outside them. A stale month is recomputed
+    from the schools' month rows, a stale day from that day's answer rows, and a day that only gained new
+    observations gets their rows merged into its own (`_merge_day`)."""
     connection = db.session.connection()
-    st = InsightStale.__table__.c
-    if facet:
-        wanted = and_(st.part == facet, st.day.between(start, end))
-    elif whole is None:
-        wanted = and_(st.part == "", st.day.between(start, end))
-    else:
-        cut = or_(and_(st.day >= start, st.day < whole[0]), and_(st.day > whole[1], st.day <= end))
-        wanted = or_(and_(st.part == "", cut), and_(st.part == "month", st.day.between(*whole)))
-    conds = (st.organisation_id == organisation_id, wanted,
-             *((st.template_key == template_key,) if template_key else ()))
-    months = sorted({(template, _month(day)) for template, day in connection.execute(
-        select(st.template_key, st.day).where(*conds).distinct()).all()})
-    day_statements = _day_statements(connection.dialect.name)
+    st, pe = InsightStale.__table__.c, InsightPending.__table__.c
+
+    def wanted(t):
+        if facet:
+            return and_(t.part == facet, t.day.between(start, end))
+        if whole is None:
+            return and_(t.part == "", t.day.between(start, end))
+        cut = or_(and_(t.day >= start, t.day < whole[0]), and_(t.day > whole[1], t.day <= end))
+        return or_(and_(t.part == "", cut), and_(t.part == "month", t.day.between(*whole)))
+
+    def conds(t):
+        return (t.organisation_id == organisation_id, wanted(t), *((t.template_key == template_key,) if template_key else ()))
+    months = sorted({(template, _month(day)) for t in (st, pe) for template, day in connection.execute(
+        select(t.template_key, t.day).where(*conds(t)).distinct()).all()})
     for template, month in months:
         _lock(connection, f"rollup-org:{organisation_id}:{template}:{month}")
         first, after = _month_range(month)
-        seen = connection.execute(select(st.day, st.part, st.version).where(
-            *conds, st.template_key == template, st.day >= first, st.day < after)).all()
+        this_month = (lambda t: (*conds(t), t.template_key == template, t.day >= first, t.day < after))
+        seen = connection.execute(select(st.day, st.part, st.version).where(*this_month(st))).all()
+        pending: dict = {}
+        for day, part, observation_id in connection.execute(select(pe.day, pe.part, pe.observation_id)
+                                                            .where(*this_month(pe))):
+            pending.setdefault((day, part), []).append(observation_id)
+        month_pending = [i for (_day, part), ids in pending.items() if part == "month" for i in ids]
         if any(part == "month" for _day, part, _version in seen):
             _recompute_org(connection, organisation_id, template, month)
+        elif month_pending:
+            _merge_month(connection, organisation_id, template, month, month_pending)
+        if month_pending:  # merged, or recomputed with the month
+            connection.execute(delete(InsightPending).where(
+                pe.organisation_id == organisation_id, pe.template_key == template, pe.day >= first, pe.day < after,
+                pe.part == "month", pe.observation_id.in_(month_pending)))
         for day, part, version in seen:  # none: another request brought them up to date meanwhile
             if part != "month":
                 values = {"k_org": organisation_id, "k_template": template, "k_day": day}
-                for remove, add in day_statements[part]:
+                for remove, add in _day_statements(connection.dialect.name)[part]:
                     connection.execute(remove, values)
                     connection.execute(add, values)
+                pending.pop((day, part), None)  # recomputed with them
+                connection.execute(delete(InsightPending).where(
+                    pe.organisation_id == organisation_id, pe.template_key == template, pe.day == day, pe.part == part))
             # A write that marked the part again since `seen` leaves it stale for the next reader.
             connection.execute(delete(InsightStale).where(
                 st.organisation_id == organisation_id, st.template_key == template, st.day == day,
                 st.part == part, st.version == version))
+        for (day, part), ids in sorted(pending.items()):
+            if part == "month":
+                continue
+            _merge_day(connection, organisation_id, template, day, part, ids)
+            connection.execute(delete(InsightPending).where(
+                pe.organisation_id == organisation_id, pe.template_key == template, pe.day == day, pe.part == part,
+                pe.observation_id.in_(ids)))
+
+
+@lru_cache(maxsize=4)
+def _new_day_statements(dialect: str) -> dict:
+    """{facet: the day tables' rows of some new observations alone (`k_new`, observed from `k_first` to
+    before `k_after`), every teacher row kept}."""
+    a = ANSWERS.c
+    where = (SCHOOLS.c.organisation_id == bindparam("k_org"), a.template_key == bindparam("k_template"),
+             a.observed_on >= bindparam("k_first"), a.observed_on < bindparam("k_after"),
+             a.observation_id.in_(bindparam("k_new", expanding=True)))
+    return {facet: sources(dialect, SCHOOLS.c.organisation_id.is_not(None), *where, by_day=True, facet=facet,
+                           few=True, capped=False) for facet in FACETS}
+
+
+def _new_rows(connection, facet: str, organisation_id: int, template_key: str, first: dt.date, after: dt.date,
+              ids) -> list[list]:
+    values = {"k_org": organisation_id, "k_template": template_key, "k_first": first, "k_after": after,
+              "k_new": sorted(set(ids))}
+    return [connection.execute(statement, values).all()
+            for statement in _new_day_statements(connection.dialect.name)[facet]]
+
+
+def _merge_day(connection, organisation_id: int, template_key: str, day: dt.date, facet: str, ids) -> None:
+    """Add new observations' rows to a facet of an organisation's day: only the day's rows of the values
+    they have (every row for facet ""), read, summed with theirs in Python (`_merged`) and written back —
+    a few hundred rows whatever the day's volume, where recomputing the day read all its answer rows."""
+    new = _new_rows(connection, facet, organisation_id, template_key, day, day + dt.timedelta(days=1), ids)
+    touched = sorted({row[3] for row in new[3]})  # (organisation, template, facet, value, day, kind, ...)
+    if not touched:
+        return  # none of them counts here (a peer observation not shared, a visit without the facet's value)
+
+    def where(table):
+        c = table.c
+        return (c.organisation_id == organisation_id, c.template_key == template_key, c.day == day,
+                c.facet == facet, c.value.in_(touched))
+    kept = [connection.execute(select(*(t.c[name] for name in _columns(t))).where(*where(t))).all() for t in DAY_TABLES]
+    for table, rows in zip(DAY_TABLES, _merged(*(k + n for k, n in zip(kept, new)), kept_cells=kept[1])):
+        connection.execute(delete(table).where(*where(table)))
+        if rows:
+            names = _columns(table)
+            connection.execute(insert(table), [dict(zip(names, row)) for row in rows])
+
+
+def _merge_month(connection, organisation_id: int, template_key: str, month: str, ids) -> None:
+    """Add new observations' rows to an organisation's month rows, as `_merge_day` to a day's: their rows
+    for every visit, their days taken as the month, and the month's rows in the day rows' layout."""
+    first, after = _month_range(month)
+    new = [[(*row[:4], month, *row[5:]) for row in rows]
+           for rows in _new_rows(connection, "", organisation_id, template_key, first, after, ids)]
+    if not new[3]:
+        return
+
+    def where(table):
+        c = table.c
+        return c.organisation_id == organisation_id, c.template_key == template_key, c.month == month
+    layouts = [_columns(day)[_columns(day).index("visit_kind"):] for day in DAY_TABLES]  # kind and the figures
+    kept = [connection.execute(select(t.c.organisation_id, t.c.template_key, literal_column("''", String),
+                                      literal_column("''", String), t.c.month, *(t.c[name] for name in names))
+                               .where(*where(t))).all() for t, names in zip(TABLES, layouts)]
+    for table, names, rows in zip(TABLES, layouts, _merged(*(k + n for k, n in zip(kept, new)), kept_cells=kept[1])):
+        connection.execute(delete(table).where(*where(table)))
+        if rows:
+            connection.execute(insert(table), [
+                {"organisation_id": row[0], "template_key": row[1], "month": row[4], **dict(zip(names, row[5:]))}
+                for row in rows])
+
+
+def _add(a, b):
+    return b if a is None else a if b is None else a + b
+
+
+def _merged(sums, cells, people, counts, kept_cells) -> tuple[list, list, list, list]:
+    """The day tables' rows of kept and new rows together (rows as `_columns` orders them; the first six
+    columns, organisation to kind, key every row)."""
+    out_sums: dict = {}
+    for row in sums:  # ..., item_key, item_type, choice | rows, numbers, total, squares, low, high
+        key, (rows, numbers, total, squares, low, high) = row[:9], row[9:]
+        if key in out_sums:
+            r, n, t, q, lo, hi = out_sums[key]
+            low = lo if low is None else low if lo is None else min(lo, low)
+            high = hi if high is None else high if hi is None else max(hi, high)
+            rows, numbers, total, squares = r + rows, n + numbers, _add(t, total), _add(q, squares)
+        out_sums[key] = (rows, numbers, total, squares, low, high)
+    out_counts: dict = {}
+    for row in counts:  # ... | observations
+        out_counts[row[:6]] = out_counts.get(row[:6], 0) + row[6]
+    full = {row[:7] for row in kept_cells if row[8] >= TEACHER_CAP}  # cells whose teacher rows are not kept
+    per_teacher: dict = {}
+    for row in people:  # ..., item_key, teacher_id | observations, cell_teachers
+        if row[:7] not in full:
+            per_teacher[row[:8]] = per_teacher.get(row[:8], 0) + row[8]
+    teachers: dict = {}
+    for key in per_teacher:
+        teachers[key[:7]] = teachers.get(key[:7], 0) + 1
+    out_cells: dict = {}
+    for row in cells:  # ..., item_key | observations, teachers, intervals
+        key, (observations, _teachers, intervals) = row[:7], row[7:]
+        if key in out_cells:
+            o, i = out_cells[key]
+            observations, intervals = o + observations, _add(i, intervals)
+        out_cells[key] = (observations, intervals)
+    return ([(*key, *figures) for key, figures in out_sums.items()],
+            [(*key, observations, TEACHER_CAP if key in full else min(teachers.get(key, 0), TEACHER_CAP), intervals)
+             for key, (observations, intervals) in out_cells.items()],
+            [(*key, n, teachers[key[:7]]) for key, n in per_teacher.items() if teachers[key[:7]] < TEACHER_CAP],
+            [(*key, n) for key, n in out_counts.items()])
 
 
 def _recompute_org(connection, organisation_id: int, template_key: str, month: str) -> None:
@@ -736,6 +917,7 @@ def rebuild() -> None:
         for source in facets:
             connection.execute(insert(table).from_select(_columns(table), source))
     connection.execute(delete(InsightStale))
+    connection.execute(delete(InsightPending))
     lesson_values.rebuild(connection)
 
 
@@ -775,8 +957,8 @@ def _unpaired(kept: dict, wanted: dict) -> tuple[dict, dict]:
 
 def verify() -> list[str]:
     """Every difference between the rollups and what the answer rows give (empty when they agree).
-    The stale parts of an organisation's days (its months, its day rows of a facet) are left out: the
-    next dashboard that reads them recomputes them.
+    The parts of an organisation's days that lag (stale: its months, its day rows of a facet; or with new
+    observations pending) are left out: the next dashboard that reads them brings them up to date.
 
     Compared a piece at a time — a school's month rows, an organisation's month rows, an organisation's
     day rows of one template and month — so its memory follows the largest piece, not the history (the
@@ -787,8 +969,9 @@ def verify() -> list[str]:
     by_school, by_organisation, by_day = _verify_statements(dialect)
     problems = []
     st = InsightStale.__table__.c
-    stale_days = {tuple(row) for row in connection.execute(
-        select(st.organisation_id, st.template_key, st.part, st.day))}  # a day row's part is its facet
+    pe = InsightPending.__table__.c
+    stale_days = {tuple(row) for t in (st, pe) for row in connection.execute(
+        select(t.organisation_id, t.template_key, t.part, t.day).distinct())}  # a day row's part is its facet
     stale_months = {(o, t, _month(d)) for o, t, part, d in stale_days if part == "month"}
     schools = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)).all())
 

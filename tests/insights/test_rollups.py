@@ -16,7 +16,8 @@ from observe.insights.filters import Filters, whole_months
 from observe.insights.thresholds import Threshold
 from observe.privacy import retention
 from observe.visits import rollups
-from observe.visits.rollups import InsightSum
+from observe.visits.models import ObservationAnswer
+from observe.visits.rollups import InsightCell, InsightSum
 
 from tests.dates import today
 from tests.insights.conftest import make_template, record_observation
@@ -333,7 +334,8 @@ def test_observations_added_to_a_month_are_merged_into_its_rollups(history, scho
     recomputed, refresh = [], rollups.refresh
 
     def noting(keys, session=None, new=None):
-        recomputed.extend({(s, t, d.strftime("%Y-%m")) for s, t, d in keys} - set(new or {}))
+        recomputed.extend({(s, t, d.strftime("%Y-%m")) for s, t, d in keys} - {
+            (s, t, d.strftime("%Y-%m")) for s, t, d in (new or {})})
         return refresh(keys, session, new)
     monkeypatch.setattr(rollups, "refresh", noting)
     rng = random.Random(9)
@@ -359,6 +361,131 @@ def test_observations_added_to_a_month_are_merged_into_its_rollups(history, scho
         assert rollups.verify() == []
     assert recomputed == []  # every write was merged, none recomputed the month
 
+
+
+def _new_observation(school, version, teacher, day, answers, *, kind="spontaneous", subject=None, year_group=None,
+                     shared=False):
+    """A completed visit whose observation's answer rows are written as new, as a sync batch writes them."""
+    from observe.visits import answer_rows
+    from observe.visits.models import Observation, Visit
+
+    visit = Visit(school_id=school.id, kind=kind, status="completed", teacher_id=getattr(teacher, "id", None),
+                  template_version_id=version.id, summary_to_principal=shared, subject=subject, year_group=year_group,
+                  started_at=dt.datetime.combine(day, dt.time(9), tzinfo=dt.timezone.utc))
+    db.session.add(visit)
+    db.session.flush()
+    observation = Observation(school_id=school.id, visit_id=visit.id, template_version_id=version.id,
+                              answers=answers, status="complete")
+    db.session.add(observation)
+    db.session.flush()
+    answer_rows.write_answer_rows(observation, visit, answer_rows.FormVersion(version.id, version.document), new=True)
+    db.session.commit()
+    return visit
+
+
+def _pending_parts(day: dt.date) -> set[str]:
+    pending = rollups.InsightPending.__table__
+    return set(db.session.execute(db.select(pending.c.part).where(pending.c.day == day)).scalars())
+
+
+def test_new_observations_are_merged_into_the_organisations_day_rows(history, school, make_user, monkeypatch):
+    """A new observation (a sync batch, the online form) leaves its organisation's month and day rows
+    pending, not stale: the next view that reads them adds its rows to theirs instead of recomputing the
+    month from every school's rows or the day from every answer row of it. Each view shows it, and the
+    rows equal what recomputing gives — the month, the day for every visit and per subject, year group and
+    both; anonymous, peer shared or not, interval sheets."""
+    both = tuple(sorted(s.id for s in school.organisation.schools))
+    version = make_template(school, number=2)
+    teachers = [make_user(email=f"n{n}@example.se") for n in range(3)] + [None]
+    day = today().replace(day=1) + dt.timedelta(days=2)
+    threshold = Threshold(min_observations=1, min_teachers=0)
+    rollups.rebuild()
+    db.session.commit()
+    recomputed = []
+    real_day, real_month = rollups._day_statements, rollups._recompute_org
+    monkeypatch.setattr(rollups, "_day_statements", lambda dialect: recomputed.append(dialect) or real_day(dialect))
+    monkeypatch.setattr(rollups, "_recompute_org", lambda *args: recomputed.append(args) or real_month(*args))
+
+    def observed(**view):
+        entry = aggregates.aggregate(Filters(school_ids=both, template_key="walk", **{"start": day, "end": day, **view}),
+                                     threshold).get("C1")
+        db.session.commit()
+        return entry["total"].observations if entry else 0
+
+    whole = {"start": day.replace(day=1), "end": _month_end(day)}  # reads the organisation's month rows
+    views = [{}, whole, {"subject": "Bild"}, {"year_group": "7"}, {"subject": "Bild", "year_group": "7"},
+             {"subject": "Musik"}]
+    rng = random.Random(5)
+    for n in range(10):
+        before = [observed(**view) for view in views]
+        kind = ["spontaneous", "planned", "peer", "spontaneous", "spontaneous"][n % 5]
+        subject = ["Bild", "Musik", None][n % 3]
+        year_group = ["7", None][n % 2]
+        shared = n % 4 < 2
+        answers = {"S1": {"value": rng.choice(["1", "2", "4", "na"])}, "C1": {"value": rng.randint(0, 9)},
+                   "K1": {"value": rng.sample(["a", "b", "c"], rng.randint(1, 3))},
+                   "I1": {"value": [{"teacher": ["L"], "students": ["G"]} for _ in range(rng.randint(1, 4))]}}
+        _new_observation(school, version, teachers[n % 4], day, answers, kind=kind, subject=subject,
+                         year_group=year_group, shared=shared)
+        assert _pending_parts(day) == set(rollups.PARTS) and _stale_parts(day) == set()
+        counts = kind != "peer" or shared
+        wanted = [int(counts and all(view.get(name) in (None, value) for name, value in
+                                     (("subject", subject), ("year_group", year_group)))) for view in views]
+        assert [observed(**view) - seen for view, seen in zip(views, before)] == wanted, n
+        assert _pending_parts(day) == set() and _stale_parts(day) == set()
+        assert rollups.verify() == [], n
+    assert recomputed == []  # every day and month was merged, none recomputed
+
+
+def test_a_day_cell_merged_past_the_teacher_cap_stays_exact(history, school, make_user, monkeypatch):
+    """A day cell keeps its teachers up to TEACHER_CAP and its teacher rows only below it. Merging new
+    observations into a cell below the cap counts their teachers against its rows; into a cell at the
+    cap, it stays there. The organisation's month cells alike. (The cap is lowered to 3 here so that a
+    few teachers reach it.)"""
+    cap = rollups.TEACHER_CAP
+    monkeypatch.setattr(rollups, "TEACHER_CAP", 3)
+    for cached in (rollups._day_statements, rollups._new_day_statements, rollups._verify_statements):
+        cached.cache_clear()
+    try:
+        both = tuple(sorted(s.id for s in school.organisation.schools))
+        version = make_template(school, number=2)
+        teachers = [make_user(email=f"c{n}@example.se") for n in range(5)]
+        day = today().replace(day=1) + dt.timedelta(days=4)
+        rollups.rebuild()
+        db.session.commit()
+        day_cells = rollups.InsightDayCell.__table__.c
+        for n, teacher in enumerate([*teachers[:2], teachers[0], *teachers[2:]]):
+            _new_observation(school, version, teacher, day, {"C1": {"value": n}}, subject="Bild")
+            for view in ({"start": day, "end": day, "subject": "Bild"},
+                         {"start": day.replace(day=1), "end": _month_end(day)}):  # a day's rows, the month's
+                aggregates.aggregate(Filters(school_ids=both, template_key="walk", **view),
+                                     Threshold(min_observations=1, min_teachers=2))
+                db.session.commit()
+            cell = db.session.execute(db.select(day_cells.observations, day_cells.teachers).where(
+                day_cells.day == day, day_cells.facet == "subject", day_cells.value == "Bild",
+                day_cells.item_key == "C1")).one()
+            assert tuple(cell) == (n + 1, min([1, 2, 2, 3, 4, 5][n], 3)), n
+            month = db.session.execute(db.select(InsightCell.teachers).where(
+                InsightCell.organisation_id == school.organisation_id, InsightCell.template_key == "walk",
+                InsightCell.month == day.strftime("%Y-%m"), InsightCell.item_key == "C1",
+                InsightCell.visit_kind == "spontaneous")).scalar()
+            answers = ObservationAnswer
+            seen = db.session.execute(db.select(db.func.count(db.distinct(answers.teacher_id))).where(
+                answers.school_id.in_(both), answers.template_key == "walk", answers.item_key == "C1",
+                answers.visit_kind == "spontaneous", answers.observed_on >= day.replace(day=1),
+                answers.observed_on <= _month_end(day))).scalar()
+            assert month == min(seen, 3), (n, month, seen)
+            people = db.session.execute(db.select(db.func.count()).select_from(rollups.InsightDayPeople).where(
+                rollups.InsightDayPeople.day == day, rollups.InsightDayPeople.facet == "subject",
+                rollups.InsightDayPeople.item_key == "C1")).scalar()
+            assert people == (cell.teachers if cell.teachers < 3 else 0), n  # teacher rows only below the cap
+            assert rollups.verify() == [], n
+    finally:
+        monkeypatch.setattr(rollups, "TEACHER_CAP", cap)
+        for cached in (rollups._day_statements, rollups._new_day_statements, rollups._verify_statements):
+            cached.cache_clear()
+        rollups.rebuild()  # the rows as the real cap keeps them
+        db.session.commit()
 
 
 def test_a_visit_whose_subject_changes_moves_to_that_subject_in_the_organisations_view(history, school, monkeypatch):

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d28f30765444
+Revision ID: a799a0f3b0fd
 Revises: 
-Create Date: 2026-12-05 23:14:12.491029
+Create Date: 2026-12-06 02:39:30.295938
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import observe.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = 'd28f30765444'
+revision = 'a799a0f3b0fd'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -105,6 +105,15 @@ def upgrade():
         batch_op.create_index('ix_insight_day_sums_day', ['organisation_id', 'template_key', 'day'], unique=False)
         batch_op.create_index('ix_insight_day_sums_key', ['organisation_id', 'template_key', 'facet', 'value', 'day', 'item_key'], unique=False)
 
+    op.create_table('insight_pending',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('part', sa.String(length=20), nullable=False),
+    sa.Column('observation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_insight_pending_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('organisation_id', 'template_key', 'day', 'part', 'observation_id', name=op.f('pk_insight_pending'))
+    )
     op.create_table('insight_stale',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('template_key', sa.String(length=64), nullable=False),
@@ -826,6 +835,7 @@ def downgrade():
 
     op.drop_table('schools')
     op.drop_table('insight_stale')
+    op.drop_table('insight_pending')
     with op.batch_alter_table('insight_day_sums', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_day_sums_key')
         batch_op.drop_index('ix_insight_day_sums_day')
