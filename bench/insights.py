@@ -171,6 +171,12 @@ def _insert_answers(table, rows: list[dict]) -> None:
 
 
 def analyze() -> None:
+    """Statistics for the planners; on PostgreSQL also the id sequences of the tables `generate` filled with
+    explicit ids, so that a write through the app (written_today) gets a new id."""
+    if db.engine.dialect.name == "postgresql":
+        for table in ("visits", "observations"):
+            db.session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                       f"(SELECT coalesce(max(id), 1) FROM {table}))"))
     db.session.execute(db.text("ANALYZE"))
     db.session.commit()
 
@@ -381,6 +387,7 @@ def rebuilt(app, rebuild: bool = True) -> tuple[dict, dict]:
             table.create(db.engine, checkfirst=True)
             for index in table.indexes:
                 index.create(db.engine, checkfirst=True)
+        analyze()  # a database generated before analyze set the id sequences
         info = existing()
         info["answers"] = db.session.execute(db.text("SELECT count(*) FROM observation_answers")).scalar_one()
         if not rebuild:

@@ -42,9 +42,8 @@ def test_the_organisations_leader_sees_a_walkthrough_as_soon_as_a_principal_fini
                   password_hash=principal.password_hash, is_org_leader=True)
     db.session.add(leader)
     db.session.commit()
-    today = school_today()
-    earlier = today - dt.timedelta(days=3)
-    record_observation(version, make_user(school=other), earlier, {"W1": {"value": "no"}}, subject="Matematik")
+    today = school_today()  # an earlier visit today, at the other school (in the term on any date)
+    record_observation(version, make_user(school=other), today, {"W1": {"value": "no"}}, subject="Matematik")
     base = live_server.url
     subject_view = f"{base}/insights/?template=walkthrough&subject=Matematik"
     cut_view = f"{base}/insights/?template=walkthrough&period=custom&start={today - dt.timedelta(days=10)}&end={today}"
