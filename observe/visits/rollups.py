@@ -20,10 +20,10 @@ template, day), for the days of a period that cuts a month — for every visit, 
 subject, per their year group and per the pair of both (`facet`), for a view filtered on those. A write
 only marks its organisation's days stale (insight_stale, a counter per day and part: its month rows, its
 day rows per facet; a changed subject or year group marks only the facets), or, for new observations,
-leaves them pending for the day rows (insight_pending); a dashboard that reads the organisation first
-brings up to date the parts it reads (`bring_up_to_date`): a month from its schools' month rows, a stale
-day from that one day's answer rows, a day with new observations by adding their rows to its own
-(`_merge_day`). Writes so stay one school-month, and an organisation's view reads months (and cut days)
+leaves them pending (insight_pending); a dashboard that reads the organisation first brings up to
+date the parts it reads (`bring_up_to_date`): a stale month from its schools' month rows, a stale day
+from that one day's answer rows, a month or day with new observations by adding their rows to its own
+(`_merge_month`, `_merge_day`). Writes so stay one school-month, and an organisation's view reads months (and cut days)
 x items x answers, whatever the history.
 
 Any write that changes an observation's answer rows marks its keys (`mark_rows`, `mark_observations`,
@@ -245,8 +245,9 @@ class InsightStale(db.Model):
 
 
 class InsightPending(db.Model):
-    """A new observation not yet merged into a part (FACETS) of its organisation's day rows: the next view
-    that reads the part adds its rows to the day's (`_merge_day`) instead of recomputing the day."""
+    """A new observation not yet merged into a part (PARTS) of its organisation's rows: the next view that
+    reads the part adds its rows to the month's or the day's (`_merge_month`, `_merge_day`) instead of
+    recomputing them."""
 
     __tablename__ = "insight_pending"
 
@@ -572,13 +573,18 @@ def _mark_statement(dialect: str):
                                         set_={"version": InsightStale.version + 1})
 
 
+def _organisations(connection, keys) -> dict:
+    """{school: its organisation (None outside any)} of these (school, template, day) keys."""
+    return dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
+                                   .where(SCHOOLS.c.id.in_(bindparam("ids", expanding=True))),
+                                   {"ids": sorted({key[0] for key in keys})}).all())
+
+
 def mark_days_stale(connection, keys, parts=PARTS) -> None:
     """Mark these parts of the days of these (school, template, day) keys stale in the schools'
     organisations (a school outside any organisation has none)."""
     keys = list(keys)
-    organisations = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
-                                            .where(SCHOOLS.c.id.in_(bindparam("ids", expanding=True))),
-                                            {"ids": sorted({key[0] for key in keys})}).all())
+    organisations = _organisations(connection, keys)
     stale = sorted({(organisations[school_id], template_key, day) for school_id, template_key, day in keys
                     if organisations.get(school_id) is not None})
     if stale:
@@ -595,9 +601,7 @@ def mark_days_pending(connection, new: dict) -> None:
     write commits cannot see its answer rows either, so no observation is merged twice or lost."""
     if not new:
         return
-    organisations = dict(connection.execute(select(SCHOOLS.c.id, SCHOOLS.c.organisation_id)
-                                            .where(SCHOOLS.c.id.in_(bindparam("ids", expanding=True))),
-                                            {"ids": sorted({key[0] for key in new})}).all())
+    organisations = _organisations(connection, new)
     rows = sorted({(organisations[s], t, d, part, observation_id) for (s, t, d), ids in new.items()
                    if organisations.get(s) is not None for observation_id in ids for part in PARTS})
     for organisation_id, template_key, month in sorted({(o, t, _month(d)) for o, t, d, _p, _i in rows}):
@@ -730,8 +734,8 @@ def bring_up_to_date(organisation_id: int, start: dt.date, end: dt.date, whole: 
     dashboard, before reading; what it does not read waits for the view that does): with a facet, that
     facet's day rows of the period's days; otherwise the month rows of the stale months within `whole` (the
     period's whole months, or None) and the day rows of the days outside them. A stale month is recomputed
-    from the schools' month rows, a stale day from that day's answer rows, and a day that only gained new
-    observations gets their rows merged into its own (`_merge_day`)."""
+    from the schools' month rows, a stale day from that day's answer rows, and a month or day that only
+    gained new observations gets their rows merged into its own (`_merge_month`, `_merge_day`)."""
     connection = db.session.connection()
     st, pe = InsightStale.__table__.c, InsightPending.__table__.c
 
